@@ -1,0 +1,468 @@
+//! The `amanat` command line: parse arguments, call the core, print. No logic of its own.
+//! Errors go to stderr as `error[CODE]: message` with exit status 1 (2 for bad usage).
+#![forbid(unsafe_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use amanat::secrecy::{ExposeSecret, SecretString};
+use amanat::{CreateOptions, Error, KdfCost, RecoveryKey, Result, Testimony, Vault};
+use clap::{Parser, Subcommand};
+use zeroize::Zeroizing;
+
+#[derive(Parser)]
+#[command(
+    name = "amanat",
+    version,
+    about = "An encrypted vault for witness testimonies"
+)]
+struct Cli {
+    /// The vault folder [default: $AMANAT_VAULT, then the platform data folder]
+    #[arg(long, global = true, env = "AMANAT_VAULT")]
+    vault: Option<PathBuf>,
+    /// Read the passphrase from this file instead of the terminal
+    #[arg(long, global = true, env = "AMANAT_PASSPHRASE_FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a vault; print the recovery key once
+    Init {
+        /// This device's name on its contact card
+        #[arg(long, default_value = "Amanat")]
+        name: String,
+    },
+    /// Add a testimony from JSON (a file, or - for standard input); print its id
+    Add {
+        #[arg(long, default_value = "-")]
+        json: String,
+    },
+    /// Show one testimony (by id or code), current state
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change fields of a testimony from JSON (a merge patch); records a new revision
+    Edit {
+        id: String,
+        #[arg(long)]
+        json: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Delete a testimony (its history is kept)
+    Delete {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List live testimonies
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A testimony's revisions: time, author, hash, changed fields
+    History {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check every signature and hash link; exit 0 only if all hold
+    Verify,
+    /// Change the passphrase
+    Passwd {
+        #[arg(long)]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Set a new passphrase using the recovery key
+    Recover {
+        #[arg(long)]
+        recovery_key_file: Option<PathBuf>,
+        #[arg(long)]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Print this device's contact card
+    Card,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn vault_dir(cli: &Cli) -> Result<PathBuf> {
+    if let Some(v) = &cli.vault {
+        return Ok(v.clone());
+    }
+    directories::ProjectDirs::from("org", "Amanat", "Amanat")
+        .map(|d| d.data_dir().join("vault"))
+        .ok_or_else(|| Error::invalid("--vault", "no home folder; pass --vault DIR"))
+}
+
+/// Test builds only: a cheap KDF so that tests can open vaults hundreds of times.
+fn kdf() -> KdfCost {
+    if cfg!(debug_assertions)
+        && let Some(n) = std::env::var("AMANAT_INSECURE_TEST_KDF")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    {
+        return KdfCost::InsecureForTests(n);
+    }
+    KdfCost::Calibrated
+}
+
+fn read_secret_file(path: &Path) -> Result<SecretString> {
+    let mut f = std::fs::File::open(path).map_err(|e| io_err("open", path, e))?;
+    let mut text = Zeroizing::new(String::new());
+    f.read_to_string(&mut text)
+        .map_err(|e| io_err("read", path, e))?;
+    let line = text.strip_suffix('\n').unwrap_or(&text);
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    Ok(SecretString::from(line.to_string()))
+}
+
+fn io_err(op: &'static str, path: &Path, e: std::io::Error) -> Error {
+    Error::Io {
+        op,
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+fn prompt(label: &str) -> Result<SecretString> {
+    rpassword::prompt_password(label)
+        .map(SecretString::from)
+        .map_err(|e| io_err("read the passphrase from", Path::new("the terminal"), e))
+}
+
+fn passphrase(cli: &Cli) -> Result<SecretString> {
+    match &cli.passphrase_file {
+        Some(p) => read_secret_file(p),
+        None => prompt("Passphrase: "),
+    }
+}
+
+/// A new passphrase: from a file, or typed twice.
+fn new_passphrase(file: Option<&Path>) -> Result<SecretString> {
+    if let Some(p) = file {
+        return read_secret_file(p);
+    }
+    let a = prompt("New passphrase: ")?;
+    let b = prompt("Repeat it: ")?;
+    if a.expose_secret() != b.expose_secret() {
+        return Err(Error::invalid("passphrase", "the two entries differ"));
+    }
+    Ok(a)
+}
+
+fn read_input(arg: &str) -> Result<String> {
+    let mut s = String::new();
+    if arg == "-" {
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| io_err("read", Path::new("standard input"), e))?;
+    } else {
+        std::fs::File::open(arg)
+            .and_then(|mut f| f.read_to_string(&mut s))
+            .map_err(|e| io_err("read", Path::new(arg), e))?;
+    }
+    Ok(s)
+}
+
+fn open(cli: &Cli) -> Result<Vault> {
+    let dir = vault_dir(cli)?;
+    let vault = Vault::open(&dir, &passphrase(cli)?)?;
+    warn_about(vault.open_report());
+    Ok(vault)
+}
+
+fn warn_about(r: &amanat::OpenReport) {
+    if let Some(why) = &r.used_previous_snapshot {
+        eprintln!(
+            "warning: the latest snapshot could not be used ({why}); opened from the previous one and the log"
+        );
+    }
+    if r.torn_bytes_discarded > 0 {
+        eprintln!(
+            "warning: an unfinished last save ({} bytes, interrupted by a crash) was discarded",
+            r.torn_bytes_discarded
+        );
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| Error::Internal(e.to_string()))?;
+    println!("{s}");
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Init { name } => {
+            let dir = vault_dir(&cli)?;
+            let pass = match &cli.passphrase_file {
+                Some(p) => read_secret_file(p)?,
+                None => new_passphrase(None)?,
+            };
+            let opts = CreateOptions {
+                name: name.clone(),
+                kdf: kdf(),
+            };
+            let (vault, recovery) = Vault::create(&dir, &pass, &opts)?;
+            vault.close()?;
+            println!("Created the vault {}", dir.display());
+            println!(
+                "Recovery key (shown only now; write it down and keep it apart from this computer):"
+            );
+            println!("{}", recovery.expose().expose_secret());
+            Ok(())
+        }
+        Command::Add { json } => {
+            let t = Testimony::from_json(&read_input(json)?)?;
+            let mut v = open(&cli)?;
+            let id = v.add_testimony(t)?;
+            v.close()?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Show { id, json } => {
+            let v = open(&cli)?;
+            let t = v.testimony(v.resolve(id)?)?;
+            if *json {
+                print_json(&t)
+            } else {
+                print!("{}", render::testimony(&t));
+                Ok(())
+            }
+        }
+        Command::Edit { id, json, reason } => {
+            let patch: serde_json::Value = serde_json::from_str(&read_input(json)?)
+                .map_err(|e| Error::invalid("JSON", e.to_string()))?;
+            let mut v = open(&cli)?;
+            let id = v.resolve(id)?;
+            v.edit_testimony(id, &patch, reason.as_deref())?;
+            v.close()
+        }
+        Command::Delete { id, reason } => {
+            let mut v = open(&cli)?;
+            let id = v.resolve(id)?;
+            v.delete_testimony(id, reason)?;
+            v.close()
+        }
+        Command::List { json } => {
+            let v = open(&cli)?;
+            let list = v.list_testimonies()?;
+            if *json {
+                print_json(&list)
+            } else {
+                print!("{}", render::list(&list));
+                Ok(())
+            }
+        }
+        Command::History { id, json } => {
+            let v = open(&cli)?;
+            let h = v.history(v.resolve(id)?)?;
+            if *json {
+                print_json(&h)
+            } else {
+                let own = hex_key(&v)?;
+                print!("{}", render::history(&h, &own));
+                Ok(())
+            }
+        }
+        Command::Verify => {
+            let mut v = open(&cli)?;
+            let report = v.verify()?;
+            for p in &report.problems {
+                eprintln!("problem: {p}");
+            }
+            if !report.ok() {
+                return Err(Error::VerifyFailed(report.problems.len()));
+            }
+            println!(
+                "ok: {} revisions of {} records, {} log frames, snapshot signature valid",
+                report.revisions, report.records, report.log_frames
+            );
+            Ok(())
+        }
+        Command::Passwd {
+            new_passphrase_file,
+        } => {
+            let mut v = open(&cli)?;
+            let new = new_passphrase(new_passphrase_file.as_deref())?;
+            v.change_passphrase(&new, kdf())?;
+            v.close()?;
+            println!("Passphrase changed.");
+            Ok(())
+        }
+        Command::Recover {
+            recovery_key_file,
+            new_passphrase_file,
+        } => {
+            let dir = vault_dir(&cli)?;
+            let key = match recovery_key_file {
+                Some(p) => read_secret_file(p)?,
+                None => prompt("Recovery key: ")?,
+            };
+            let key = RecoveryKey::parse(&key)?;
+            let new = new_passphrase(new_passphrase_file.as_deref())?;
+            let v = Vault::recover(&dir, &key, &new, kdf())?;
+            warn_about(v.open_report());
+            v.close()?;
+            println!("A new passphrase is set.");
+            Ok(())
+        }
+        Command::Card => {
+            let v = open(&cli)?;
+            let card = v.contact_card()?;
+            println!("{card}");
+            println!("fingerprint: {}", card.fingerprint());
+            Ok(())
+        }
+    }
+}
+
+fn hex_key(v: &Vault) -> Result<String> {
+    Ok(hex::encode(v.contact_card()?.verifying_key().as_bytes()))
+}
+
+/// Plain-text views for people at a terminal. `--json` gives the full data.
+mod render {
+    use std::fmt::Write;
+
+    use amanat::edtf::{Edtf, format_day};
+    use amanat::{HistoryEntry, StoredTestimony, TestimonySummary};
+
+    fn date(d: &Option<Edtf>) -> String {
+        match d {
+            None => "—".into(),
+            Some(d) => format!(
+                "{d} ({} … {})",
+                d.lower().map(format_day).unwrap_or_else(|| "open".into()),
+                d.upper().map(format_day).unwrap_or_else(|| "open".into())
+            ),
+        }
+    }
+
+    pub fn testimony(s: &StoredTestimony) -> String {
+        let t = &s.testimony;
+        let mut o = String::new();
+        let _ = writeln!(o, "{}  [{}]  {}", t.code, t.status.as_str(), s.id);
+        let _ = writeln!(
+            o,
+            "interview: {}  medium: {}  languages: {}",
+            date(&t.interview_date),
+            t.medium.map(|m| m.as_str()).unwrap_or("—"),
+            t.languages.join(", ")
+        );
+        if let Some(i) = &t.interviewer {
+            let _ = writeln!(o, "interviewer: {i}");
+        }
+        for p in t.all_persons() {
+            let names: Vec<&str> = p.names.iter().map(|n| n.name.as_str()).collect();
+            let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
+            let role = if t.testifier.as_ref().is_some_and(|x| x.id == p.id) {
+                "testifier".to_string()
+            } else {
+                roles.join(", ")
+            };
+            let _ = writeln!(
+                o,
+                "person ({role}): {}  born: {}",
+                names.join(" / "),
+                date(&p.birth)
+            );
+        }
+        for e in &t.events {
+            let _ = writeln!(
+                o,
+                "event: {}  from {}  to {}  at {}",
+                e.kind.as_str(),
+                date(&e.start),
+                date(&e.end),
+                e.place.as_deref().unwrap_or("—")
+            );
+        }
+        for c in &t.consents {
+            let scopes: Vec<String> = c
+                .scopes
+                .iter()
+                .map(|(k, v)| format!("{}={}", k.as_str(), v.as_str()))
+                .collect();
+            let _ = writeln!(o, "consent v{}: {}", c.version, scopes.join(" "));
+        }
+        if !t.tags.is_empty() {
+            let _ = writeln!(o, "tags: {}", t.tags.join(", "));
+        }
+        if !t.summary.is_empty() {
+            let _ = writeln!(o, "\nsummary:\n{}", t.summary);
+        }
+        if !t.narrative.is_empty() {
+            let _ = writeln!(o, "\nnarrative:\n{}", t.narrative);
+        }
+        if s.heads.len() > 1 {
+            let _ = writeln!(
+                o,
+                "\nconflict: {} versions exist; showing the newest",
+                s.heads.len()
+            );
+        }
+        o
+    }
+
+    pub fn list(items: &[TestimonySummary]) -> String {
+        let mut o = String::new();
+        for t in items {
+            let _ = writeln!(
+                o,
+                "{}\t{}\t{}\t{} persons\t{} events\t{}",
+                t.code,
+                t.interview_date.as_deref().unwrap_or("—"),
+                t.status.as_str(),
+                t.persons,
+                t.events,
+                t.id
+            );
+        }
+        let _ = writeln!(o, "{} testimonies", items.len());
+        o
+    }
+
+    pub fn history(h: &[HistoryEntry], own_key: &str) -> String {
+        let mut o = String::new();
+        for e in h {
+            let author = if e.author == own_key {
+                "this device".to_string()
+            } else {
+                format!("key {}", &e.author[..16.min(e.author.len())])
+            };
+            let _ = write!(
+                o,
+                "{}  {}  {}  by {}",
+                e.at,
+                e.op.as_str(),
+                &e.hash[..12.min(e.hash.len())],
+                author
+            );
+            if !e.changed.is_empty() {
+                let _ = write!(o, "  changed: {}", e.changed.join(", "));
+            }
+            if let Some(r) = &e.reason {
+                let _ = write!(o, "  reason: {r}");
+            }
+            o.push('\n');
+        }
+        o
+    }
+}

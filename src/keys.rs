@@ -1,0 +1,524 @@
+//! The vault secret (an X25519 age identity that encrypts every vault file and an Ed25519 key
+//! that signs every revision, frame and snapshot), its two wrappings on disk — `pass.age`
+//! (age scrypt, passphrase) and `recovery.age` (age X25519, recovery key) — and contact cards.
+//!
+//! Invariant: the secret exists in plaintext only in memory, in types that zeroize on drop.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Instant;
+
+use age::secrecy::{ExposeSecret, SecretString};
+use age::x25519;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, OpenFailure};
+use crate::error::{Error, Result};
+
+/// scrypt work factors (log2 N) we write: 256 MiB and 512 MiB of memory.
+pub const MIN_WORK_FACTOR: u8 = 18;
+pub const MAX_WORK_FACTOR: u8 = 19;
+/// A `pass.age` asking for more work than this is refused, not attempted (it would be a
+/// denial of service planted in a tampered file).
+pub const DECRYPT_WORK_FACTOR_CAP: u8 = MAX_WORK_FACTOR;
+
+const SECRET_HEADER: &str = "amanat-vault-secret/v1";
+const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// How expensive the passphrase wrapping is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KdfCost {
+    /// Time one real-size scrypt run and pick log N 18 or 19 for about one second.
+    Calibrated,
+    /// A fixed work factor below the minimum. Only for tests: it makes a vault cheap to
+    /// brute-force.
+    #[doc(hidden)]
+    InsecureForTests(u8),
+}
+
+impl KdfCost {
+    pub(crate) fn log_n(self) -> u8 {
+        match self {
+            KdfCost::Calibrated => calibrate_work_factor(),
+            KdfCost::InsecureForTests(n) => n.clamp(1, MAX_WORK_FACTOR),
+        }
+    }
+}
+
+/// Times scrypt at log N = 18 with real parameters (r = 8, p = 1, as age uses) and returns 19
+/// if that would still take at most about 1.25 s, else 18. A tiny calibration run fits in the
+/// CPU cache and overestimates speed (DESIGN.md §3), so this one is full size.
+pub fn calibrate_work_factor() -> u8 {
+    let Ok(params) = scrypt::Params::new(MIN_WORK_FACTOR, 8, 1, 32) else {
+        return MIN_WORK_FACTOR;
+    };
+    let mut out = [0u8; 32];
+    let start = Instant::now();
+    if scrypt::scrypt(b"calibration", b"amanat-calibration", &params, &mut out).is_err() {
+        return MIN_WORK_FACTOR;
+    }
+    let t18 = start.elapsed().as_secs_f64();
+    if t18 * 2.0 <= 1.25 {
+        MAX_WORK_FACTOR
+    } else {
+        MIN_WORK_FACTOR
+    }
+}
+
+/// Refuses passphrases that are empty or short; the UI adds a strength meter on top.
+pub fn check_passphrase_strength(p: &SecretString) -> Result<()> {
+    let s = p.expose_secret();
+    if s.trim().is_empty() {
+        return Err(Error::WeakPassphrase("it is empty"));
+    }
+    if s.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::WeakPassphrase("use at least 8 characters"));
+    }
+    Ok(())
+}
+
+/// The one secret that opens everything in a vault.
+pub struct VaultSecret {
+    identity: x25519::Identity,
+    signing: SigningKey,
+}
+
+impl VaultSecret {
+    pub(crate) fn generate() -> Self {
+        VaultSecret {
+            identity: x25519::Identity::generate(),
+            signing: crypto::new_signing_key(),
+        }
+    }
+
+    pub(crate) fn identity(&self) -> &x25519::Identity {
+        &self.identity
+    }
+
+    pub(crate) fn recipient(&self) -> x25519::Recipient {
+        self.identity.to_public()
+    }
+
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.signing.verifying_key()
+    }
+
+    fn to_text(&self) -> Zeroizing<String> {
+        let seed = Zeroizing::new(hex::encode(self.signing.to_bytes()));
+        Zeroizing::new(format!(
+            "{SECRET_HEADER}\n{}\n{}\n",
+            self.identity.to_string().expose_secret(),
+            seed.as_str()
+        ))
+    }
+
+    fn from_text(text: &[u8], file: &std::path::Path) -> Result<Self> {
+        let corrupt = |detail| Error::KeyFileCorrupt {
+            file: file.to_path_buf(),
+            detail,
+        };
+        let text = std::str::from_utf8(text).map_err(|_| corrupt("not text"))?;
+        let mut lines = text.split('\n');
+        if lines.next() != Some(SECRET_HEADER) {
+            return Err(corrupt("unknown secret format"));
+        }
+        let identity = lines
+            .next()
+            .and_then(|l| x25519::Identity::from_str(l).ok())
+            .ok_or_else(|| corrupt("bad age identity"))?;
+        let seed = lines
+            .next()
+            .and_then(|l| hex::decode(l).ok())
+            .map(Zeroizing::new)
+            .ok_or_else(|| corrupt("bad signing key"))?;
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
+            seed.as_slice()
+                .try_into()
+                .map_err(|_| corrupt("bad signing key"))?,
+        );
+        if lines.next() != Some("") || lines.next().is_some() {
+            return Err(corrupt("trailing data"));
+        }
+        Ok(VaultSecret {
+            identity,
+            signing: SigningKey::from_bytes(&seed),
+        })
+    }
+
+    /// The content of `keys/pass.age`.
+    pub(crate) fn wrap_with_passphrase(&self, pass: &SecretString, log_n: u8) -> Result<Vec<u8>> {
+        let mut recipient = age::scrypt::Recipient::new(pass.clone());
+        recipient.set_work_factor(log_n);
+        let encryptor = age::Encryptor::with_recipients(std::iter::once(&recipient as _))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let mut out = Vec::new();
+        let text = self.to_text();
+        let mut w = encryptor
+            .wrap_output(&mut out)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        std::io::Write::write_all(&mut w, text.as_bytes())
+            .and_then(|_| w.finish().map(|_| ()))
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(out)
+    }
+
+    pub(crate) fn unwrap_with_passphrase(
+        ciphertext: &[u8],
+        pass: &SecretString,
+        file: &std::path::Path,
+    ) -> Result<Self> {
+        let mut identity = age::scrypt::Identity::new(pass.clone());
+        identity.set_max_work_factor(DECRYPT_WORK_FACTOR_CAP);
+        match crypto::decrypt_all(&identity, ciphertext) {
+            Ok(text) => Self::from_text(&text, file),
+            Err(OpenFailure::WrongKey) => Err(Error::WrongPassphrase),
+            Err(OpenFailure::ExcessiveWork) => Err(Error::tampered(
+                file.display().to_string(),
+                "the key file demands an excessive scrypt work factor",
+            )),
+            Err(OpenFailure::Malformed) | Err(OpenFailure::Io) => Err(Error::KeyFileCorrupt {
+                file: file.to_path_buf(),
+                detail: "not a passphrase-encrypted age file",
+            }),
+        }
+    }
+
+    /// The content of `keys/recovery.age`.
+    pub(crate) fn wrap_to_recovery(&self, recovery: &RecoveryKey) -> Result<Vec<u8>> {
+        crypto::encrypt_to(&recovery.0.to_public(), self.to_text().as_bytes())
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    pub(crate) fn unwrap_with_recovery(
+        ciphertext: &[u8],
+        recovery: &RecoveryKey,
+        file: &std::path::Path,
+    ) -> Result<Self> {
+        match crypto::decrypt_all(&recovery.0, ciphertext) {
+            Ok(text) => Self::from_text(&text, file),
+            Err(OpenFailure::WrongKey) => Err(Error::WrongRecoveryKey),
+            Err(_) => Err(Error::KeyFileCorrupt {
+                file: file.to_path_buf(),
+                detail: "not a recovery-key-encrypted age file",
+            }),
+        }
+    }
+}
+
+/// The recovery key: an age X25519 identity shown once at creation, to print or write down.
+/// With it (and `rage`), the vault can be opened even without Amanat.
+pub struct RecoveryKey(x25519::Identity);
+
+impl RecoveryKey {
+    pub(crate) fn generate() -> Self {
+        RecoveryKey(x25519::Identity::generate())
+    }
+
+    /// The key as the user writes it down (`AGE-SECRET-KEY-1…`).
+    pub fn expose(&self) -> SecretString {
+        self.0.to_string()
+    }
+
+    /// Parses a recovery key as typed: case and whitespace (including line breaks and the
+    /// spaces people put between groups) do not matter.
+    pub fn parse(typed: &SecretString) -> Result<Self> {
+        let cleaned: Zeroizing<String> = Zeroizing::new(
+            typed
+                .expose_secret()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_uppercase(),
+        );
+        if !cleaned.starts_with("AGE-SECRET-KEY-1") {
+            return Err(Error::InvalidRecoveryKey(
+                "it must start with AGE-SECRET-KEY-1",
+            ));
+        }
+        x25519::Identity::from_str(&cleaned)
+            .map(RecoveryKey)
+            .map_err(|_| Error::InvalidRecoveryKey("a character is wrong or missing"))
+    }
+}
+
+/// One line that identifies a person's device: a name, where to encrypt to, which key signs,
+/// and a fingerprint to compare by phone.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ContactCard {
+    name: String,
+    recipient: String,
+    verifying_key: VerifyingKey,
+}
+
+const CARD_PREFIX: &str = "amanat-card";
+const CARD_VERSION: &str = "v1";
+const MAX_NAME_CHARS: usize = 64;
+const BASE32_LOWER: data_encoding::Encoding = data_encoding::BASE32_NOPAD;
+
+impl ContactCard {
+    pub fn new(name: &str, recipient: &x25519::Recipient, key: VerifyingKey) -> Result<Self> {
+        let name = validate_card_name(name).map_err(|r| Error::invalid("name", r))?;
+        Ok(ContactCard {
+            name,
+            recipient: recipient.to_string(),
+            verifying_key: key,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn recipient(&self) -> &str {
+        &self.recipient
+    }
+
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.verifying_key
+    }
+
+    /// Five groups of five digits, derived from both public keys (not the name), so two
+    /// people can read them to each other over a phone call.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.recipient, &self.verifying_key)
+    }
+
+    /// Parses someone else's card. Every way it can be wrong gives its own message.
+    pub fn parse(line: &str) -> Result<Self> {
+        let line = line.trim();
+        let parts: Vec<&str> = line.split(':').collect();
+        if parts.first() != Some(&CARD_PREFIX) {
+            return Err(Error::InvalidCard("it does not start with amanat-card"));
+        }
+        if parts.get(1) != Some(&CARD_VERSION) {
+            return Err(Error::InvalidCard(
+                "it was made by another version of Amanat",
+            ));
+        }
+        let [_, _, name, recipient, key, fp] = parts.as_slice() else {
+            return Err(Error::InvalidCard("a part is missing or extra"));
+        };
+        let name = percent_decode(name).ok_or(Error::InvalidCard("the name is garbled"))?;
+        let name =
+            validate_card_name(&name).map_err(|_| Error::InvalidCard("the name is not valid"))?;
+        let recipient = x25519::Recipient::from_str(recipient)
+            .map_err(|_| Error::InvalidCard("the encryption key (age1…) is not valid"))?;
+        let key_bytes: [u8; 32] = BASE32_LOWER
+            .decode(key.to_ascii_uppercase().as_bytes())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(Error::InvalidCard("the signing key is not valid"))?;
+        let verifying_key = VerifyingKey::from_bytes(&key_bytes)
+            .map_err(|_| Error::InvalidCard("the signing key is not valid"))?;
+        let card = ContactCard {
+            name,
+            recipient: recipient.to_string(),
+            verifying_key,
+        };
+        if card.fingerprint() != *fp {
+            return Err(Error::InvalidCard(
+                "the fingerprint does not match the keys (a typo, or a forged card)",
+            ));
+        }
+        Ok(card)
+    }
+}
+
+impl fmt::Display for ContactCard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{CARD_PREFIX}:{CARD_VERSION}:{}:{}:{}:{}",
+            percent_encode(&self.name),
+            self.recipient,
+            BASE32_LOWER
+                .encode(self.verifying_key.as_bytes())
+                .to_ascii_lowercase(),
+            self.fingerprint()
+        )
+    }
+}
+
+impl fmt::Debug for ContactCard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ContactCard({self})")
+    }
+}
+
+pub(crate) fn fingerprint(recipient: &str, key: &VerifyingKey) -> String {
+    let mut h = Sha256::new();
+    h.update(b"amanat/fingerprint/v1\n");
+    h.update(recipient.as_bytes());
+    h.update(b"\n");
+    h.update(key.as_bytes());
+    let d = h.finalize();
+    let groups: Vec<String> = d
+        .chunks_exact(5)
+        .take(5)
+        .map(|c| {
+            let n = c.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+            format!("{:05}", n % 100_000)
+        })
+        .collect();
+    groups.join("-")
+}
+
+/// Checks a name for this device's contact card.
+pub(crate) fn check_device_name(name: &str) -> Result<()> {
+    validate_card_name(name)
+        .map(|_| ())
+        .map_err(|r| Error::invalid("name", r))
+}
+
+fn validate_card_name(name: &str) -> Result<String, &'static str> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a name is needed");
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err("at most 64 characters");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("control characters are not allowed");
+    }
+    Ok(name.to_string())
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c == ':' || c == '%' || (c.is_ascii() && c.is_whitespace()) {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hexpair = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hexpair, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn pass(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+
+    #[test]
+    fn passphrase_wrap_round_trips_and_wrong_passphrase_is_named() -> Result<()> {
+        let s = VaultSecret::generate();
+        let ct = s.wrap_with_passphrase(&pass("correct horse"), 4)?;
+        let back =
+            VaultSecret::unwrap_with_passphrase(&ct, &pass("correct horse"), Path::new("p"))?;
+        assert_eq!(back.verifying_key(), s.verifying_key());
+        let wrong = VaultSecret::unwrap_with_passphrase(&ct, &pass("wrong horse"), Path::new("p"));
+        assert_eq!(wrong.err().map(|e| e.code()), Some("wrong_passphrase"));
+        Ok(())
+    }
+
+    #[test]
+    fn a_key_file_demanding_too_much_work_is_refused_without_trying() -> Result<()> {
+        let s = VaultSecret::generate();
+        let ct = s.wrap_with_passphrase(&pass("correct horse"), DECRYPT_WORK_FACTOR_CAP + 3)?;
+        let started = Instant::now();
+        let r = VaultSecret::unwrap_with_passphrase(&ct, &pass("correct horse"), Path::new("p"));
+        assert_eq!(r.err().map(|e| e.code()), Some("tampered"));
+        assert!(started.elapsed().as_secs() < 5);
+        Ok(())
+    }
+
+    #[test]
+    fn recovery_key_is_accepted_in_any_case_and_grouping() -> Result<()> {
+        let s = VaultSecret::generate();
+        let rk = RecoveryKey::generate();
+        let ct = s.wrap_to_recovery(&rk)?;
+        let typed: String = rk
+            .expose()
+            .expose_secret()
+            .to_ascii_lowercase()
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let parsed = RecoveryKey::parse(&pass(&typed))?;
+        let back = VaultSecret::unwrap_with_recovery(&ct, &parsed, Path::new("r"))?;
+        assert_eq!(back.verifying_key(), s.verifying_key());
+        let other = RecoveryKey::generate();
+        let r = VaultSecret::unwrap_with_recovery(&ct, &other, Path::new("r"));
+        assert_eq!(r.err().map(|e| e.code()), Some("wrong_recovery_key"));
+        assert_eq!(
+            RecoveryKey::parse(&pass("AGE-SECRET-KEY-1QQQ"))
+                .err()
+                .map(|e| e.code()),
+            Some("invalid_recovery_key")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn contact_card_round_trips_with_any_script_name() -> Result<()> {
+        let s = VaultSecret::generate();
+        let card = ContactCard::new("Ержанат: ئەرجانات 叶尔", &s.recipient(), s.verifying_key())?;
+        let line = card.to_string();
+        assert!(!line.contains('\n'));
+        let parsed = ContactCard::parse(&line)?;
+        assert_eq!(parsed, card);
+        assert_eq!(parsed.name(), "Ержанат: ئەرجانات 叶尔");
+        let fp = card.fingerprint();
+        assert_eq!(fp.len(), 29);
+        assert!(
+            fp.split('-')
+                .all(|g| g.len() == 5 && g.chars().all(|c| c.is_ascii_digit()))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn damaged_cards_are_refused_with_a_reason() -> Result<()> {
+        let s = VaultSecret::generate();
+        let line = ContactCard::new("Aigerim", &s.recipient(), s.verifying_key())?.to_string();
+        let cases: Vec<(String, &str)> = vec![
+            ("hello".into(), "start"),
+            (line.replacen("v1", "v9", 1), "version"),
+            (
+                line.rsplit_once(':').map(|x| x.0).unwrap_or_default().to_string(),
+                "missing",
+            ),
+            (line.replace("age1", "age2"), "encryption key"),
+            (format!("{}0", &line[..line.len() - 1]), "fingerprint"),
+        ];
+        for (bad, why) in cases {
+            match ContactCard::parse(&bad) {
+                Err(Error::InvalidCard(msg)) => assert!(msg.contains(why), "{bad}: {msg}"),
+                other => panic!("{bad} gave {other:?}"),
+            }
+        }
+        Ok(())
+    }
+}

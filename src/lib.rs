@@ -1,0 +1,37 @@
+//! Amanat: an offline-first, encrypted vault for witness testimonies.
+//!
+//! This crate is the core: it owns the vault format, the data model and every rule; the CLI
+//! and the desktop shell are thin layers over [`Vault`]. See DESIGN.md for the why.
+//!
+//! ```no_run
+//! use amanat::{CreateOptions, KdfCost, Testimony, Vault};
+//! use amanat::secrecy::SecretString;
+//! # fn main() -> amanat::Result<()> {
+//! let pass = SecretString::from("a long passphrase".to_string());
+//! let opts = CreateOptions { name: "Aigerim".into(), kdf: KdfCost::Calibrated };
+//! let (mut vault, recovery_key) = Vault::create("/tmp/demo.amanat".as_ref(), &pass, &opts)?;
+//! let id = vault.add_testimony(Testimony::from_json(r#"{"code": "ALA-2025-0412"}"#)?)?;
+//! vault.close()?;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod crypto;
+pub mod edtf;
+mod error;
+mod fsutil;
+pub mod keys;
+mod log;
+pub mod model;
+mod records;
+mod snapshot;
+mod store;
+mod vault;
+
+pub use age::secrecy;
+pub use error::{Error, Result};
+pub use keys::{ContactCard, KdfCost, RecoveryKey};
+pub use model::Testimony;
+pub use records::VerifyReport;
+pub use store::{HistoryEntry, SCHEMA_VERSION, StoredTestimony, TestimonySummary};
+pub use vault::{CreateOptions, DEFAULT_SNAPSHOT_AFTER_BYTES, OpenReport, Vault};

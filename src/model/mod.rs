@@ -1,0 +1,15 @@
+//! The data model: a testimony and everything it reports (DESIGN.md §5, DATA-MODEL.md).
+//!
+//! A testimony is one record: the persons it mentions (with their roles in it), the events
+//! and acts it reports, the places they happened and the witness's consent are parts of that
+//! record, each with its own stable id. One save is one revision of the whole testimony, so
+//! every state a coordinator sees was once saved as a whole by someone.
+
+pub(crate) mod revision;
+mod testimony;
+mod validate;
+pub mod vocab;
+
+pub use revision::{Op, RecordKind, Revision};
+pub use testimony::{Act, Consent, Event, LocalName, Person, PersonName, Place, Testimony};
+pub use vocab::*;

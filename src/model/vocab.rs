@@ -1,0 +1,91 @@
+//! Controlled vocabularies (DATA-MODEL.md). Stored as snake_case strings; the UI translates
+//! each value. Adding a value is backwards compatible; renaming one is a migration.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order the UI lists them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored (and CLI) spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+    };
+}
+
+vocabulary!(Medium { VideoCall => "video_call", InPerson => "in_person", Phone => "phone", Written => "written" });
+vocabulary!(
+    /// `locked` testimonies refuse edits until their status is changed back.
+    Status { Draft => "draft", Reviewed => "reviewed", Locked => "locked" }
+);
+vocabulary!(
+    /// ISO 15924 script codes.
+    Script { Latn => "Latn", Cyrl => "Cyrl", Arab => "Arab", Hans => "Hans", Hant => "Hant" }
+);
+vocabulary!(NameKind {
+    Primary => "primary", Alias => "alias", ChineseName => "chinese_name",
+    Patronymic => "patronymic", Transliteration => "transliteration",
+});
+vocabulary!(Sex { Female => "female", Male => "male", Other => "other", Unknown => "unknown" });
+vocabulary!(Role {
+    Testifier => "testifier", Victim => "victim", Witness => "witness",
+    Relative => "relative", Perpetrator => "perpetrator", Official => "official",
+});
+vocabulary!(EventKind {
+    Detention => "detention", Disappearance => "disappearance", Sentencing => "sentencing",
+    ForcedLabour => "forced_labour", Surveillance => "surveillance",
+    FamilySeparation => "family_separation", DocumentConfiscation => "document_confiscation",
+    TravelBan => "travel_ban", DeathInCustody => "death_in_custody", Release => "release",
+});
+vocabulary!(ViolationStatus {
+    Confirmed => "confirmed", Likely => "likely", Possible => "possible",
+    Unlikely => "unlikely", Unknown => "unknown",
+});
+vocabulary!(PlaceLevel {
+    Region => "region", Prefecture => "prefecture", County => "county",
+    Township => "township", Village => "village", Site => "site",
+});
+vocabulary!(FacilityKind {
+    Camp => "camp", DetentionCentre => "detention_centre", Prison => "prison",
+    Factory => "factory", School => "school", Other => "other",
+});
+vocabulary!(ConsentScope {
+    StoreInternally => "store_internally", ShareWithPartner => "share_with_partner",
+    ShareWithUn => "share_with_un", ShareWithCourt => "share_with_court",
+    PublishAnonymised => "publish_anonymised", PublishNamed => "publish_named",
+    PublishImageVoice => "publish_image_voice", Recontact => "recontact",
+});
+vocabulary!(Decision { Granted => "granted", Refused => "refused", Conditional => "conditional" });
+vocabulary!(ConsentMethod { Written => "written", OralRecorded => "oral_recorded", OralNoted => "oral_noted" });
+vocabulary!(Reliability {
+    HighlyReliable => "highly_reliable", Reliable => "reliable", FairlyReliable => "fairly_reliable",
+    Unreliable => "unreliable", HighlyUnreliable => "highly_unreliable", Unknown => "unknown",
+});
+vocabulary!(Ethnicity {
+    Kazakh => "kazakh", Uyghur => "uyghur", Kyrgyz => "kyrgyz", Hui => "hui",
+    Uzbek => "uzbek", Tajik => "tajik", Han => "han", Other => "other",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_spelling_matches_serde_for_every_value() {
+        for s in ConsentScope::ALL {
+            let json = serde_json::to_string(s).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+        }
+        assert_eq!(EventKind::ALL.len(), 10);
+    }
+}

@@ -1,0 +1,240 @@
+//! Testimony operations on an open vault, and `verify`. Every change is a signed revision
+//! committed through `Vault::commit`; reads come from the in-memory index.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::log;
+use crate::model::revision::Draft;
+use crate::model::{Op, RecordKind, Status, Testimony};
+use crate::snapshot;
+use crate::store::{HistoryEntry, StoredTestimony, TestimonySummary, short_hash};
+use crate::vault::Vault;
+
+/// What `verify` checked and what it found wrong.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct VerifyReport {
+    pub revisions: u64,
+    pub records: u64,
+    pub log_frames: u64,
+    pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+const REASON_MAX: usize = 1_000;
+
+fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
+    match reason.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) if r.chars().count() > REASON_MAX => {
+            Err(Error::invalid("reason", "is longer than 1000 characters"))
+        }
+        Some(r) => Ok(Some(r.to_string())),
+    }
+}
+
+impl Vault {
+    /// Adds a new testimony; returns its id.
+    pub fn add_testimony(&mut self, t: Testimony) -> Result<Uuid> {
+        t.validate()?;
+        self.check_code_free(&t.code, None)?;
+        let id = Uuid::now_v7();
+        self.commit(vec![Draft {
+            record: id,
+            kind: RecordKind::Testimony,
+            op: Op::Create,
+            parents: vec![],
+            reason: None,
+            state: Some(t.to_value()?),
+        }])?;
+        Ok(id)
+    }
+
+    /// Replaces a testimony's state. Saving an unchanged state records nothing.
+    pub fn update_testimony(&mut self, id: Uuid, t: Testimony, reason: Option<&str>) -> Result<()> {
+        t.validate()?;
+        let reason = check_reason(reason)?;
+        let current = self.store.testimony(id)?;
+        if current.testimony == t {
+            return Ok(());
+        }
+        if current.testimony.status == Status::Locked {
+            let mut unlocked = current.testimony.clone();
+            unlocked.status = t.status;
+            if unlocked != t {
+                return Err(Error::RecordLocked(current.testimony.code));
+            }
+        }
+        self.check_code_free(&t.code, Some(id))?;
+        self.commit(vec![Draft {
+            record: id,
+            kind: RecordKind::Testimony,
+            op: Op::Update,
+            parents: current.heads,
+            reason,
+            state: Some(t.to_value()?),
+        }])?;
+        Ok(())
+    }
+
+    /// Applies a JSON merge patch (RFC 7386) to a testimony: fields present replace the
+    /// current ones, `null` removes one.
+    pub fn edit_testimony(&mut self, id: Uuid, patch: &Value, reason: Option<&str>) -> Result<()> {
+        if !patch.is_object() {
+            return Err(Error::invalid(
+                "JSON",
+                "must be an object of the fields to change",
+            ));
+        }
+        let current = self.store.testimony(id)?;
+        let mut v = current.testimony.to_value()?;
+        json_patch::merge(&mut v, patch);
+        let t: Testimony = serde_path_to_error::deserialize(v).map_err(|e| {
+            let field = e.path().to_string();
+            Error::invalid(
+                if field == "." { "JSON".into() } else { field },
+                e.into_inner().to_string(),
+            )
+        })?;
+        self.update_testimony(id, t, reason)
+    }
+
+    /// Deletes a testimony: a tombstone revision; its text leaves the live tables and the
+    /// search index (its history keeps the earlier revisions).
+    pub fn delete_testimony(&mut self, id: Uuid, reason: &str) -> Result<()> {
+        let reason = check_reason(Some(reason))?
+            .ok_or_else(|| Error::invalid("reason", "is required to delete"))?;
+        let current = self.store.testimony(id)?;
+        if current.testimony.status == Status::Locked {
+            return Err(Error::RecordLocked(current.testimony.code));
+        }
+        self.commit(vec![Draft {
+            record: id,
+            kind: RecordKind::Testimony,
+            op: Op::Delete,
+            parents: current.heads,
+            reason: Some(reason),
+            state: None,
+        }])?;
+        Ok(())
+    }
+
+    fn check_code_free(&self, code: &str, except: Option<Uuid>) -> Result<()> {
+        match self.store.id_by_code(code)? {
+            Some(other) if Some(other) != except => Err(Error::invalid(
+                "code",
+                format!("{code} is already used by another testimony"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn testimony(&self, id: Uuid) -> Result<StoredTestimony> {
+        self.store.testimony(id)
+    }
+
+    /// Finds a live testimony by id or by code.
+    pub fn resolve(&self, id_or_code: &str) -> Result<Uuid> {
+        if let Ok(id) = Uuid::parse_str(id_or_code)
+            && self.store.heads(id)?.is_some()
+        {
+            return Ok(id);
+        }
+        self.store
+            .id_by_code(id_or_code)?
+            .ok_or_else(|| Error::NotFound(id_or_code.to_string()))
+    }
+
+    pub fn list_testimonies(&self) -> Result<Vec<TestimonySummary>> {
+        self.store.list_testimonies()
+    }
+
+    pub fn count_testimonies(&self) -> Result<u64> {
+        self.store.count_testimonies()
+    }
+
+    /// Full-text search over live testimonies (every word must occur).
+    pub fn search(&self, query: &str) -> Result<Vec<TestimonySummary>> {
+        self.store.search(query)
+    }
+
+    pub fn history(&self, id: Uuid) -> Result<Vec<HistoryEntry>> {
+        self.store.history(id)
+    }
+
+    /// Checks every revision's hash, signature and parent links, every record's heads, the
+    /// current snapshot's signature, and every log frame on disk.
+    pub fn verify(&mut self) -> Result<VerifyReport> {
+        self.wait_for_snapshot();
+        let mut report = VerifyReport::default();
+        let mut known: HashMap<String, String> = HashMap::new();
+        let problems = &mut report.problems;
+        let mut revisions = 0u64;
+        self.store.for_each_revision(|_, r| {
+            revisions += 1;
+            let record = r.record.to_string();
+            let name = format!("revision {} of record {record}", short_hash(&r.hash));
+            if let Err(why) = r.check() {
+                problems.push(format!("{name}: {why}"));
+            }
+            for p in &r.parents {
+                if known.get(p) != Some(&record) {
+                    problems.push(format!("{name}: parent {} is missing", short_hash(p)));
+                }
+            }
+            known.insert(r.hash.clone(), record);
+            Ok(())
+        })?;
+        report.revisions = revisions;
+        for (id, heads) in self.store.all_heads()? {
+            report.records += 1;
+            for h in heads {
+                if known.get(&h) != Some(&id) {
+                    report
+                        .problems
+                        .push(format!("record {id}: head {} is missing", short_hash(&h)));
+                }
+            }
+        }
+        let key = self.secret.verifying_key();
+        match snapshot::read(
+            &self.dir().join(snapshot::CURRENT),
+            self.secret.identity(),
+            &key,
+            false,
+        ) {
+            Err(e) => report.problems.push(format!("snapshot: {e}")),
+            Ok((meta, _)) => {
+                match log::replay(
+                    &self.dir().join("log"),
+                    self.secret.identity(),
+                    &key,
+                    meta.start_segment,
+                    meta.pos,
+                    |_, _| Ok(()),
+                ) {
+                    Err(e) => report.problems.push(format!("log: {e}")),
+                    Ok(r) => {
+                        report.log_frames = r.frames;
+                        if r.pos != *self.log_pos() {
+                            report.problems.push(
+                                "log: the log on disk does not end where this session's does"
+                                    .into(),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,215 @@
+//! The in-memory SQLite index: current state, full revision history and the search index.
+//! It never touches the disk; it is persisted only as an encrypted snapshot
+//! (`snapshot.rs`) plus the encrypted log. Writes go through [`StoreTx`], which rolls back
+//! unless committed, so a revision, its index rows and its search entry land together.
+
+mod index;
+mod queries;
+mod schema;
+
+use std::io::Read;
+
+use rusqlite::{Connection, MAIN_DB, OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::model::{Op, Revision, Testimony};
+
+pub use queries::{HistoryEntry, StoredTestimony, TestimonySummary};
+pub use schema::SCHEMA_VERSION;
+
+/// SQLite's allocator takes an `int`: a serialized index cannot exceed this.
+pub(crate) const MAX_DB_BYTES: usize = i32::MAX as usize;
+
+pub(crate) struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// A new, empty index.
+    pub(crate) fn new() -> Result<Store> {
+        let mut conn = Connection::open_in_memory()?;
+        schema::configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Loads a serialized index of `size` bytes streamed from `reader` (the decrypting
+    /// snapshot reader), then migrates it. The caller verifies the snapshot's signature
+    /// before trusting the result.
+    pub(crate) fn load(reader: impl Read, size: usize) -> Result<Store> {
+        if size > MAX_DB_BYTES {
+            return Err(Error::SnapshotCorrupt(
+                "the index is larger than 2 GiB".into(),
+            ));
+        }
+        let mut conn = Connection::open_in_memory()?;
+        conn.deserialize_read_exact(MAIN_DB, reader, size, false)
+            .map_err(|_| Error::SnapshotCorrupt("the index could not be read".into()))?;
+        schema::configure(&conn)?;
+        Ok(Store { conn })
+    }
+
+    /// Checks a loaded index (only after its signature was verified) and migrates it.
+    pub(crate) fn check_and_migrate(&mut self) -> Result<()> {
+        let ok: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|_| Error::SnapshotCorrupt("the index is not a database".into()))?;
+        if ok != "ok" {
+            return Err(Error::SnapshotCorrupt(
+                "the index failed its integrity check".into(),
+            ));
+        }
+        schema::migrate(&mut self.conn)
+    }
+
+    /// The whole index as bytes (one copy), for a snapshot.
+    pub(crate) fn serialize(&self) -> Result<Vec<u8>> {
+        Ok(self.conn.serialize(MAIN_DB)?.to_vec())
+    }
+
+    pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub(crate) fn tx(&mut self) -> Result<StoreTx<'_>> {
+        Ok(StoreTx(self.conn.transaction()?))
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// A write transaction over the index; dropped without `commit`, it changes nothing.
+pub(crate) struct StoreTx<'a>(rusqlite::Transaction<'a>);
+
+impl StoreTx<'_> {
+    pub(crate) fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Applies one verified revision: records it, moves the record's heads, and rebuilds the
+    /// record's rows in the live tables and the search index. Applying a revision that is
+    /// already present changes nothing. A revision whose parents are unknown, or that
+    /// does not fit the record's state, is refused.
+    pub(crate) fn apply(&self, rev: &Revision, seq: u64) -> Result<()> {
+        let exists: bool = self.0.query_row(
+            "SELECT EXISTS (SELECT 1 FROM revisions WHERE hash = ?1)",
+            [&rev.hash],
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Ok(());
+        }
+        let record = rev.record.to_string();
+        let what = || format!("revision {} of record {record}", short_hash(&rev.hash));
+        for parent in &rev.parents {
+            let parent_record: Option<String> = self
+                .0
+                .query_row(
+                    "SELECT record_id FROM revisions WHERE hash = ?1",
+                    [parent],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if parent_record.as_deref() != Some(record.as_str()) {
+                return Err(Error::tampered(
+                    what(),
+                    "it follows a revision that is not in this vault",
+                ));
+            }
+        }
+        let current: Option<(String, String)> = self
+            .0
+            .query_row(
+                "SELECT heads, created_at FROM records WHERE id = ?1",
+                [&record],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let at = rev.at.to_string();
+        let (mut heads, created_at) = match (&current, rev.op) {
+            (None, Op::Create) => (Vec::new(), at.clone()),
+            (None, _) => {
+                return Err(Error::tampered(
+                    what(),
+                    "it changes a record that does not exist",
+                ));
+            }
+            (Some(_), Op::Create) => {
+                return Err(Error::tampered(what(), "it creates a record that exists"));
+            }
+            (Some((h, c)), _) => (
+                serde_json::from_str::<Vec<String>>(h)
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+                c.clone(),
+            ),
+        };
+        heads.retain(|h| !rev.parents.contains(h));
+        heads.push(rev.hash.clone());
+        heads.sort();
+        let json = serde_json::to_string(rev).map_err(|e| Error::Internal(e.to_string()))?;
+        self.0.execute(
+            "INSERT INTO revisions (hash, record_id, op, at, author, seq, json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                rev.hash,
+                record,
+                rev.op.as_str(),
+                at,
+                rev.author,
+                seq as i64,
+                json
+            ],
+        )?;
+        let heads_json =
+            serde_json::to_string(&heads).map_err(|e| Error::Internal(e.to_string()))?;
+        let deleted = rev.op == Op::Delete;
+        self.0.execute(
+            "INSERT INTO records (id, kind, heads, deleted, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (id) DO UPDATE SET heads = excluded.heads,
+                 deleted = excluded.deleted, updated_at = excluded.updated_at",
+            params![
+                record,
+                rev.kind.as_str(),
+                heads_json,
+                deleted,
+                created_at,
+                at
+            ],
+        )?;
+        let state = match &rev.state {
+            Some(v) if !deleted => Some(testimony_state(v, &what)?),
+            _ => None,
+        };
+        index::reindex(&self.0, &record, state.as_ref(), &at)
+    }
+
+    pub(crate) fn commit(self) -> Result<()> {
+        Ok(self.0.commit()?)
+    }
+}
+
+fn testimony_state(v: &Value, what: &dyn Fn() -> String) -> Result<Testimony> {
+    let t = Testimony::deserialize(v)
+        .map_err(|e| Error::tampered(what(), format!("its state is not a testimony: {e}")))?;
+    t.validate()
+        .map_err(|e| Error::tampered(what(), format!("its state is not valid: {e}")))?;
+    Ok(t)
+}
+
+pub(crate) fn short_hash(h: &str) -> &str {
+    h.get(..12).unwrap_or(h)
+}

@@ -1,0 +1,286 @@
+//! Reads over the index: a testimony's current state, the list, a record's history, full-text
+//! search, and the raw revisions for `verify`.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::model::{Op, Revision, Status, Testimony};
+
+/// A testimony as the list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TestimonySummary {
+    pub id: Uuid,
+    pub code: String,
+    pub interview_date: Option<String>,
+    pub status: Status,
+    pub medium: Option<String>,
+    pub interviewer: Option<String>,
+    pub summary: String,
+    pub persons: u32,
+    pub events: u32,
+    pub updated_at: String,
+}
+
+/// A testimony's current state and where it stands in its history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredTestimony {
+    pub id: Uuid,
+    pub testimony: Testimony,
+    /// The revision(s) the state comes from; more than one means unresolved conflict.
+    pub heads: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One line of a record's history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryEntry {
+    pub hash: String,
+    pub op: Op,
+    pub at: String,
+    /// Hex Ed25519 key of the author.
+    pub author: String,
+    pub reason: Option<String>,
+    pub parents: Vec<String>,
+    /// Top-level fields whose value differs from the (first) parent's.
+    pub changed: Vec<String>,
+}
+
+fn parse_uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| Error::Internal(format!("stored id: {e}")))
+}
+
+fn parse_revision(json: &str) -> Result<Revision> {
+    serde_json::from_str(json).map_err(|e| Error::Internal(format!("stored revision: {e}")))
+}
+
+fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(String, TestimonySummary)> {
+    let status: String = r.get(3)?;
+    let status = serde_json::from_value(Value::String(status)).unwrap_or(Status::Draft);
+    Ok((
+        r.get(0)?,
+        TestimonySummary {
+            id: Uuid::nil(),
+            code: r.get(1)?,
+            interview_date: r.get(2)?,
+            status,
+            medium: r.get(4)?,
+            interviewer: r.get(5)?,
+            summary: r.get(6)?,
+            persons: r.get(7)?,
+            events: r.get(8)?,
+            updated_at: r.get(9)?,
+        },
+    ))
+}
+
+const SUMMARY_COLUMNS: &str = "t.id, t.code, t.interview_date, t.status, t.medium, t.interviewer,
+     t.summary, t.persons, t.events, t.updated_at";
+
+impl Store {
+    /// Live testimonies, newest interview first, then by code.
+    pub(crate) fn list_testimonies(&self) -> Result<Vec<TestimonySummary>> {
+        self.summaries(
+            &format!(
+                "SELECT {SUMMARY_COLUMNS} FROM testimonies t
+                 ORDER BY t.date_lo IS NULL, t.date_lo DESC, t.code"
+            ),
+            [],
+        )
+    }
+
+    /// Live testimonies whose text matches an FTS5 query, best match first.
+    pub(crate) fn search(&self, query: &str) -> Result<Vec<TestimonySummary>> {
+        let q = fts_query(query);
+        if q.is_empty() {
+            return Ok(vec![]);
+        }
+        self.summaries(
+            &format!(
+                "SELECT {SUMMARY_COLUMNS} FROM search JOIN testimonies t ON t.rowid = search.rowid
+                 WHERE search MATCH ?1 ORDER BY rank"
+            ),
+            [q],
+        )
+    }
+
+    fn summaries<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<TestimonySummary>> {
+        let mut stmt = self.conn().prepare(sql)?;
+        let rows = stmt.query_map(p, summary_from_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, mut s) = row?;
+            s.id = parse_uuid(&id)?;
+            out.push(s);
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn count_testimonies(&self) -> Result<u64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM testimonies", [], |r| r.get(0))?)
+    }
+
+    /// The live testimony with this code, if any.
+    pub(crate) fn id_by_code(&self, code: &str) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn()
+            .query_row("SELECT id FROM testimonies WHERE code = ?1", [code], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        id.as_deref().map(parse_uuid).transpose()
+    }
+
+    /// (heads, deleted) of a record, if it exists at all.
+    pub(crate) fn heads(&self, id: Uuid) -> Result<Option<(Vec<String>, bool)>> {
+        let row: Option<(String, bool)> = self
+            .conn()
+            .query_row(
+                "SELECT heads, deleted FROM records WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some((h, d)) => Ok(Some((
+                serde_json::from_str(&h).map_err(|e| Error::Internal(e.to_string()))?,
+                d,
+            ))),
+        }
+    }
+
+    pub(crate) fn revision(&self, hash: &str) -> Result<Option<Revision>> {
+        let json: Option<String> = self
+            .conn()
+            .query_row("SELECT json FROM revisions WHERE hash = ?1", [hash], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        json.as_deref().map(parse_revision).transpose()
+    }
+
+    pub(crate) fn testimony(&self, id: Uuid) -> Result<StoredTestimony> {
+        let not_found = || Error::NotFound(id.to_string());
+        let (heads, deleted) = self.heads(id)?.ok_or_else(not_found)?;
+        if deleted {
+            return Err(not_found());
+        }
+        // With several heads (a conflict) the newest is shown; the heads list tells.
+        let mut newest: Option<Revision> = None;
+        for h in &heads {
+            let rev = self
+                .revision(h)?
+                .ok_or_else(|| Error::Internal("missing head".into()))?;
+            if newest.as_ref().is_none_or(|n| rev.at > n.at) {
+                newest = Some(rev);
+            }
+        }
+        let rev = newest.ok_or_else(not_found)?;
+        let state = rev.state.as_ref().ok_or_else(not_found)?;
+        let (created_at, updated_at): (String, String) = self.conn().query_row(
+            "SELECT created_at, updated_at FROM records WHERE id = ?1",
+            [id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(StoredTestimony {
+            id,
+            testimony: Testimony::from_value(state)?,
+            heads,
+            created_at,
+            updated_at,
+        })
+    }
+
+    /// A record's revisions, oldest first, with the fields each one changed.
+    pub(crate) fn history(&self, id: Uuid) -> Result<Vec<HistoryEntry>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT json FROM revisions WHERE record_id = ?1 ORDER BY ord")?;
+        let revs: Vec<Revision> = stmt
+            .query_map([id.to_string()], |r| r.get::<_, String>(0))?
+            .map(|j| parse_revision(&j?))
+            .collect::<Result<_>>()?;
+        if revs.is_empty() {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        let mut out = Vec::with_capacity(revs.len());
+        for r in &revs {
+            let parent = r
+                .parents
+                .first()
+                .and_then(|p| revs.iter().find(|x| &x.hash == p));
+            out.push(HistoryEntry {
+                hash: r.hash.clone(),
+                op: r.op,
+                at: r.at.to_string(),
+                author: r.author.clone(),
+                reason: r.reason.clone(),
+                parents: r.parents.clone(),
+                changed: changed_fields(parent.and_then(|p| p.state.as_ref()), r.state.as_ref()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Calls `f` on every stored revision in the order they were applied.
+    pub(crate) fn for_each_revision(
+        &self,
+        mut f: impl FnMut(u64, Revision) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT seq, json FROM revisions ORDER BY ord")?;
+        let mut rows = stmt.query(params![])?;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let json: String = row.get(1)?;
+            f(seq as u64, parse_revision(&json)?)?;
+        }
+        Ok(())
+    }
+
+    /// Every record id with its heads, for `verify`.
+    pub(crate) fn all_heads(&self) -> Result<Vec<(String, Vec<String>)>> {
+        let mut stmt = self.conn().prepare("SELECT id, heads FROM records")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, h) = row?;
+            out.push((
+                id,
+                serde_json::from_str(&h).map_err(|e| Error::Internal(e.to_string()))?,
+            ));
+        }
+        Ok(out)
+    }
+}
+
+fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let b = before.and_then(Value::as_object).unwrap_or(&empty);
+    let a = after.and_then(Value::as_object).unwrap_or(&empty);
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| b.get(*k) != a.get(*k))
+        .cloned()
+        .collect()
+}
+
+/// Turns what a user typed into an FTS5 query of quoted terms (all must match), so that
+/// FTS5 syntax characters in the input are searched for, not interpreted.
+fn fts_query(input: &str) -> String {
+    input
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,133 @@
+//! The index schema and its migrations. `PRAGMA user_version` is the schema version; a
+//! migration runs once, in order, inside the transaction that opens an older snapshot.
+//!
+//! Everything here is derived from revisions except `revisions` itself and `meta`, so a
+//! migration may drop and rebuild any derived table from the revisions.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+const V1: &str = r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+-- Every revision ever applied, verbatim: the history and the merge base.
+CREATE TABLE revisions (
+    ord INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    record_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    json TEXT NOT NULL
+) STRICT;
+CREATE INDEX revisions_by_record ON revisions (record_id, ord);
+
+-- One row per record: its current heads (more than one is a conflict).
+CREATE TABLE records (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    heads TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+
+-- Live testimonies (deleted ones have no row), for lists and sorting.
+CREATE TABLE testimonies (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    code TEXT NOT NULL,
+    interview_date TEXT,
+    date_lo INTEGER,
+    date_hi INTEGER,
+    status TEXT NOT NULL,
+    medium TEXT,
+    interviewer TEXT,
+    summary TEXT NOT NULL,
+    persons INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX testimonies_by_code ON testimonies (code);
+
+CREATE TABLE persons (
+    testimony_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    sex TEXT,
+    birth TEXT,
+    birth_lo INTEGER,
+    birth_hi INTEGER,
+    hometown TEXT,
+    PRIMARY KEY (testimony_id, id)
+) STRICT;
+CREATE TABLE person_names (
+    testimony_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    script TEXT,
+    kind TEXT
+) STRICT;
+CREATE INDEX person_names_by_testimony ON person_names (testimony_id);
+CREATE TABLE events (
+    testimony_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    start_text TEXT,
+    start_lo INTEGER,
+    start_hi INTEGER,
+    end_text TEXT,
+    end_lo INTEGER,
+    end_hi INTEGER,
+    place TEXT,
+    PRIMARY KEY (testimony_id, id)
+) STRICT;
+CREATE TABLE consent_scopes (
+    testimony_id TEXT NOT NULL,
+    person_id TEXT,
+    scope TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    withdrawn INTEGER NOT NULL
+) STRICT;
+CREATE INDEX consent_scopes_by_testimony ON consent_scopes (testimony_id);
+
+-- Full text of live testimonies. Contentless: the index holds no copy of the text, and a
+-- deleted testimony's entries are removed with it.
+CREATE VIRTUAL TABLE search USING fts5 (
+    body, content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"#;
+
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Settings that keep every byte of the index in memory and overwrite what is deleted.
+pub(crate) fn configure(conn: &Connection) -> Result<()> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    conn.execute_batch(
+        "PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(())
+}
+
+/// Brings the schema up to `SCHEMA_VERSION`; refuses a newer one.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::UnsupportedVersion(format!(
+            "index schema {version}, this build knows {SCHEMA_VERSION}"
+        )));
+    }
+    let tx = conn.transaction()?;
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        tx.execute_batch(m)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

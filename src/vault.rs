@@ -1,0 +1,492 @@
+//! A vault on disk and open in memory: creation, opening (snapshot + log replay), commits,
+//! snapshots, passphrase change and recovery. Record-level operations are in `records.rs`.
+//!
+//! Invariants:
+//! - A commit returns only after its frame is durable; the index changes in the same step
+//!   and only if the frame was written.
+//! - One process per vault (an OS lock on `lock`).
+//! - Log segments are removed only when two durable snapshots cover them, so a damaged
+//!   current snapshot can always fall back to the previous one plus the log.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
+
+use age::secrecy::SecretString;
+
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::keys::{self, ContactCard, KdfCost, RecoveryKey, VaultSecret};
+use crate::log::{self, LogPos, LogWriter};
+use crate::model::Revision;
+use crate::model::revision::Draft;
+use crate::snapshot::{self, Meta};
+use crate::store::Store;
+
+pub(crate) const VAULT_FILE: &str = "VAULT";
+const VAULT_FORMAT_NAME: &str = "amanat-vault";
+const VAULT_FORMAT_VERSION: u32 = 1;
+const PASS_FILE: &str = "keys/pass.age";
+const RECOVERY_FILE: &str = "keys/recovery.age";
+const LOCK_FILE: &str = "lock";
+const KEY_FILE_MAX: u64 = 64 * 1024;
+/// Take a snapshot in the background once this much log has accumulated.
+pub const DEFAULT_SNAPSHOT_AFTER_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Options for a new vault.
+pub struct CreateOptions {
+    /// This device's name on its contact card.
+    pub name: String,
+    pub kdf: KdfCost,
+}
+
+/// What opening found and repaired.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenReport {
+    /// The current snapshot was unusable and the previous one was used with the log.
+    pub used_previous_snapshot: Option<String>,
+    /// Bytes of an incomplete last save (a crash mid-write) that were cut off.
+    pub torn_bytes_discarded: u64,
+    /// Log frames replayed on top of the snapshot.
+    pub frames_replayed: u64,
+}
+
+struct SnapshotJob {
+    handle: JoinHandle<Result<()>>,
+    start_segment: u64,
+}
+
+pub struct Vault {
+    dir: PathBuf,
+    _lock: File,
+    pub(crate) secret: VaultSecret,
+    pub(crate) store: Store,
+    log: LogWriter,
+    /// The start segment of the installed current snapshot.
+    snapshot_start: u64,
+    job: Option<SnapshotJob>,
+    snapshot_after: u64,
+    /// Set when a write failed in a way that leaves memory and disk possibly apart.
+    poisoned: bool,
+    report: OpenReport,
+    last_snapshot_error: Option<Error>,
+}
+
+fn lock(dir: &Path) -> Result<File> {
+    let path = dir.join(LOCK_FILE);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let f = opts.open(&path).map_err(|e| Error::io("open", &path, e))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::VaultLocked),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path, e)),
+    }
+}
+
+/// Checks the plaintext `VAULT` marker: format name and version only.
+fn check_vault_file(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(Error::VaultNotFound(dir.to_path_buf()));
+    }
+    let path = dir.join(VAULT_FILE);
+    if !path.exists() {
+        return Err(Error::NotAVault(dir.to_path_buf()));
+    }
+    let text = fsutil::read_capped(&path, 1024)?;
+    let text = String::from_utf8_lossy(&text);
+    let mut lines = text.lines();
+    if lines.next() != Some(VAULT_FORMAT_NAME) {
+        return Err(Error::NotAVault(dir.to_path_buf()));
+    }
+    let version: u32 = lines
+        .next()
+        .and_then(|l| l.strip_prefix("format "))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| Error::NotAVault(dir.to_path_buf()))?;
+    if version > VAULT_FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion(format!("vault format {version}")));
+    }
+    Ok(())
+}
+
+impl Vault {
+    /// Creates a vault in `dir` (which must not exist, or be empty). Returns the open vault
+    /// and the recovery key, which the caller must show to the user once.
+    pub fn create(
+        dir: &Path,
+        passphrase: &SecretString,
+        opts: &CreateOptions,
+    ) -> Result<(Vault, RecoveryKey)> {
+        keys::check_passphrase_strength(passphrase)?;
+        keys::check_device_name(&opts.name)?;
+        if dir.exists() {
+            let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
+            if entries.next().is_some() {
+                return Err(Error::VaultExists(dir.to_path_buf()));
+            }
+        } else {
+            fsutil::create_dir(dir)?;
+        }
+        for sub in ["keys", "log", "blobs", "drafts"] {
+            fsutil::create_dir(&dir.join(sub))?;
+        }
+        let lock = lock(dir)?;
+        let secret = VaultSecret::generate();
+        let recovery = RecoveryKey::generate();
+        fsutil::write_atomic(
+            &dir.join(RECOVERY_FILE),
+            &secret.wrap_to_recovery(&recovery)?,
+        )?;
+        fsutil::write_atomic(
+            &dir.join(PASS_FILE),
+            &secret.wrap_with_passphrase(passphrase, opts.kdf.log_n())?,
+        )?;
+        let mut store = Store::new()?;
+        {
+            let tx = store.tx()?;
+            tx.set_meta("name", opts.name.trim())?;
+            tx.set_meta("vault_id", &uuid::Uuid::now_v7().to_string())?;
+            tx.commit()?;
+        }
+        let meta = Meta {
+            format: 1,
+            pos: LogPos::genesis(),
+            start_segment: 1,
+            prev_start_segment: 1,
+            db_len: 0,
+            created_at: jiff::Timestamp::now(),
+        };
+        write_snapshot_files(dir, &secret, meta, &store.serialize()?)?;
+        let log = LogWriter::open(&dir.join("log"), 1, 0, LogPos::genesis())?;
+        // The marker is written last: a half-created folder is not mistaken for a vault.
+        fsutil::write_atomic(
+            &dir.join(VAULT_FILE),
+            format!("{VAULT_FORMAT_NAME}\nformat {VAULT_FORMAT_VERSION}\n").as_bytes(),
+        )?;
+        let vault = Vault::assemble(dir, lock, secret, store, log, 1, OpenReport::default());
+        Ok((vault, recovery))
+    }
+
+    /// Opens a vault with its passphrase.
+    pub fn open(dir: &Path, passphrase: &SecretString) -> Result<Vault> {
+        check_vault_file(dir)?;
+        let lock = lock(dir)?;
+        let pass_path = dir.join(PASS_FILE);
+        let ct = fsutil::read_capped(&pass_path, KEY_FILE_MAX)?;
+        let secret = VaultSecret::unwrap_with_passphrase(&ct, passphrase, &pass_path)?;
+        Vault::open_with_secret(dir, lock, secret)
+    }
+
+    /// Opens a vault with its recovery key and sets a new passphrase.
+    pub fn recover(
+        dir: &Path,
+        recovery_key: &RecoveryKey,
+        new_passphrase: &SecretString,
+        kdf: KdfCost,
+    ) -> Result<Vault> {
+        keys::check_passphrase_strength(new_passphrase)?;
+        check_vault_file(dir)?;
+        let lock = lock(dir)?;
+        let path = dir.join(RECOVERY_FILE);
+        let ct = fsutil::read_capped(&path, KEY_FILE_MAX)?;
+        let secret = VaultSecret::unwrap_with_recovery(&ct, recovery_key, &path)?;
+        let vault = Vault::open_with_secret(dir, lock, secret)?;
+        vault.write_pass_file(new_passphrase, kdf)?;
+        Ok(vault)
+    }
+
+    fn open_with_secret(dir: &Path, lock: File, secret: VaultSecret) -> Result<Vault> {
+        remove_leftover_temp_files(dir)?;
+        let key = secret.verifying_key();
+        let mut report = OpenReport::default();
+        let current = snapshot::read(&dir.join(snapshot::CURRENT), secret.identity(), &key, true);
+        let (meta, store) = match current {
+            Ok((meta, Some(store))) => (meta, store),
+            Ok((_, None)) => return Err(Error::Internal("snapshot not loaded".into())),
+            Err(first) => {
+                match snapshot::read(&dir.join(snapshot::PREVIOUS), secret.identity(), &key, true) {
+                    Ok((meta, Some(store))) => {
+                        report.used_previous_snapshot = Some(first.to_string());
+                        (meta, store)
+                    }
+                    _ => return Err(first),
+                }
+            }
+        };
+        let mut store = store;
+        store.check_and_migrate()?;
+        let log_dir = dir.join("log");
+        let replayed = log::replay(
+            &log_dir,
+            secret.identity(),
+            &key,
+            meta.start_segment,
+            meta.pos.clone(),
+            |seq, revs| {
+                let tx = store.tx()?;
+                for r in revs {
+                    tx.apply(r, seq)?;
+                }
+                tx.commit()
+            },
+        )?;
+        report.torn_bytes_discarded = replayed.torn_bytes;
+        report.frames_replayed = replayed.frames;
+        log::remove_segments_before(&log_dir, meta.prev_start_segment.min(meta.start_segment))?;
+        let (segment, len) = replayed.last_segment.unwrap_or((meta.start_segment, 0));
+        let log = LogWriter::open(&log_dir, segment, len, replayed.pos)?;
+        Ok(Vault::assemble(
+            dir,
+            lock,
+            secret,
+            store,
+            log,
+            meta.start_segment,
+            report,
+        ))
+    }
+
+    fn assemble(
+        dir: &Path,
+        lock: File,
+        secret: VaultSecret,
+        store: Store,
+        log: LogWriter,
+        snapshot_start: u64,
+        report: OpenReport,
+    ) -> Vault {
+        Vault {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            secret,
+            store,
+            log,
+            snapshot_start,
+            job: None,
+            snapshot_after: DEFAULT_SNAPSHOT_AFTER_BYTES,
+            poisoned: false,
+            report,
+            last_snapshot_error: None,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn open_report(&self) -> &OpenReport {
+        &self.report
+    }
+
+    /// Log bytes written since the last snapshot was started.
+    pub fn log_tail_bytes(&self) -> u64 {
+        self.log.tail_bytes()
+    }
+
+    /// How much log triggers a background snapshot (tests and benchmarks lower it).
+    pub fn set_snapshot_after_bytes(&mut self, bytes: u64) {
+        self.snapshot_after = bytes.max(1);
+    }
+
+    /// This device's contact card.
+    pub fn contact_card(&self) -> Result<ContactCard> {
+        let name = self.store.meta("name")?.unwrap_or_default();
+        ContactCard::new(&name, &self.secret.recipient(), self.secret.verifying_key())
+    }
+
+    /// Replaces the passphrase (rewrites `keys/pass.age` only).
+    pub fn change_passphrase(&mut self, new_passphrase: &SecretString, kdf: KdfCost) -> Result<()> {
+        keys::check_passphrase_strength(new_passphrase)?;
+        self.write_pass_file(new_passphrase, kdf)
+    }
+
+    fn write_pass_file(&self, pass: &SecretString, kdf: KdfCost) -> Result<()> {
+        let ct = self.secret.wrap_with_passphrase(pass, kdf.log_n())?;
+        fsutil::write_atomic(&self.dir.join(PASS_FILE), &ct)
+    }
+
+    /// Signs `drafts` as revisions and commits them as one frame: all or none. Returns once
+    /// the frame is durable.
+    pub(crate) fn commit(&mut self, drafts: Vec<Draft>) -> Result<Vec<Revision>> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        let at = jiff::Timestamp::now();
+        let revs = drafts
+            .into_iter()
+            .map(|d| Revision::sign(d, self.secret.signing_key(), at))
+            .collect::<Result<Vec<_>>>()?;
+        let seq = self.log.pos().seq + 1;
+        let tx = self.store.tx()?;
+        for r in &revs {
+            tx.apply(r, seq)?;
+        }
+        match self
+            .log
+            .append(&self.secret.recipient(), self.secret.signing_key(), &revs)
+        {
+            Ok(_) => {}
+            Err(Error::Poisoned) => {
+                self.poisoned = true;
+                return Err(Error::Poisoned);
+            }
+            Err(e) => return Err(e),
+        }
+        if let Err(e) = tx.commit() {
+            // The frame is durable but memory lags it: reopening replays it.
+            self.poisoned = true;
+            return Err(e);
+        }
+        self.maybe_snapshot();
+        Ok(revs)
+    }
+
+    fn maybe_snapshot(&mut self) {
+        self.reap_job(false);
+        if self.job.is_none()
+            && self.log.tail_bytes() >= self.snapshot_after
+            && let Err(e) = self.start_snapshot(true)
+        {
+            self.last_snapshot_error = Some(e);
+        }
+    }
+
+    /// Collects a finished (or, with `wait`, any) background snapshot.
+    fn reap_job(&mut self, wait: bool) {
+        let finished = self.job.as_ref().is_some_and(|j| j.handle.is_finished());
+        if !(finished || wait) {
+            return;
+        }
+        if let Some(job) = self.job.take() {
+            match job.handle.join() {
+                Ok(Ok(())) => {
+                    self.snapshot_start = job.start_segment;
+                    self.last_snapshot_error = None;
+                }
+                Ok(Err(e)) => self.last_snapshot_error = Some(e),
+                Err(_) => {
+                    self.last_snapshot_error =
+                        Some(Error::Internal("snapshot thread failed".into()))
+                }
+            }
+        }
+    }
+
+    pub(crate) fn wait_for_snapshot(&mut self) {
+        self.reap_job(true);
+    }
+
+    pub(crate) fn log_pos(&self) -> &LogPos {
+        self.log.pos()
+    }
+
+    /// The error of the last snapshot attempt, if it failed (the log still holds everything).
+    pub fn last_snapshot_error(&self) -> Option<&Error> {
+        self.last_snapshot_error.as_ref()
+    }
+
+    /// Starts a snapshot: the index is copied and the log rotated here (the only part that
+    /// holds up commits); encryption and writing run on another thread when `background`.
+    fn start_snapshot(&mut self, background: bool) -> Result<()> {
+        self.reap_job(true);
+        let db = self.store.serialize()?;
+        let prev_start = self.snapshot_start;
+        let pos = self.log.pos().clone();
+        let start_segment = self.log.rotate()?;
+        let meta = Meta {
+            format: 1,
+            pos,
+            start_segment,
+            prev_start_segment: prev_start,
+            db_len: db.len() as u64,
+            created_at: jiff::Timestamp::now(),
+        };
+        let dir = self.dir.clone();
+        let recipient = self.secret.recipient();
+        let key = self.secret.signing_key().clone();
+        let work = move || -> Result<()> {
+            let db = zeroize::Zeroizing::new(db);
+            let tmp = fsutil::tmp_path(&dir.join(snapshot::CURRENT));
+            let written = snapshot::write(&tmp, &recipient, &key, &meta, &db);
+            if written.is_err() {
+                let _ = fsutil::remove_file_if_exists(&tmp);
+            }
+            written?;
+            snapshot::install(&dir, &tmp)?;
+            log::remove_segments_before(&dir.join("log"), meta.prev_start_segment)
+        };
+        if background {
+            let handle = std::thread::Builder::new()
+                .name("amanat-snapshot".into())
+                .spawn(work)
+                .map_err(|e| Error::Internal(format!("snapshot thread: {e}")))?;
+            self.job = Some(SnapshotJob {
+                handle,
+                start_segment,
+            });
+            Ok(())
+        } else {
+            work()?;
+            self.snapshot_start = start_segment;
+            Ok(())
+        }
+    }
+
+    /// Takes a snapshot now and waits until it is durable.
+    pub fn snapshot_now(&mut self) -> Result<()> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        self.start_snapshot(false)
+    }
+
+    /// Waits for background work, snapshots if the log has grown since the last one, and
+    /// releases the vault.
+    pub fn close(mut self) -> Result<()> {
+        self.reap_job(true);
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        if self.log.tail_bytes() > 0 || self.last_snapshot_error.is_some() {
+            self.start_snapshot(false)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // Never leave a snapshot half-installed by exiting under it.
+        self.reap_job(true);
+    }
+}
+
+fn write_snapshot_files(dir: &Path, secret: &VaultSecret, mut meta: Meta, db: &[u8]) -> Result<()> {
+    meta.db_len = db.len() as u64;
+    let tmp = fsutil::tmp_path(&dir.join(snapshot::CURRENT));
+    snapshot::write(&tmp, &secret.recipient(), secret.signing_key(), &meta, db)?;
+    snapshot::install(dir, &tmp)
+}
+
+/// Temporary files are only ever complete-or-discardable copies; a crash may leave them.
+fn remove_leftover_temp_files(dir: &Path) -> Result<()> {
+    for sub in [dir.to_path_buf(), dir.join("keys")] {
+        let entries = std::fs::read_dir(&sub).map_err(|e| Error::io("list", &sub, e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if name
+                .to_str()
+                .is_some_and(|n| n.ends_with(fsutil::TMP_SUFFIX))
+            {
+                fsutil::remove_file_if_exists(&entry.path())?;
+            }
+        }
+    }
+    Ok(())
+}
