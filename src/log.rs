@@ -110,7 +110,8 @@ impl LogWriter {
         let path = dir.join(segment_name(segment));
         let existed = path.exists();
         let mut opts = OpenOptions::new();
-        opts.read(true).write(true).create(true);
+        // Append mode: every write lands at the end, never over an earlier frame.
+        opts.read(true).append(true).create(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;

@@ -235,6 +235,12 @@ impl Vault {
                 }
             }
         }
+        let prev = self.dir().join(snapshot::PREVIOUS);
+        if prev.exists()
+            && let Err(e) = snapshot::read(&prev, self.secret.identity(), &key, false)
+        {
+            report.problems.push(format!("previous snapshot: {e}"));
+        }
         Ok(report)
     }
 }

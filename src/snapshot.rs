@@ -91,11 +91,23 @@ pub(crate) fn write(
     file.sync_all().map_err(|e| Error::io("sync", path, e))
 }
 
-/// Makes the snapshot at `tmp` the current one, keeping the current one as previous.
+/// Makes the snapshot at `tmp` the current one, keeping the current one as previous. At
+/// every instant there is a complete `snapshot.age`: the previous copy is made by a hard
+/// link (a copy where links are not supported) and renamed into place before the new
+/// snapshot replaces the current one in a single rename.
 pub(crate) fn install(dir: &Path, tmp: &Path) -> Result<()> {
     let current = dir.join(CURRENT);
+    let previous = dir.join(PREVIOUS);
     if current.exists() {
-        fsutil::rename(&current, &dir.join(PREVIOUS))?;
+        let prev_tmp = fsutil::tmp_path(&previous);
+        fsutil::remove_file_if_exists(&prev_tmp)?;
+        if std::fs::hard_link(&current, &prev_tmp).is_err() {
+            std::fs::copy(&current, &prev_tmp).map_err(|e| Error::io("copy", &current, e))?;
+            File::open(&prev_tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io("sync", &prev_tmp, e))?;
+        }
+        fsutil::rename(&prev_tmp, &previous)?;
     }
     fsutil::rename(tmp, &current)?;
     fsutil::sync_dir(dir)

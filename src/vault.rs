@@ -178,7 +178,7 @@ impl Vault {
         check_vault_file(dir)?;
         let lock = lock(dir)?;
         let pass_path = dir.join(PASS_FILE);
-        let ct = fsutil::read_capped(&pass_path, KEY_FILE_MAX)?;
+        let ct = read_key_file(&pass_path)?;
         let secret = VaultSecret::unwrap_with_passphrase(&ct, passphrase, &pass_path)?;
         Vault::open_with_secret(dir, lock, secret)
     }
@@ -194,7 +194,7 @@ impl Vault {
         check_vault_file(dir)?;
         let lock = lock(dir)?;
         let path = dir.join(RECOVERY_FILE);
-        let ct = fsutil::read_capped(&path, KEY_FILE_MAX)?;
+        let ct = read_key_file(&path)?;
         let secret = VaultSecret::unwrap_with_recovery(&ct, recovery_key, &path)?;
         let vault = Vault::open_with_secret(dir, lock, secret)?;
         vault.write_pass_file(new_passphrase, kdf)?;
@@ -222,6 +222,14 @@ impl Vault {
         let mut store = store;
         store.check_and_migrate()?;
         let log_dir = dir.join("log");
+        // The segment a snapshot points to is created before the snapshot is written, so its
+        // absence means a deleted log: refuse rather than silently lose the saves in it.
+        if !log_dir.join(log::segment_name(meta.start_segment)).exists() {
+            return Err(Error::tampered(
+                format!("log segment {}", log::segment_name(meta.start_segment)),
+                "it is missing",
+            ));
+        }
         let replayed = log::replay(
             &log_dir,
             secret.identity(),
@@ -465,6 +473,19 @@ impl Drop for Vault {
         // Never leave a snapshot half-installed by exiting under it.
         self.reap_job(true);
     }
+}
+
+fn read_key_file(path: &Path) -> Result<Vec<u8>> {
+    if !path.exists() {
+        return Err(Error::KeyFileCorrupt {
+            file: path.to_path_buf(),
+            detail: "it is missing",
+        });
+    }
+    fsutil::read_capped(path, KEY_FILE_MAX).map_err(|_| Error::KeyFileCorrupt {
+        file: path.to_path_buf(),
+        detail: "it cannot be read or is too large",
+    })
 }
 
 fn write_snapshot_files(dir: &Path, secret: &VaultSecret, mut meta: Meta, db: &[u8]) -> Result<()> {

@@ -1,0 +1,85 @@
+//! Helpers shared by the integration tests: vaults with a cheap KDF, testimonies in every
+//! script, and a scanner for plaintext on disk.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use amanat::secrecy::SecretString;
+use amanat::{CreateOptions, KdfCost, RecoveryKey, Testimony, Vault};
+
+/// A KDF cheap enough to open a vault hundreds of times in a test run.
+pub const TEST_KDF: KdfCost = KdfCost::InsecureForTests(10);
+pub const PASSPHRASE: &str = "correct horse battery staple";
+
+pub fn pass() -> SecretString {
+    SecretString::from(PASSPHRASE.to_string())
+}
+
+pub fn create(dir: &Path) -> (Vault, RecoveryKey) {
+    let opts = CreateOptions { name: "Test device".into(), kdf: TEST_KDF };
+    Vault::create(dir, &pass(), &opts).unwrap_or_else(|e| panic!("create: {e}"))
+}
+
+pub fn open(dir: &Path) -> Vault {
+    Vault::open(dir, &pass()).unwrap_or_else(|e| panic!("open: error[{}] {e}", e.code()))
+}
+
+/// A testimony whose texts carry `canary` in Cyrillic, Arabic script and Han.
+pub fn testimony(code: &str, canary: &str) -> Testimony {
+    let json = serde_json::json!({
+        "code": code,
+        "interview_date": "2025-03-31",
+        "medium": "video_call",
+        "languages": ["kk", "ug", "zh"],
+        "summary": format!("Қысқаша {canary}"),
+        "narrative": format!("Менің інім {canary}Ұсталды. ئىنىم {canary}تۇتۇلدى. 我弟弟{canary}被拘留。"),
+        "testifier": {"names": [
+            {"name": format!("Ержанат{canary}"), "script": "Cyrl"},
+            {"name": format!("ئەرجانات{canary}"), "script": "Arab"},
+            {"name": format!("叶尔扎那提{canary}"), "script": "Hans"}],
+            "birth": "2002-04-11", "hometown": "Gongliu County"},
+        "events": [{"kind": "detention", "start": "2018-21", "place": "Zharkent"}],
+        "consents": [{"scopes": {"store_internally": "granted", "publish_anonymised": "granted"}}]
+    });
+    Testimony::from_json(&json.to_string()).unwrap_or_else(|e| panic!("testimony: {e}"))
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+/// Every file under `root` whose bytes contain `needle` in UTF-8, UTF-16LE or UTF-16BE.
+pub fn files_containing(root: &Path, needle: &str) -> Vec<PathBuf> {
+    let utf8 = needle.as_bytes().to_vec();
+    let le: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    let be: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+    let mut hits = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
+        if meta.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                stack.extend(rd.flatten().map(|e| e.path()));
+            }
+        } else if meta.is_file()
+            && let Ok(bytes) = std::fs::read(&p)
+            && [&utf8, &le, &be].iter().any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
+        {
+            hits.push(p);
+        }
+    }
+    hits
+}
+
+/// Copies a directory tree (vault files are small in tests).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir: {e}"));
+    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read_dir: {e}")).flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap_or_else(|err| panic!("copy: {err}"));
+        }
+    }
+}
