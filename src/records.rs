@@ -59,6 +59,32 @@ impl Vault {
         Ok(id)
     }
 
+    /// Adds many testimonies in one commit (one frame, one fdatasync): all or none.
+    pub fn add_testimonies(&mut self, items: Vec<Testimony>) -> Result<Vec<Uuid>> {
+        let mut codes = std::collections::HashSet::new();
+        let mut drafts = Vec::with_capacity(items.len());
+        let mut ids = Vec::with_capacity(items.len());
+        for t in items {
+            t.validate()?;
+            self.check_code_free(&t.code, None)?;
+            if !codes.insert(t.code.clone()) {
+                return Err(Error::invalid("code", format!("{} appears twice", t.code)));
+            }
+            let id = Uuid::now_v7();
+            ids.push(id);
+            drafts.push(Draft {
+                record: id,
+                kind: RecordKind::Testimony,
+                op: Op::Create,
+                parents: vec![],
+                reason: None,
+                state: Some(t.to_value()?),
+            });
+        }
+        self.commit(drafts)?;
+        Ok(ids)
+    }
+
     /// Replaces a testimony's state. Saving an unchanged state records nothing.
     pub fn update_testimony(&mut self, id: Uuid, t: Testimony, reason: Option<&str>) -> Result<()> {
         t.validate()?;

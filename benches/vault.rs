@@ -1,0 +1,176 @@
+//! `make bench`: commit latency (p50/p99/max) against plain SQLite on disk (WAL,
+//! synchronous=FULL) doing the equivalent insert, open time after the KDF, snapshot time and
+//! peak memory, at 1k / 10k / 100k testimonies of about 4 KB of mixed-script text.
+//! Each size runs in its own process so that peak memory is per size.
+//! `AMANAT_BENCH_SIZES=1000,10000` picks sizes.
+
+use std::time::{Duration, Instant};
+
+use amanat::secrecy::SecretString;
+use amanat::{CreateOptions, KdfCost, Testimony, Vault};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const COMMITS_MEASURED: usize = 2000;
+const BATCH: usize = 1000;
+
+const WORDS: &[&str] = &[
+    "інім", "ұсталды", "лагерь", "Жаркент", "Құлжа", "отбасы", "хабарласу", "паспорт",
+    "ئىنىم", "تۇتۇلدى", "لاگېر", "غۇلجا", "ئائىلە", "پاسپورت", "مەكتەپ",
+    "弟弟", "被拘留", "再教育", "伊犁", "护照", "家人", "工厂",
+    "brother", "detained", "camp", "Zharkent", "family", "passport", "factory", "released",
+    "брат", "задержан", "лагерь", "семья", "паспорт", "фабрика",
+];
+
+fn text(rng: &mut StdRng, bytes: usize) -> String {
+    let mut s = String::with_capacity(bytes + 32);
+    while s.len() < bytes {
+        s.push_str(WORDS[rng.gen_range(0..WORDS.len())]);
+        s.push(if rng.gen_ratio(1, 12) { '\n' } else { ' ' });
+    }
+    s
+}
+
+fn testimony(rng: &mut StdRng, i: usize) -> Testimony {
+    let json = serde_json::json!({
+        "code": format!("BEN-{i:07}"),
+        "interview_date": format!("20{:02}-{:02}-{:02}", rng.gen_range(18..26), rng.gen_range(1..13), rng.gen_range(1..29)),
+        "medium": "video_call",
+        "languages": ["kk", "ru"],
+        "summary": text(rng, 200),
+        "narrative": text(rng, 3600),
+        "testifier": {"names": [{"name": "Ержанат Абай", "script": "Cyrl"}, {"name": "ئەرجانات ئاباي", "script": "Arab"}], "birth": "1980"},
+        "events": [{"kind": "detention", "start": "2018-21", "place": "Zharkent"}]
+    });
+    match Testimony::from_json(&json.to_string()) {
+        Ok(t) => t,
+        Err(e) => panic!("generated testimony: {e}"),
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+fn plain_sqlite(dir: &std::path::Path, n: usize, rng: &mut StdRng) -> Vec<Duration> {
+    let conn = rusqlite::Connection::open(dir.join("plain.db")).unwrap_or_else(|e| panic!("{e}"));
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+         CREATE TABLE t (id TEXT PRIMARY KEY, code TEXT, json TEXT);
+         CREATE VIRTUAL TABLE f USING fts5 (body, tokenize = 'unicode61 remove_diacritics 2');",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let insert = |conn: &rusqlite::Connection, i: usize, t: &Testimony| {
+        let json = serde_json::to_string(t).unwrap_or_default();
+        conn.execute("INSERT INTO t VALUES (?1, ?2, ?3)", rusqlite::params![uuid::Uuid::now_v7().to_string(), format!("P-{i}"), json])
+            .and_then(|_| conn.execute("INSERT INTO f (body) VALUES (?1)", [&t.narrative]))
+            .unwrap_or_else(|e| panic!("{e}"));
+    };
+    conn.execute_batch("BEGIN").unwrap_or_default();
+    for i in 0..n {
+        insert(&conn, i, &testimony(rng, i));
+    }
+    conn.execute_batch("COMMIT").unwrap_or_default();
+    let mut lat = Vec::with_capacity(COMMITS_MEASURED);
+    for i in 0..COMMITS_MEASURED {
+        let t = testimony(rng, n + i);
+        let start = Instant::now();
+        insert(&conn, n + i, &t);
+        lat.push(start.elapsed());
+    }
+    lat
+}
+
+fn run_size(n: usize) {
+    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = root.path().join("v");
+    let pass = SecretString::from("benchmark passphrase".to_string());
+    // The KDF is measured once separately; here it is cheap so that "open" is the rest.
+    let opts = CreateOptions { name: "bench".into(), kdf: KdfCost::InsecureForTests(1) };
+    let (mut v, _) = Vault::create(&dir, &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let mut rng = StdRng::seed_from_u64(42);
+    let load_start = Instant::now();
+    let mut i = 0;
+    while i < n {
+        let batch: Vec<Testimony> = (i..(i + BATCH).min(n)).map(|k| testimony(&mut rng, k)).collect();
+        i += batch.len();
+        v.add_testimonies(batch).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let load = load_start.elapsed();
+    v.snapshot_now().unwrap_or_else(|e| panic!("{e}"));
+
+    let mut lat = Vec::with_capacity(COMMITS_MEASURED);
+    for k in 0..COMMITS_MEASURED {
+        let t = testimony(&mut rng, n + k);
+        let start = Instant::now();
+        v.add_testimony(t).unwrap_or_else(|e| panic!("{e}"));
+        lat.push(start.elapsed());
+    }
+    lat.sort();
+    let snap_start = Instant::now();
+    v.snapshot_now().unwrap_or_else(|e| panic!("{e}"));
+    let snapshot = snap_start.elapsed();
+    let db_bytes = std::fs::metadata(dir.join("snapshot.age")).map(|m| m.len()).unwrap_or(0);
+    v.close().unwrap_or_else(|e| panic!("{e}"));
+
+    let open_start = Instant::now();
+    let v = Vault::open(&dir, &pass).unwrap_or_else(|e| panic!("{e}"));
+    let open = open_start.elapsed();
+    assert_eq!(v.count_testimonies().ok(), Some((n + COMMITS_MEASURED) as u64));
+    drop(v);
+
+    let mut plain = plain_sqlite(root.path(), n, &mut rng);
+    plain.sort();
+    println!(
+        "| {n} | {:.2} / {:.2} / {:.1} | {:.2} / {:.2} / {:.1} | {:.2} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
+        pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 1.0),
+        pct(&plain, 0.5), pct(&plain, 0.99), pct(&plain, 1.0),
+        pct(&lat, 0.99) / pct(&plain, 0.99),
+        open.as_secs_f64() * 1000.0,
+        snapshot.as_secs_f64() * 1000.0,
+        db_bytes as f64 / 1_048_576.0,
+        peak_rss_mib(),
+        load.as_secs_f64(),
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--size") {
+        let n = args.get(pos + 1).and_then(|s| s.parse().ok()).unwrap_or(1000);
+        run_size(n);
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return; // `cargo bench -- --list` and test discovery
+    }
+    let sizes: Vec<usize> = std::env::var("AMANAT_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let kdf_start = Instant::now();
+    let log_n = amanat::keys::calibrate_work_factor();
+    println!("scrypt calibration picked log N = {log_n} (one log N = 18 run took part of {:.2} s)", kdf_start.elapsed().as_secs_f64());
+    println!("\n| testimonies | amanat commit p50 / p99 / max (ms) | plain SQLite WAL FULL p50 / p99 / max (ms) | p99 ratio | open after KDF (ms) | snapshot (ms) | snapshot size (MiB) | peak RSS (MiB) | bulk load (s) |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    for n in sizes {
+        let status = std::process::Command::new(&exe).args(["--size", &n.to_string()]).status();
+        if !status.map(|s| s.success()).unwrap_or(false) {
+            eprintln!("size {n} failed");
+            std::process::exit(1);
+        }
+    }
+}
