@@ -15,11 +15,42 @@ const COMMITS_MEASURED: usize = 2000;
 const BATCH: usize = 1000;
 
 const WORDS: &[&str] = &[
-    "інім", "ұсталды", "лагерь", "Жаркент", "Құлжа", "отбасы", "хабарласу", "паспорт",
-    "ئىنىم", "تۇتۇلدى", "لاگېر", "غۇلجا", "ئائىلە", "پاسپورت", "مەكتەپ",
-    "弟弟", "被拘留", "再教育", "伊犁", "护照", "家人", "工厂",
-    "brother", "detained", "camp", "Zharkent", "family", "passport", "factory", "released",
-    "брат", "задержан", "лагерь", "семья", "паспорт", "фабрика",
+    "інім",
+    "ұсталды",
+    "лагерь",
+    "Жаркент",
+    "Құлжа",
+    "отбасы",
+    "хабарласу",
+    "паспорт",
+    "ئىنىم",
+    "تۇتۇلدى",
+    "لاگېر",
+    "غۇلجا",
+    "ئائىلە",
+    "پاسپورت",
+    "مەكتەپ",
+    "弟弟",
+    "被拘留",
+    "再教育",
+    "伊犁",
+    "护照",
+    "家人",
+    "工厂",
+    "brother",
+    "detained",
+    "camp",
+    "Zharkent",
+    "family",
+    "passport",
+    "factory",
+    "released",
+    "брат",
+    "задержан",
+    "лагерь",
+    "семья",
+    "паспорт",
+    "фабрика",
 ];
 
 fn text(rng: &mut StdRng, bytes: usize) -> String {
@@ -73,9 +104,12 @@ fn plain_sqlite(dir: &std::path::Path, n: usize, rng: &mut StdRng) -> Vec<Durati
     .unwrap_or_else(|e| panic!("{e}"));
     let insert = |conn: &rusqlite::Connection, i: usize, t: &Testimony| {
         let json = serde_json::to_string(t).unwrap_or_default();
-        conn.execute("INSERT INTO t VALUES (?1, ?2, ?3)", rusqlite::params![uuid::Uuid::now_v7().to_string(), format!("P-{i}"), json])
-            .and_then(|_| conn.execute("INSERT INTO f (body) VALUES (?1)", [&t.narrative]))
-            .unwrap_or_else(|e| panic!("{e}"));
+        conn.execute(
+            "INSERT INTO t VALUES (?1, ?2, ?3)",
+            rusqlite::params![uuid::Uuid::now_v7().to_string(), format!("P-{i}"), json],
+        )
+        .and_then(|_| conn.execute("INSERT INTO f (body) VALUES (?1)", [&t.narrative]))
+        .unwrap_or_else(|e| panic!("{e}"));
     };
     conn.execute_batch("BEGIN").unwrap_or_default();
     for i in 0..n {
@@ -97,13 +131,18 @@ fn run_size(n: usize) {
     let dir = root.path().join("v");
     let pass = SecretString::from("benchmark passphrase".to_string());
     // The KDF is measured once separately; here it is cheap so that "open" is the rest.
-    let opts = CreateOptions { name: "bench".into(), kdf: KdfCost::InsecureForTests(1) };
+    let opts = CreateOptions {
+        name: "bench".into(),
+        kdf: KdfCost::InsecureForTests(1),
+    };
     let (mut v, _) = Vault::create(&dir, &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
     let mut rng = StdRng::seed_from_u64(42);
     let load_start = Instant::now();
     let mut i = 0;
     while i < n {
-        let batch: Vec<Testimony> = (i..(i + BATCH).min(n)).map(|k| testimony(&mut rng, k)).collect();
+        let batch: Vec<Testimony> = (i..(i + BATCH).min(n))
+            .map(|k| testimony(&mut rng, k))
+            .collect();
         i += batch.len();
         v.add_testimonies(batch).unwrap_or_else(|e| panic!("{e}"));
     }
@@ -121,21 +160,30 @@ fn run_size(n: usize) {
     let snap_start = Instant::now();
     v.snapshot_now().unwrap_or_else(|e| panic!("{e}"));
     let snapshot = snap_start.elapsed();
-    let db_bytes = std::fs::metadata(dir.join("snapshot.age")).map(|m| m.len()).unwrap_or(0);
+    let db_bytes = std::fs::metadata(dir.join("snapshot.age"))
+        .map(|m| m.len())
+        .unwrap_or(0);
     v.close().unwrap_or_else(|e| panic!("{e}"));
 
     let open_start = Instant::now();
     let v = Vault::open(&dir, &pass).unwrap_or_else(|e| panic!("{e}"));
     let open = open_start.elapsed();
-    assert_eq!(v.count_testimonies().ok(), Some((n + COMMITS_MEASURED) as u64));
+    assert_eq!(
+        v.count_testimonies().ok(),
+        Some((n + COMMITS_MEASURED) as u64)
+    );
     drop(v);
 
     let mut plain = plain_sqlite(root.path(), n, &mut rng);
     plain.sort();
     println!(
         "| {n} | {:.2} / {:.2} / {:.1} | {:.2} / {:.2} / {:.1} | {:.2} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} |",
-        pct(&lat, 0.5), pct(&lat, 0.99), pct(&lat, 1.0),
-        pct(&plain, 0.5), pct(&plain, 0.99), pct(&plain, 1.0),
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        pct(&lat, 1.0),
+        pct(&plain, 0.5),
+        pct(&plain, 0.99),
+        pct(&plain, 1.0),
         pct(&lat, 0.99) / pct(&plain, 0.99),
         open.as_secs_f64() * 1000.0,
         snapshot.as_secs_f64() * 1000.0,
@@ -148,7 +196,10 @@ fn run_size(n: usize) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(pos) = args.iter().position(|a| a == "--size") {
-        let n = args.get(pos + 1).and_then(|s| s.parse().ok()).unwrap_or(1000);
+        let n = args
+            .get(pos + 1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1000);
         run_size(n);
         return;
     }
@@ -162,12 +213,19 @@ fn main() {
         .collect();
     let kdf_start = Instant::now();
     let log_n = amanat::keys::calibrate_work_factor();
-    println!("scrypt calibration picked log N = {log_n} (one log N = 18 run took part of {:.2} s)", kdf_start.elapsed().as_secs_f64());
-    println!("\n| testimonies | amanat commit p50 / p99 / max (ms) | plain SQLite WAL FULL p50 / p99 / max (ms) | p99 ratio | open after KDF (ms) | snapshot (ms) | snapshot size (MiB) | peak RSS (MiB) | bulk load (s) |");
+    println!(
+        "scrypt calibration picked log N = {log_n} (one log N = 18 run took part of {:.2} s)",
+        kdf_start.elapsed().as_secs_f64()
+    );
+    println!(
+        "\n| testimonies | amanat commit p50 / p99 / max (ms) | plain SQLite WAL FULL p50 / p99 / max (ms) | p99 ratio | open after KDF (ms) | snapshot (ms) | snapshot size (MiB) | peak RSS (MiB) | bulk load (s) |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
     for n in sizes {
-        let status = std::process::Command::new(&exe).args(["--size", &n.to_string()]).status();
+        let status = std::process::Command::new(&exe)
+            .args(["--size", &n.to_string()])
+            .status();
         if !status.map(|s| s.success()).unwrap_or(false) {
             eprintln!("size {n} failed");
             std::process::exit(1);

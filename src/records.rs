@@ -202,6 +202,9 @@ impl Vault {
     pub fn verify(&mut self) -> Result<VerifyReport> {
         self.wait_for_snapshot();
         let mut report = VerifyReport::default();
+        if let Some(p) = self.store.integrity_problem()? {
+            report.problems.push(format!("index: {p}"));
+        }
         let mut known: HashMap<String, String> = HashMap::new();
         let problems = &mut report.problems;
         let mut revisions = 0u64;

@@ -220,7 +220,7 @@ impl Vault {
             }
         };
         let mut store = store;
-        store.check_and_migrate()?;
+        store.migrate()?;
         let log_dir = dir.join("log");
         // The segment a snapshot points to is created before the snapshot is written, so its
         // absence means a deleted log: refuse rather than silently lose the saves in it.

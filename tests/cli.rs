@@ -20,7 +20,11 @@ impl Cli {
         let root = common::tempdir();
         let pass = root.path().join("pass");
         std::fs::write(&pass, format!("{}\n", common::PASSPHRASE)).unwrap_or_default();
-        Cli { vault: root.path().join("v"), pass, _root: root }
+        Cli {
+            vault: root.path().join("v"),
+            pass,
+            _root: root,
+        }
     }
 
     fn file(&self, name: &str, content: &str) -> PathBuf {
@@ -35,19 +39,31 @@ impl Cli {
 
     fn run_with(&self, pass: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         let mut c = Command::new(env!("CARGO_BIN_EXE_amanat"));
-        c.arg("--vault").arg(&self.vault).arg("--passphrase-file").arg(pass).args(args)
+        c.arg("--vault")
+            .arg(&self.vault)
+            .arg("--passphrase-file")
+            .arg(pass)
+            .args(args)
             .env("AMANAT_INSECURE_TEST_KDF", "10")
-            .stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().unwrap_or_else(|e| panic!("spawn: {e}"));
         if let (Some(text), Some(mut s)) = (stdin, child.stdin.take()) {
             s.write_all(text.as_bytes()).unwrap_or_default();
         }
-        child.wait_with_output().unwrap_or_else(|e| panic!("wait: {e}"))
+        child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("wait: {e}"))
     }
 
     fn ok(&self, args: &[&str], stdin: Option<&str>) -> String {
         let o = self.run(args, stdin);
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 }
@@ -62,7 +78,11 @@ fn snapshot_of(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(p) = stack.pop() {
         if p.is_dir() {
-            stack.extend(std::fs::read_dir(&p).map(|r| r.flatten().map(|e| e.path()).collect::<Vec<_>>()).unwrap_or_default());
+            stack.extend(
+                std::fs::read_dir(&p)
+                    .map(|r| r.flatten().map(|e| e.path()).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            );
         } else {
             out.insert(p.clone(), std::fs::read(&p).unwrap_or_default());
         }
@@ -82,34 +102,67 @@ fn the_documented_workflow_works_end_to_end() {
     let cli = Cli::new();
     let init = cli.ok(&["init", "--name", "Aigerim N."], None);
     assert!(init.contains("AGE-SECRET-KEY-1"), "{init}");
-    let id = cli.ok(&["add", "--json", "-"], Some(EXAMPLE)).trim().to_string();
+    let id = cli
+        .ok(&["add", "--json", "-"], Some(EXAMPLE))
+        .trim()
+        .to_string();
     assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
-    let shown: serde_json::Value = serde_json::from_str(&cli.ok(&["show", &id, "--json"], None)).unwrap_or_default();
-    assert_eq!(shown["testimony"]["testifier"]["names"][0]["name"], "Ержанат Абай");
+    let shown: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["show", &id, "--json"], None)).unwrap_or_default();
+    assert_eq!(
+        shown["testimony"]["testifier"]["names"][0]["name"],
+        "Ержанат Абай"
+    );
     assert_eq!(shown["testimony"]["events"][0]["start"], "2025-05");
     let human = cli.ok(&["show", "ALA-2025-0412"], None);
-    assert!(human.contains("2025-05 (2025-05-01 … 2025-05-31)"), "{human}");
+    assert!(
+        human.contains("2025-05 (2025-05-01 … 2025-05-31)"),
+        "{human}"
+    );
 
-    cli.ok(&["edit", "ALA-2025-0412", "--json", "-", "--reason", "reviewed"], Some(r#"{"status": "reviewed", "summary": null}"#));
-    let history: serde_json::Value = serde_json::from_str(&cli.ok(&["history", &id, "--json"], None)).unwrap_or_default();
+    cli.ok(
+        &[
+            "edit",
+            "ALA-2025-0412",
+            "--json",
+            "-",
+            "--reason",
+            "reviewed",
+        ],
+        Some(r#"{"status": "reviewed", "summary": null}"#),
+    );
+    let history: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["history", &id, "--json"], None)).unwrap_or_default();
     assert_eq!(history.as_array().map(Vec::len), Some(2));
-    assert_eq!(history[1]["changed"], serde_json::json!(["status", "summary"]));
+    assert_eq!(
+        history[1]["changed"],
+        serde_json::json!(["status", "summary"])
+    );
     assert_eq!(history[1]["reason"], "reviewed");
     assert!(cli.ok(&["history", &id], None).contains("by this device"));
 
-    let list: serde_json::Value = serde_json::from_str(&cli.ok(&["list", "--json"], None)).unwrap_or_default();
+    let list: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["list", "--json"], None)).unwrap_or_default();
     assert_eq!(list[0]["status"], "reviewed");
     let verify = cli.ok(&["verify"], None);
-    assert!(verify.starts_with("ok: 2 revisions of 1 records"), "{verify}");
+    assert!(
+        verify.starts_with("ok: 2 revisions of 1 records"),
+        "{verify}"
+    );
 
     let card_out = cli.ok(&["card"], None);
-    let card = ContactCard::parse(card_out.lines().next().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    let card = ContactCard::parse(card_out.lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(card.name(), "Aigerim N.");
 
     cli.ok(&["delete", &id, "--reason", "witness withdrew"], None);
     assert!(cli.ok(&["list"], None).contains("0 testimonies"));
     let gone = cli.run(&["show", &id], None);
-    assert!(stderr(&gone).starts_with("error[not_found]"), "{}", stderr(&gone));
+    assert!(
+        stderr(&gone).starts_with("error[not_found]"),
+        "{}",
+        stderr(&gone)
+    );
     assert!(cli.ok(&["history", &id], None).contains("delete"));
 }
 
@@ -120,12 +173,22 @@ fn wrong_passphrase_is_refused_and_writes_nothing() {
     cli.ok(&["add"], Some(EXAMPLE));
     let before = snapshot_of(&cli.vault);
     let wrong = cli.file("wrong", "not the passphrase\n");
-    for args in [&["list"][..], &["add"], &["passwd", "--new-passphrase-file", "/dev/null"]] {
+    for args in [
+        &["list"][..],
+        &["add"],
+        &["passwd", "--new-passphrase-file", "/dev/null"],
+    ] {
         let o = cli.run_with(&wrong, args, Some(EXAMPLE));
         assert_eq!(o.status.code(), Some(1));
-        assert_eq!(stderr(&o).trim(), "error[wrong_passphrase]: wrong passphrase");
+        assert_eq!(
+            stderr(&o).trim(),
+            "error[wrong_passphrase]: wrong passphrase"
+        );
     }
-    assert!(before == snapshot_of(&cli.vault), "a refused command changed the vault");
+    assert!(
+        before == snapshot_of(&cli.vault),
+        "a refused command changed the vault"
+    );
 }
 
 #[test]
@@ -134,7 +197,11 @@ fn a_second_process_gets_vault_locked() {
     cli.ok(&["init"], None);
     let held = common::open(&cli.vault);
     let o = cli.run(&["list"], None);
-    assert!(stderr(&o).starts_with("error[vault_locked]"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error[vault_locked]"),
+        "{}",
+        stderr(&o)
+    );
     drop(held);
     cli.ok(&["list"], None);
 }
@@ -143,26 +210,65 @@ fn a_second_process_gets_vault_locked() {
 fn passphrase_change_and_recovery_round_trip() {
     let cli = Cli::new();
     let init = cli.ok(&["init"], None);
-    let key = init.lines().find(|l| l.starts_with("AGE-SECRET-KEY-1")).unwrap_or_default().to_string();
+    let key = init
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap_or_default()
+        .to_string();
     let id = cli.ok(&["add"], Some(EXAMPLE)).trim().to_string();
 
     let second = cli.file("second", "second passphrase here\n");
-    cli.ok(&["passwd", "--new-passphrase-file", second.to_str().unwrap_or_default()], None);
+    cli.ok(
+        &[
+            "passwd",
+            "--new-passphrase-file",
+            second.to_str().unwrap_or_default(),
+        ],
+        None,
+    );
     assert!(stderr(&cli.run(&["list"], None)).starts_with("error[wrong_passphrase]"));
     assert!(cli.run_with(&second, &["show", &id], None).status.success());
 
     // Forgotten passphrase: the recovery key (typed in lower case, in groups) sets a new one.
-    let typed: String = key.to_lowercase().chars().collect::<Vec<_>>().chunks(8).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(" ");
+    let typed: String = key
+        .to_lowercase()
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(8)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
     let key_file = cli.file("recovery", &typed);
     let third = cli.file("third", "third passphrase here\n");
-    let o = cli.run(&["recover", "--recovery-key-file", key_file.to_str().unwrap_or_default(), "--new-passphrase-file", third.to_str().unwrap_or_default()], None);
+    let o = cli.run(
+        &[
+            "recover",
+            "--recovery-key-file",
+            key_file.to_str().unwrap_or_default(),
+            "--new-passphrase-file",
+            third.to_str().unwrap_or_default(),
+        ],
+        None,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(cli.run_with(&third, &["show", &id], None).status.success());
     assert!(stderr(&cli.run_with(&second, &["list"], None)).starts_with("error[wrong_passphrase]"));
 
     let short = cli.file("short", "short\n");
-    let o = cli.run_with(&third, &["passwd", "--new-passphrase-file", short.to_str().unwrap_or_default()], None);
-    assert!(stderr(&o).starts_with("error[weak_passphrase]"), "{}", stderr(&o));
+    let o = cli.run_with(
+        &third,
+        &[
+            "passwd",
+            "--new-passphrase-file",
+            short.to_str().unwrap_or_default(),
+        ],
+        None,
+    );
+    assert!(
+        stderr(&o).starts_with("error[weak_passphrase]"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -172,17 +278,30 @@ fn invalid_input_names_the_field_and_changes_nothing() {
     cli.ok(&["add"], Some(EXAMPLE));
     let before = snapshot_of(&cli.vault);
     let cases = [
-        (r#"{"code": "X", "events": [{"kind": "detentoin"}]}"#, "events[0].kind"),
-        (r#"{"code": "X", "events": [{"kind": "detention", "start": "2018-13"}]}"#, "`13`"),
+        (
+            r#"{"code": "X", "events": [{"kind": "detentoin"}]}"#,
+            "events[0].kind",
+        ),
+        (
+            r#"{"code": "X", "events": [{"kind": "detention", "start": "2018-13"}]}"#,
+            "`13`",
+        ),
         (r#"{"code": "ALA-2025-0412"}"#, "already used"),
         ("not json", "invalid JSON"),
     ];
     for (json, expect) in cases {
         let o = cli.run(&["add"], Some(json));
         let e = stderr(&o);
-        assert!(e.starts_with("error[invalid_input]") && e.contains(expect), "{json}: {e}");
+        assert!(
+            e.starts_with("error[invalid_input]") && e.contains(expect),
+            "{json}: {e}"
+        );
     }
     assert!(before == snapshot_of(&cli.vault));
     let o = cli.run(&["init"], None);
-    assert!(stderr(&o).starts_with("error[vault_exists]"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error[vault_exists]"),
+        "{}",
+        stderr(&o)
+    );
 }

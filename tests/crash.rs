@@ -22,7 +22,9 @@ const VAULT_ENV: &str = "AMANAT_CRASH_CHILD_VAULT";
 #[test]
 #[ignore = "run by kill_9_at_random_moments_loses_no_acknowledged_save"]
 fn crash_child_writer() {
-    let Ok(dir) = std::env::var(VAULT_ENV) else { return };
+    let Ok(dir) = std::env::var(VAULT_ENV) else {
+        return;
+    };
     let mut v = common::open(dir.as_ref());
     // Snapshots every few saves, so that kills also land in snapshot writes and installs.
     v.set_snapshot_after_bytes(6 * 1024);
@@ -43,9 +45,13 @@ fn crash_child_writer() {
         } else {
             let k = rng.gen_range(0..mine.len());
             let (id, n) = mine[k];
-            let mut t = v.testimony(id).map(|s| s.testimony).unwrap_or_else(|e| panic!("get: {e}"));
+            let mut t = v
+                .testimony(id)
+                .map(|s| s.testimony)
+                .unwrap_or_else(|e| panic!("get: {e}"));
             t.summary = format!("rev {}", n + 1);
-            v.update_testimony(id, t, None).unwrap_or_else(|e| panic!("update: {e}"));
+            v.update_testimony(id, t, None)
+                .unwrap_or_else(|e| panic!("update: {e}"));
             mine[k].1 = n + 1;
             println!("ack {id} {}", n + 1);
         }
@@ -58,10 +64,20 @@ fn crash_child_writer() {
 fn check(dir: &std::path::Path, acked: &HashMap<Uuid, u32>) {
     let mut v = common::open(dir);
     for (id, n) in acked {
-        let t = v.testimony(*id).unwrap_or_else(|e| panic!("acknowledged testimony {id} lost: {e}"));
-        let rev: u32 = t.testimony.summary.trim_start_matches("rev ").parse().unwrap_or(0);
+        let t = v
+            .testimony(*id)
+            .unwrap_or_else(|e| panic!("acknowledged testimony {id} lost: {e}"));
+        let rev: u32 = t
+            .testimony
+            .summary
+            .trim_start_matches("rev ")
+            .parse()
+            .unwrap_or(0);
         // A save may be durable a moment before it was acknowledged, never the reverse.
-        assert!(rev >= *n, "testimony {id}: acknowledged rev {n}, found rev {rev}");
+        assert!(
+            rev >= *n,
+            "testimony {id}: acknowledged rev {n}, found rev {rev}"
+        );
     }
     let report = v.verify().unwrap_or_else(|e| panic!("verify: {e}"));
     assert!(report.ok(), "verify after crashes: {:?}", report.problems);
@@ -70,10 +86,15 @@ fn check(dir: &std::path::Path, acked: &HashMap<Uuid, u32>) {
 
 #[test]
 fn kill_9_at_random_moments_loses_no_acknowledged_save() {
-    let kills: u32 = std::env::var("AMANAT_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let kills: u32 = std::env::var("AMANAT_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let root = common::tempdir();
     // AMANAT_CRASH_DIR keeps the vault for inspection after a failure.
-    let dir = std::env::var("AMANAT_CRASH_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| root.path().join("v"));
+    let dir = std::env::var("AMANAT_CRASH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| root.path().join("v"));
     let (v, _) = common::create(&dir);
     v.close().unwrap_or_else(|e| panic!("close: {e}"));
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("exe: {e}"));
@@ -82,7 +103,13 @@ fn kill_9_at_random_moments_loses_no_acknowledged_save() {
     let mut torn_seen = 0;
     for round in 0..kills {
         let mut child = Command::new(&exe)
-            .args(["--ignored", "--exact", "crash_child_writer", "--nocapture", "--test-threads=1"])
+            .args([
+                "--ignored",
+                "--exact",
+                "crash_child_writer",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(VAULT_ENV, &dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -136,6 +163,13 @@ fn kill_9_at_random_moments_loses_no_acknowledged_save() {
             check(&dir, &acked);
         }
     }
-    assert!(acked.len() > 10, "the writer made too little progress to test anything: {}", acked.len());
-    eprintln!("{kills} kills, {} testimonies acknowledged, torn tails seen at checks: {torn_seen}", acked.len());
+    assert!(
+        acked.len() > 10,
+        "the writer made too little progress to test anything: {}",
+        acked.len()
+    );
+    eprintln!(
+        "{kills} kills, {} testimonies acknowledged, torn tails seen at checks: {torn_seen}",
+        acked.len()
+    );
 }

@@ -12,7 +12,10 @@ const CANARY: &str = "КАНАРЕЙКА7ق";
 #[test]
 fn the_scanner_finds_a_canary_in_utf8_and_utf16() {
     let dir = common::tempdir();
-    let s: Vec<u8> = CANARY.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    let s: Vec<u8> = CANARY
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
     std::fs::write(dir.path().join("a"), [b"xx".as_slice(), &s].concat()).unwrap_or_default();
     std::fs::write(dir.path().join("b"), format!("yy{CANARY}")).unwrap_or_default();
     assert_eq!(common::files_containing(dir.path(), CANARY).len(), 2);
@@ -20,7 +23,8 @@ fn the_scanner_finds_a_canary_in_utf8_and_utf16() {
 
 fn amanat(vault: &std::path::Path, tmp: &std::path::Path, home: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_amanat"));
-    c.arg("--vault").arg(vault)
+    c.arg("--vault")
+        .arg(vault)
         .env("AMANAT_PASSPHRASE_FILE", home.join("pass"))
         .env("AMANAT_INSECURE_TEST_KDF", "10")
         .env("TMPDIR", tmp)
@@ -33,12 +37,19 @@ fn amanat(vault: &std::path::Path, tmp: &std::path::Path, home: &std::path::Path
 #[test]
 fn canaries_in_three_scripts_leave_no_trace_on_disk() {
     let root = common::tempdir();
-    let (vault, tmp, home) = (root.path().join("v"), root.path().join("tmp"), root.path().join("home"));
+    let (vault, tmp, home) = (
+        root.path().join("v"),
+        root.path().join("tmp"),
+        root.path().join("home"),
+    );
     for d in [&tmp, &home] {
         std::fs::create_dir_all(d).unwrap_or_default();
     }
     std::fs::write(home.join("pass"), common::PASSPHRASE).unwrap_or_default();
-    let ok = amanat(&vault, &tmp, &home).arg("init").output().map(|o| o.status.success());
+    let ok = amanat(&vault, &tmp, &home)
+        .arg("init")
+        .output()
+        .map(|o| o.status.success());
     assert_eq!(ok.ok(), Some(true));
 
     let mut ids = Vec::new();
@@ -54,8 +65,14 @@ fn canaries_in_three_scripts_leave_no_trace_on_disk() {
         if let Some(mut stdin) = child.stdin.take() {
             stdin.write_all(json.as_bytes()).unwrap_or_default();
         }
-        let out = child.wait_with_output().unwrap_or_else(|e| panic!("wait: {e}"));
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("wait: {e}"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         ids.push(String::from_utf8_lossy(&out.stdout).trim().to_string());
     }
     // An edit and a delete too: both leave old text only inside encrypted files.
@@ -64,15 +81,22 @@ fn canaries_in_three_scripts_leave_no_trace_on_disk() {
         .stdin(Stdio::piped())
         .spawn()
         .and_then(|mut c| {
-            c.stdin.take().map(|mut s| s.write_all(format!(r#"{{"summary": "edited {CANARY}"}}"#).as_bytes()));
+            c.stdin.take().map(|mut s| {
+                s.write_all(format!(r#"{{"summary": "edited {CANARY}"}}"#).as_bytes())
+            });
             c.wait()
         });
     assert!(edit.is_ok_and(|s| s.success()));
-    let del = amanat(&vault, &tmp, &home).args(["delete", "CAN-2", "--reason", "test"]).status();
+    let del = amanat(&vault, &tmp, &home)
+        .args(["delete", "CAN-2", "--reason", "test"])
+        .status();
     assert!(del.is_ok_and(|s| s.success()));
 
     // Positive control: the canary is really in the vault.
-    let shown = amanat(&vault, &tmp, &home).args(["show", &ids[0], "--json"]).output().unwrap_or_else(|e| panic!("{e}"));
+    let shown = amanat(&vault, &tmp, &home)
+        .args(["show", &ids[0], "--json"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(String::from_utf8_lossy(&shown.stdout).contains(CANARY));
 
     for area in [&vault, &tmp, &home] {

@@ -19,7 +19,8 @@ fn fixture(root: &Path) -> (PathBuf, Vec<String>) {
     for round in 0..3 {
         for i in 0..[3, 2, 2][round] {
             let code = format!("T-{round}-{i}");
-            v.add_testimony(common::testimony(&code, "tamper")).unwrap_or_else(|e| panic!("{e}"));
+            v.add_testimony(common::testimony(&code, "tamper"))
+                .unwrap_or_else(|e| panic!("{e}"));
             codes.push(code);
         }
         if round < 2 {
@@ -30,6 +31,8 @@ fn fixture(root: &Path) -> (PathBuf, Vec<String>) {
     drop(v); // no closing snapshot: the last two live only in the log
     (dir, codes)
 }
+
+type Damage = Box<dyn FnOnce(&Path)>;
 
 #[derive(Debug)]
 enum Outcome {
@@ -48,7 +51,11 @@ fn try_open(dir: &Path, codes: &[String]) -> Outcome {
             if kept == codes.len() {
                 Outcome::RecoveredAll { reported }
             } else {
-                assert!(reported, "lost {} testimonies without saying so", codes.len() - kept);
+                assert!(
+                    reported,
+                    "lost {} testimonies without saying so",
+                    codes.len() - kept
+                );
                 Outcome::LostReported { kept }
             }
         }
@@ -71,11 +78,23 @@ fn truncate(path: &Path, keep: usize) {
 
 fn positions(path: &Path) -> Vec<usize> {
     let n = fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
-    vec![0, 20, 60, 100, n / 3, n / 2, 2 * n / 3, n.saturating_sub(70), n.saturating_sub(1)]
+    vec![
+        0,
+        20,
+        60,
+        100,
+        n / 3,
+        n / 2,
+        2 * n / 3,
+        n.saturating_sub(70),
+        n.saturating_sub(1),
+    ]
 }
 
 fn segments(dir: &Path) -> Vec<PathBuf> {
-    let mut s: Vec<PathBuf> = fs::read_dir(dir.join("log")).map(|r| r.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    let mut s: Vec<PathBuf> = fs::read_dir(dir.join("log"))
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
     s.sort();
     s
 }
@@ -95,12 +114,14 @@ fn a_damaged_current_snapshot_falls_back_to_the_previous_one_and_the_log() {
     let root = common::tempdir();
     let (fx, codes) = fixture(root.path());
     let snap = fx.join("snapshot.age");
-    let mut cases: Vec<Box<dyn FnOnce(&Path)>> = Vec::new();
+    let mut cases: Vec<Damage> = Vec::new();
     for at in positions(&snap) {
         cases.push(Box::new(move |d: &Path| flip(&d.join("snapshot.age"), at)));
     }
     for keep in [0, 10, 200, 5000] {
-        cases.push(Box::new(move |d: &Path| truncate(&d.join("snapshot.age"), keep)));
+        cases.push(Box::new(move |d: &Path| {
+            truncate(&d.join("snapshot.age"), keep)
+        }));
     }
     cases.push(Box::new(|d: &Path| {
         let _ = fs::remove_file(d.join("snapshot.age"));
@@ -115,9 +136,14 @@ fn a_damaged_current_snapshot_falls_back_to_the_previous_one_and_the_log() {
     let swapped = with_copy(root.path(), &fx, &codes, |d| {
         let (a, b) = (d.join("snapshot.age"), d.join("snapshot.prev.age"));
         let t = d.join("x");
-        let _ = fs::rename(&a, &t).and_then(|_| fs::rename(&b, &a)).and_then(|_| fs::rename(&t, &b));
+        let _ = fs::rename(&a, &t)
+            .and_then(|_| fs::rename(&b, &a))
+            .and_then(|_| fs::rename(&t, &b));
     });
-    assert!(matches!(swapped, Outcome::RecoveredAll { .. }), "{swapped:?}");
+    assert!(
+        matches!(swapped, Outcome::RecoveredAll { .. }),
+        "{swapped:?}"
+    );
 }
 
 #[test]
@@ -128,7 +154,10 @@ fn both_snapshots_damaged_is_refused_with_snapshot_corrupt() {
         flip(&d.join("snapshot.age"), 300);
         flip(&d.join("snapshot.prev.age"), 300);
     });
-    assert!(matches!(out, Outcome::Refused("snapshot_corrupt")), "{out:?}");
+    assert!(
+        matches!(out, Outcome::Refused("snapshot_corrupt")),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -136,10 +165,20 @@ fn a_damaged_previous_snapshot_is_found_by_verify() {
     let root = common::tempdir();
     let (fx, codes) = fixture(root.path());
     flip(&fx.join("snapshot.prev.age"), 400);
-    assert!(matches!(try_open(&fx, &codes), Outcome::RecoveredAll { reported: false }));
+    assert!(matches!(
+        try_open(&fx, &codes),
+        Outcome::RecoveredAll { reported: false }
+    ));
     let mut v = common::open(&fx);
     let report = v.verify().unwrap_or_else(|e| panic!("{e}"));
-    assert!(report.problems.iter().any(|p| p.starts_with("previous snapshot")), "{:?}", report.problems);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.starts_with("previous snapshot")),
+        "{:?}",
+        report.problems
+    );
 }
 
 #[test]
@@ -148,14 +187,19 @@ fn damaged_log_segments_are_refused_or_reported() {
     let (fx, codes) = fixture(root.path());
     let segs = segments(&fx);
     let tail = segs.last().cloned().unwrap_or_default();
-    let tail_name = tail.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let tail_name = tail
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     let tail_len = fs::metadata(&tail).map(|m| m.len() as usize).unwrap_or(0);
     assert!(tail_len > 0, "fixture must have a log tail");
     // Flips anywhere: a frame before the last is corruption; the last frame may only be
     // cut off as an interrupted write, and that is reported.
     for at in positions(&tail) {
         let name = tail_name.clone();
-        match with_copy(root.path(), &fx, &codes, move |d| flip(&d.join("log").join(&name), at)) {
+        match with_copy(root.path(), &fx, &codes, move |d| {
+            flip(&d.join("log").join(&name), at)
+        }) {
             Outcome::Refused("log_corrupt" | "tampered") => {}
             Outcome::LostReported { kept } if kept == codes.len() - 1 => {}
             other => panic!("flip at {at}: {other:?}"),
@@ -163,7 +207,9 @@ fn damaged_log_segments_are_refused_or_reported() {
     }
     for keep in [1, 3, 4, 50, tail_len / 2, tail_len - 1] {
         let name = tail_name.clone();
-        match with_copy(root.path(), &fx, &codes, move |d| truncate(&d.join("log").join(&name), keep)) {
+        match with_copy(root.path(), &fx, &codes, move |d| {
+            truncate(&d.join("log").join(&name), keep)
+        }) {
             Outcome::LostReported { .. } => {}
             other => panic!("truncate to {keep}: {other:?}"),
         }
@@ -172,7 +218,10 @@ fn damaged_log_segments_are_refused_or_reported() {
     let deleted = with_copy(root.path(), &fx, &codes, move |d| {
         let _ = fs::remove_file(d.join("log").join(&name));
     });
-    assert!(matches!(deleted, Outcome::Refused("tampered")), "deleted tail: {deleted:?}");
+    assert!(
+        matches!(deleted, Outcome::Refused("tampered")),
+        "deleted tail: {deleted:?}"
+    );
     // A frame replayed (the first frame appended again at the end).
     let name = tail_name.clone();
     let replayed = with_copy(root.path(), &fx, &codes, move |d| {
@@ -183,7 +232,10 @@ fn damaged_log_segments_are_refused_or_reported() {
         out.extend_from_slice(&b[..4 + len]);
         fs::write(&p, out).unwrap_or_default();
     });
-    assert!(matches!(replayed, Outcome::Refused("tampered")), "replayed frame: {replayed:?}");
+    assert!(
+        matches!(replayed, Outcome::Refused("tampered")),
+        "replayed frame: {replayed:?}"
+    );
 }
 
 #[test]
@@ -197,9 +249,14 @@ fn swapped_log_segments_are_refused() {
         let n = segs.len();
         let (a, b) = (segs[n - 2].clone(), segs[n - 1].clone());
         let t = d.join("x");
-        let _ = fs::rename(&a, &t).and_then(|_| fs::rename(&b, &a)).and_then(|_| fs::rename(&t, &b));
+        let _ = fs::rename(&a, &t)
+            .and_then(|_| fs::rename(&b, &a))
+            .and_then(|_| fs::rename(&t, &b));
     });
-    assert!(matches!(out, Outcome::Refused("tampered" | "log_corrupt")), "{out:?}");
+    assert!(
+        matches!(out, Outcome::Refused("tampered" | "log_corrupt")),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -207,26 +264,49 @@ fn damaged_key_files_are_refused_and_the_recovery_key_still_opens() {
     let root = common::tempdir();
     let dir = root.path().join("v");
     let (mut v, recovery) = common::create(&dir);
-    v.add_testimony(common::testimony("K-1", "keys")).unwrap_or_else(|e| panic!("{e}"));
+    v.add_testimony(common::testimony("K-1", "keys"))
+        .unwrap_or_else(|e| panic!("{e}"));
     v.close().unwrap_or_else(|e| panic!("{e}"));
     let codes = vec!["K-1".to_string()];
     let pass = dir.join("keys/pass.age");
     for at in positions(&pass) {
-        let out = with_copy(root.path(), &dir, &codes, move |d| flip(&d.join("keys/pass.age"), at));
-        assert!(matches!(out, Outcome::Refused("wrong_passphrase" | "key_file_corrupt")), "flip {at}: {out:?}");
+        let out = with_copy(root.path(), &dir, &codes, move |d| {
+            flip(&d.join("keys/pass.age"), at)
+        });
+        assert!(
+            matches!(
+                out,
+                Outcome::Refused("wrong_passphrase" | "key_file_corrupt")
+            ),
+            "flip {at}: {out:?}"
+        );
     }
     for keep in [0, 10, 100] {
-        let out = with_copy(root.path(), &dir, &codes, move |d| truncate(&d.join("keys/pass.age"), keep));
-        assert!(matches!(out, Outcome::Refused("wrong_passphrase" | "key_file_corrupt")), "truncate {keep}: {out:?}");
+        let out = with_copy(root.path(), &dir, &codes, move |d| {
+            truncate(&d.join("keys/pass.age"), keep)
+        });
+        assert!(
+            matches!(
+                out,
+                Outcome::Refused("wrong_passphrase" | "key_file_corrupt")
+            ),
+            "truncate {keep}: {out:?}"
+        );
     }
     let out = with_copy(root.path(), &dir, &codes, |d| {
         let _ = fs::remove_file(d.join("keys/pass.age"));
     });
-    assert!(matches!(out, Outcome::Refused("key_file_corrupt")), "{out:?}");
+    assert!(
+        matches!(out, Outcome::Refused("key_file_corrupt")),
+        "{out:?}"
+    );
     let out = with_copy(root.path(), &dir, &codes, |d| {
         let _ = fs::copy(d.join("keys/recovery.age"), d.join("keys/pass.age"));
     });
-    assert!(matches!(out, Outcome::Refused("wrong_passphrase")), "{out:?}");
+    assert!(
+        matches!(out, Outcome::Refused("wrong_passphrase")),
+        "{out:?}"
+    );
     // Another vault's key file with the same passphrase opens a different secret: every
     // vault file then fails to decrypt, and nothing is accepted.
     let other = root.path().join("other");
@@ -236,18 +316,27 @@ fn damaged_key_files_are_refused_and_the_recovery_key_still_opens() {
     let out = with_copy(root.path(), &dir, &codes, move |d| {
         let _ = fs::copy(&other_pass, d.join("keys/pass.age"));
     });
-    assert!(matches!(out, Outcome::Refused("snapshot_corrupt")), "{out:?}");
+    assert!(
+        matches!(out, Outcome::Refused("snapshot_corrupt")),
+        "{out:?}"
+    );
 
     // With pass.age destroyed, the recovery key sets a new passphrase and everything is there.
     let _ = fs::remove_file(&pass);
     let new = amanat::secrecy::SecretString::from("a brand new passphrase".to_string());
-    let v = Vault::recover(&dir, &recovery, &new, common::TEST_KDF).unwrap_or_else(|e| panic!("{e}"));
+    let v =
+        Vault::recover(&dir, &recovery, &new, common::TEST_KDF).unwrap_or_else(|e| panic!("{e}"));
     assert!(v.resolve("K-1").is_ok());
     drop(v);
     assert!(Vault::open(&dir, &new).is_ok());
     flip(&dir.join("keys/recovery.age"), 200);
-    let r = Vault::recover(&dir, &recovery, &new, common::TEST_KDF).err().map(|e: Error| e.code());
-    assert!(matches!(r, Some("wrong_recovery_key" | "key_file_corrupt")), "{r:?}");
+    let r = Vault::recover(&dir, &recovery, &new, common::TEST_KDF)
+        .err()
+        .map(|e: Error| e.code());
+    assert!(
+        matches!(r, Some("wrong_recovery_key" | "key_file_corrupt")),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -261,5 +350,8 @@ fn a_missing_or_newer_vault_marker_is_refused() {
     let out = with_copy(root.path(), &fx, &codes, |d| {
         let _ = fs::write(d.join("VAULT"), "amanat-vault\nformat 9\n");
     });
-    assert!(matches!(out, Outcome::Refused("unsupported_version")), "{out:?}");
+    assert!(
+        matches!(out, Outcome::Refused("unsupported_version")),
+        "{out:?}"
+    );
 }

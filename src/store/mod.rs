@@ -51,18 +51,17 @@ impl Store {
         Ok(Store { conn })
     }
 
-    /// Checks a loaded index (only after its signature was verified) and migrates it.
-    pub(crate) fn check_and_migrate(&mut self) -> Result<()> {
+    /// Migrates a loaded index (only after its signature was verified: the bytes are ours).
+    pub(crate) fn migrate(&mut self) -> Result<()> {
+        schema::migrate(&mut self.conn)
+    }
+
+    /// SQLite's own structural check of the index, for `verify`.
+    pub(crate) fn integrity_problem(&self) -> Result<Option<String>> {
         let ok: String = self
             .conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(|_| Error::SnapshotCorrupt("the index is not a database".into()))?;
-        if ok != "ok" {
-            return Err(Error::SnapshotCorrupt(
-                "the index failed its integrity check".into(),
-            ));
-        }
-        schema::migrate(&mut self.conn)
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        Ok((ok != "ok").then_some(ok))
     }
 
     /// The whole index as bytes (one copy), for a snapshot.

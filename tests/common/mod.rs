@@ -16,7 +16,10 @@ pub fn pass() -> SecretString {
 }
 
 pub fn create(dir: &Path) -> (Vault, RecoveryKey) {
-    let opts = CreateOptions { name: "Test device".into(), kdf: TEST_KDF };
+    let opts = CreateOptions {
+        name: "Test device".into(),
+        kdf: TEST_KDF,
+    };
     Vault::create(dir, &pass(), &opts).unwrap_or_else(|e| panic!("create: {e}"))
 }
 
@@ -51,19 +54,29 @@ pub fn tempdir() -> tempfile::TempDir {
 /// Every file under `root` whose bytes contain `needle` in UTF-8, UTF-16LE or UTF-16BE.
 pub fn files_containing(root: &Path, needle: &str) -> Vec<PathBuf> {
     let utf8 = needle.as_bytes().to_vec();
-    let le: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    let be: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+    let le: Vec<u8> = needle
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    let be: Vec<u8> = needle
+        .encode_utf16()
+        .flat_map(|u| u.to_be_bytes())
+        .collect();
     let mut hits = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(p) = stack.pop() {
-        let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
         if meta.is_dir() {
             if let Ok(rd) = std::fs::read_dir(&p) {
                 stack.extend(rd.flatten().map(|e| e.path()));
             }
         } else if meta.is_file()
             && let Ok(bytes) = std::fs::read(&p)
-            && [&utf8, &le, &be].iter().any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
+            && [&utf8, &le, &be]
+                .iter()
+                .any(|n| bytes.windows(n.len()).any(|w| w == n.as_slice()))
         {
             hits.push(p);
         }
@@ -74,7 +87,10 @@ pub fn files_containing(root: &Path, needle: &str) -> Vec<PathBuf> {
 /// Copies a directory tree (vault files are small in tests).
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir: {e}"));
-    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read_dir: {e}")).flatten() {
+    for e in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("read_dir: {e}"))
+        .flatten()
+    {
         let target = to.join(e.file_name());
         if e.path().is_dir() {
             copy_dir(&e.path(), &target);
