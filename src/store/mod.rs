@@ -32,7 +32,11 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         schema::configure(&conn)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { conn })
+        // Re-load it as a memdb database: its pages are then one buffer that a snapshot
+        // copies with one memcpy instead of reading page by page through the pager, which
+        // keeps commits from waiting on a snapshot of a large index.
+        let bytes = conn.serialize(MAIN_DB)?.to_vec();
+        Store::load(bytes.as_slice(), bytes.len())
     }
 
     /// Loads a serialized index of `size` bytes streamed from `reader` (the decrypting
