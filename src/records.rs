@@ -45,18 +45,10 @@ fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
 impl Vault {
     /// Adds a new testimony; returns its id.
     pub fn add_testimony(&mut self, t: Testimony) -> Result<Uuid> {
-        t.validate()?;
-        self.check_code_free(&t.code, None)?;
-        let id = Uuid::now_v7();
-        self.commit(vec![Draft {
-            record: id,
-            kind: RecordKind::Testimony,
-            op: Op::Create,
-            parents: vec![],
-            reason: None,
-            state: Some(t.to_value()?),
-        }])?;
-        Ok(id)
+        let ids = self.add_testimonies(vec![t])?;
+        ids.first()
+            .copied()
+            .ok_or_else(|| Error::Internal("no id for the added testimony".into()))
     }
 
     /// Adds many testimonies in one commit (one frame, one fdatasync): all or none.
