@@ -76,6 +76,15 @@ fn truncate(path: &Path, keep: usize) {
     fs::write(path, &b[..keep.min(b.len())]).unwrap_or_default();
 }
 
+/// Exchanges the names of two files.
+fn swap(a: &Path, b: &Path) {
+    let t = a.with_extension("swap");
+    let swapped = fs::rename(a, &t)
+        .and_then(|_| fs::rename(b, a))
+        .and_then(|_| fs::rename(&t, b));
+    assert!(swapped.is_ok(), "swap: {swapped:?}");
+}
+
 fn positions(path: &Path) -> Vec<usize> {
     let n = fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
     vec![
@@ -134,11 +143,7 @@ fn a_damaged_current_snapshot_falls_back_to_the_previous_one_and_the_log() {
     }
     // Swapped snapshots: the older one plus the whole log rebuilds everything.
     let swapped = with_copy(root.path(), &fx, &codes, |d| {
-        let (a, b) = (d.join("snapshot.age"), d.join("snapshot.prev.age"));
-        let t = d.join("x");
-        let _ = fs::rename(&a, &t)
-            .and_then(|_| fs::rename(&b, &a))
-            .and_then(|_| fs::rename(&t, &b));
+        swap(&d.join("snapshot.age"), &d.join("snapshot.prev.age"));
     });
     assert!(
         matches!(swapped, Outcome::RecoveredAll { .. }),
@@ -247,11 +252,7 @@ fn swapped_log_segments_are_refused() {
         let _ = fs::remove_file(d.join("snapshot.age"));
         let segs = segments(d);
         let n = segs.len();
-        let (a, b) = (segs[n - 2].clone(), segs[n - 1].clone());
-        let t = d.join("x");
-        let _ = fs::rename(&a, &t)
-            .and_then(|_| fs::rename(&b, &a))
-            .and_then(|_| fs::rename(&t, &b));
+        swap(&segs[n - 2], &segs[n - 1]);
     });
     assert!(
         matches!(out, Outcome::Refused("tampered" | "log_corrupt")),
