@@ -2,7 +2,7 @@
 //!
 //! Plaintext layout (inside one age file to the vault recipient):
 //! `"AMANAT-SNAPSHOT\n"` · u32 LE length · meta JSON · the SQLite database bytes ·
-//! Ed25519 signature over `H("amanat/snapshot/v1\n" || SHA-256(everything before it))`.
+//! Ed25519 signature over `H("amanat/snapshot/v1\n" || BLAKE3(everything before it))`.
 //!
 //! Invariants: a snapshot is written to a temporary name, fsynced, and only then renamed
 //! into place (the old one becoming `snapshot.prev.age`), and the directory fsynced. Nothing
@@ -15,12 +15,12 @@ use std::path::Path;
 use age::x25519;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::crypto::{self, DOMAIN_SNAPSHOT};
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::log::LogPos;
+use crate::readahead;
 use crate::store::Store;
 
 pub(crate) const CURRENT: &str = "snapshot.age";
@@ -47,7 +47,7 @@ pub(crate) struct Meta {
 /// Hashes everything read through it.
 struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: blake3::Hasher,
 }
 
 impl<R: Read> Read for HashingReader<R> {
@@ -72,7 +72,7 @@ pub(crate) fn write(
         .map_err(io_err)?;
     let meta_json = serde_json::to_vec(meta).map_err(|e| Error::Internal(e.to_string()))?;
     let meta_len = u32::try_from(meta_json.len()).map_err(|e| Error::Internal(e.to_string()))?;
-    let mut hasher = Sha256::new();
+    let mut hasher = blake3::Hasher::new();
     let mut put = |w: &mut dyn Write, bytes: &[u8]| -> io::Result<()> {
         hasher.update(bytes);
         w.write_all(bytes)
@@ -133,9 +133,11 @@ pub(crate) fn read(
         .len();
     let decrypted = crypto::decrypt_reader(identity, BufReader::with_capacity(1 << 20, file))
         .map_err(|_| corrupt("it does not decrypt with this vault's key"))?;
+    // Decryption runs one thread ahead of hashing and loading.
+    let decrypted = readahead::read_ahead(decrypted).map_err(|e| Error::io("read", path, e))?;
     let mut r = HashingReader {
         inner: decrypted,
-        hasher: Sha256::new(),
+        hasher: blake3::Hasher::new(),
     };
     let mut magic = [0u8; 16];
     r.read_exact(&mut magic)
@@ -175,7 +177,7 @@ pub(crate) fn read(
             .map_err(|_| corrupt("it is truncated or damaged"))?;
         None
     };
-    let digest: [u8; 32] = r.hasher.finalize_reset().into();
+    let digest: [u8; 32] = r.hasher.finalize().into();
     let mut sig = [0u8; 64];
     r.inner
         .read_exact(&mut sig)

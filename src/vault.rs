@@ -20,6 +20,7 @@ use crate::keys::{self, ContactCard, KdfCost, RecoveryKey, VaultSecret};
 use crate::log::{self, LogPos, LogWriter};
 use crate::model::Revision;
 use crate::model::revision::Draft;
+use crate::snapbuf;
 use crate::snapshot::{self, Meta};
 use crate::store::Store;
 
@@ -52,7 +53,8 @@ pub struct OpenReport {
 }
 
 struct SnapshotJob {
-    handle: JoinHandle<Result<()>>,
+    /// The outcome, and the copy buffer handed back for the next snapshot.
+    handle: JoinHandle<(Result<()>, snapbuf::Buffer)>,
     start_segment: u64,
 }
 
@@ -65,6 +67,7 @@ pub struct Vault {
     /// The start segment of the installed current snapshot.
     snapshot_start: u64,
     job: Option<SnapshotJob>,
+    copy_buf: snapbuf::SnapshotBuffer,
     snapshot_after: u64,
     /// Set when a write failed in a way that leaves memory and disk possibly apart.
     poisoned: bool,
@@ -162,7 +165,9 @@ impl Vault {
             db_len: 0,
             created_at: jiff::Timestamp::now(),
         };
-        write_snapshot_files(dir, &secret, meta, &store.serialize()?)?;
+        let mut db = Vec::new();
+        store.serialize_into(&mut db)?;
+        write_snapshot_files(dir, &secret, meta, &db)?;
         let log = LogWriter::open(&dir.join("log"), 1, 0, LogPos::genesis())?;
         // The marker is written last: a half-created folder is not mistaken for a vault.
         fsutil::write_atomic(
@@ -249,15 +254,12 @@ impl Vault {
         log::remove_segments_before(&log_dir, meta.prev_start_segment.min(meta.start_segment))?;
         let (segment, len) = replayed.last_segment.unwrap_or((meta.start_segment, 0));
         let log = LogWriter::open(&log_dir, segment, len, replayed.pos)?;
-        Ok(Vault::assemble(
-            dir,
-            lock,
-            secret,
-            store,
-            log,
-            meta.start_segment,
-            report,
-        ))
+        let mut vault = Vault::assemble(dir, lock, secret, store, log, meta.start_segment, report);
+        // Ready before the first snapshot needs it, prepared while the user starts working.
+        vault
+            .copy_buf
+            .prepare(usize::try_from(meta.db_len).unwrap_or(0));
+        Ok(vault)
     }
 
     fn assemble(
@@ -277,6 +279,7 @@ impl Vault {
             log,
             snapshot_start,
             job: None,
+            copy_buf: snapbuf::SnapshotBuffer::default(),
             snapshot_after: DEFAULT_SNAPSHOT_AFTER_BYTES,
             poisoned: false,
             report,
@@ -372,17 +375,14 @@ impl Vault {
             return;
         }
         if let Some(job) = self.job.take() {
-            match job.handle.join() {
-                Ok(Ok(())) => {
-                    self.snapshot_start = job.start_segment;
-                    self.last_snapshot_error = None;
+            let outcome = match job.handle.join() {
+                Ok((outcome, buf)) => {
+                    self.copy_buf.give_back(buf);
+                    outcome
                 }
-                Ok(Err(e)) => self.last_snapshot_error = Some(e),
-                Err(_) => {
-                    self.last_snapshot_error =
-                        Some(Error::Internal("snapshot thread failed".into()))
-                }
-            }
+                Err(_) => Err(Error::Internal("snapshot thread failed".into())),
+            };
+            self.finish_snapshot(outcome, job.start_segment);
         }
     }
 
@@ -403,10 +403,20 @@ impl Vault {
     /// holds up commits); encryption and writing run on another thread when `background`.
     fn start_snapshot(&mut self, background: bool) -> Result<()> {
         self.reap_job(true);
-        let db = self.store.serialize()?;
+        let mut db = self.copy_buf.take();
+        if let Err(e) = self.store.serialize_into(&mut db) {
+            self.copy_buf.give_back(db);
+            return Err(e);
+        }
         let prev_start = self.snapshot_start;
         let pos = self.log.pos().clone();
-        let start_segment = self.log.rotate()?;
+        let start_segment = match self.log.rotate() {
+            Ok(s) => s,
+            Err(e) => {
+                self.copy_buf.give_back(db);
+                return Err(e);
+            }
+        };
         let meta = Meta {
             format: 1,
             pos,
@@ -418,16 +428,17 @@ impl Vault {
         let dir = self.dir.clone();
         let recipient = self.secret.recipient();
         let key = self.secret.signing_key().clone();
-        let work = move || -> Result<()> {
-            let db = zeroize::Zeroizing::new(db);
+        let work = move || {
             let tmp = fsutil::tmp_path(&dir.join(snapshot::CURRENT));
-            let written = snapshot::write(&tmp, &recipient, &key, &meta, &db);
-            if written.is_err() {
-                let _ = fsutil::remove_file_if_exists(&tmp);
-            }
-            written?;
-            snapshot::install(&dir, &tmp)?;
-            log::remove_segments_before(&dir.join("log"), meta.prev_start_segment)
+            let outcome = snapshot::write(&tmp, &recipient, &key, &meta, &db)
+                .inspect_err(|_| {
+                    let _ = fsutil::remove_file_if_exists(&tmp);
+                })
+                .and_then(|()| snapshot::install(&dir, &tmp))
+                .and_then(|()| {
+                    log::remove_segments_before(&dir.join("log"), meta.prev_start_segment)
+                });
+            (outcome, db)
         };
         if background {
             let handle = std::thread::Builder::new()
@@ -440,9 +451,23 @@ impl Vault {
             });
             Ok(())
         } else {
-            work()?;
-            self.snapshot_start = start_segment;
+            let (outcome, buf) = work();
+            self.copy_buf.give_back(buf);
+            outcome?;
+            self.finish_snapshot(Ok(()), start_segment);
             Ok(())
+        }
+    }
+
+    /// Records a snapshot's outcome: on success the log from `start_segment` on is what
+    /// follows the current snapshot.
+    fn finish_snapshot(&mut self, outcome: Result<()>, start_segment: u64) {
+        match outcome {
+            Ok(()) => {
+                self.snapshot_start = start_segment;
+                self.last_snapshot_error = None;
+            }
+            Err(e) => self.last_snapshot_error = Some(e),
         }
     }
 

@@ -68,9 +68,12 @@ impl Store {
         Ok((ok != "ok").then_some(ok))
     }
 
-    /// The whole index as bytes (one copy), for a snapshot.
-    pub(crate) fn serialize(&self) -> Result<Vec<u8>> {
-        Ok(self.conn.serialize(MAIN_DB)?.to_vec())
+    /// Copies the whole index into `buf` (replacing its content, reusing its memory).
+    pub(crate) fn serialize_into(&self, buf: &mut Vec<u8>) -> Result<()> {
+        let data = self.conn.serialize(MAIN_DB)?;
+        buf.clear();
+        buf.extend_from_slice(&data);
+        Ok(())
     }
 
     pub(crate) fn meta(&self, key: &str) -> Result<Option<String>> {
