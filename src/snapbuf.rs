@@ -36,10 +36,14 @@ impl SnapshotBuffer {
             SnapshotBuffer::Preparing(_) => {}
             _ => {
                 let capacity = bytes + bytes / 4 + (1 << 20);
+                // The outgrown buffer is zeroized on that thread too, not on the caller's.
+                let outgrown = std::mem::take(self);
                 *self = match std::thread::Builder::new()
                     .name("amanat-buffer".into())
-                    .spawn(move || touched(capacity))
-                {
+                    .spawn(move || {
+                        drop(outgrown);
+                        touched(capacity)
+                    }) {
                     Ok(h) => SnapshotBuffer::Preparing(h),
                     // No thread: the copy will allocate as it goes, slower but correct.
                     Err(_) => SnapshotBuffer::Empty,
