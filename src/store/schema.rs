@@ -131,3 +131,42 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_bring_an_old_index_up_and_refuse_a_newer_one() -> Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        migrate(&mut conn)?;
+        let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        assert_eq!(v, SCHEMA_VERSION);
+        // Running again changes nothing (every migration runs once).
+        migrate(&mut conn)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)?;
+        let newer = migrate(&mut conn);
+        assert_eq!(newer.err().map(|e| e.code()), Some("unsupported_version"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_index_keeps_temporary_data_in_memory_and_overwrites_deletions() -> Result<()> {
+        let conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        let temp_store: i64 = conn.query_row("PRAGMA temp_store", [], |r| r.get(0))?;
+        let secure_delete: i64 = conn.query_row("PRAGMA secure_delete", [], |r| r.get(0))?;
+        assert_eq!((temp_store, secure_delete), (2, 1), "MEMORY and ON");
+        let compiled: Vec<String> = conn
+            .prepare("PRAGMA compile_options")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        assert!(compiled.iter().any(|o| o == "TEMP_STORE=3"), "{compiled:?}");
+        assert!(
+            compiled.iter().any(|o| o == "SECURE_DELETE"),
+            "{compiled:?}"
+        );
+        Ok(())
+    }
+}
