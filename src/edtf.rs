@@ -98,8 +98,9 @@ pub enum End {
     Unknown,
 }
 
-/// A parsed EDTF value.
+/// A parsed EDTF value. It crosses to the UI as its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub enum Edtf {
     Date(Date),
     Interval(End, End),

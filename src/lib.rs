@@ -17,6 +17,8 @@
 #![forbid(unsafe_code)]
 
 mod crypto;
+mod datetext;
+mod drafts;
 pub mod edtf;
 mod error;
 mod fsutil;
@@ -31,6 +33,8 @@ mod store;
 mod vault;
 
 pub use age::secrecy;
+pub use datetext::{DateReading, understand_date};
+pub use drafts::{DraftInfo, DraftList, SavedDraft};
 pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, RecoveryKey};
 pub use model::Testimony;

@@ -16,6 +16,7 @@ fn is_false(b: &bool) -> bool {
 
 /// One interview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Testimony {
     /// Human-readable code, e.g. `ALA-2025-0412`; unique among live testimonies.
@@ -28,8 +29,10 @@ pub struct Testimony {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interview_date: Option<Edtf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub started_at: Option<jiff::Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub ended_at: Option<jiff::Timestamp>,
     /// IANA zone of the interviewer, e.g. `Asia/Almaty`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,6 +75,7 @@ fn default_status() -> Status {
 
 /// A person as this testimony reports them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Person {
     #[serde(default = "Uuid::now_v7")]
@@ -104,6 +108,7 @@ pub struct Person {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct PersonName {
     pub name: String,
@@ -117,6 +122,7 @@ pub struct PersonName {
 
 /// Something that happened, as told in this testimony ("who did what to whom").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Event {
     #[serde(default = "Uuid::now_v7")]
@@ -148,6 +154,7 @@ pub struct Event {
 
 /// What was done to one victim within an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Act {
     pub victim: Uuid,
@@ -172,6 +179,7 @@ pub struct Act {
 
 /// A place in the hierarchy region → prefecture → county → township → village → site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Place {
     #[serde(default = "Uuid::now_v7")]
@@ -196,6 +204,7 @@ pub struct Place {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct LocalName {
     pub name: String,
@@ -207,6 +216,7 @@ pub struct LocalName {
 
 /// A person's consent for this testimony, per purpose. A refusal is recorded too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
     #[serde(default = "Uuid::now_v7")]

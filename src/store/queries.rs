@@ -12,6 +12,7 @@ use crate::model::{Op, Revision, Status, Testimony};
 
 /// A testimony as the list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TestimonySummary {
     pub id: Uuid,
     pub code: String,
@@ -27,6 +28,7 @@ pub struct TestimonySummary {
 
 /// A testimony's current state and where it stands in its history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StoredTestimony {
     pub id: Uuid,
     pub testimony: Testimony,
@@ -38,6 +40,7 @@ pub struct StoredTestimony {
 
 /// One line of a record's history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryEntry {
     pub hash: String,
     pub op: Op,
