@@ -67,6 +67,31 @@ pub fn calibrate_work_factor() -> u8 {
     }
 }
 
+/// How hard a passphrase is to guess, for the meter shown while it is typed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PassphraseStrength {
+    /// 0 (guessed at once) to 4 (very hard), zxcvbn's scale.
+    pub score: u8,
+    /// Whether the vault will accept it at all (see [`check_passphrase_strength`]).
+    pub acceptable: bool,
+}
+
+/// Estimates strength with zxcvbn; the name of the device is a likely guess and counts against.
+pub fn passphrase_strength(p: &SecretString, user_inputs: &[&str]) -> PassphraseStrength {
+    let s = p.expose_secret();
+    // zxcvbn's cost grows with length; beyond 100 characters the score is maximal anyway.
+    let score = if s.chars().count() > 100 {
+        4
+    } else {
+        zxcvbn::zxcvbn(s, user_inputs).score() as u8
+    };
+    PassphraseStrength {
+        score,
+        acceptable: check_passphrase_strength(p).is_ok(),
+    }
+}
+
 /// Refuses passphrases that are empty or short; the UI adds a strength meter on top.
 pub fn check_passphrase_strength(p: &SecretString) -> Result<()> {
     let s = p.expose_secret();
@@ -426,6 +451,18 @@ mod tests {
 
     fn pass(s: &str) -> SecretString {
         SecretString::from(s.to_string())
+    }
+
+    #[test]
+    fn strength_meter_ranks_a_dictionary_word_below_a_long_phrase() {
+        let weak = passphrase_strength(&SecretString::from("password1".to_string()), &[]);
+        let strong = passphrase_strength(
+            &SecretString::from("тау жолы ұзақ, бірақ біз жетеміз 2018".to_string()),
+            &[],
+        );
+        assert!(weak.acceptable && weak.score <= 1, "{weak:?}");
+        assert!(strong.acceptable && strong.score >= 3, "{strong:?}");
+        assert!(!passphrase_strength(&SecretString::from("short".to_string()), &[]).acceptable);
     }
 
     #[test]

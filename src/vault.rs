@@ -311,6 +311,21 @@ impl Vault {
         ContactCard::new(&name, &self.secret.recipient(), self.secret.verifying_key())
     }
 
+    /// Checks that `passphrase` opens this vault (before a change of passphrase, so that an
+    /// unattended unlocked laptop is not enough to change it).
+    pub fn check_passphrase(&self, passphrase: &SecretString) -> Result<()> {
+        let pass_path = self.dir.join(PASS_FILE);
+        let ct = read_key_file(&pass_path)?;
+        let secret = VaultSecret::unwrap_with_passphrase(&ct, passphrase, &pass_path)?;
+        if secret.verifying_key() != self.secret.verifying_key() {
+            return Err(Error::Tampered {
+                what: PASS_FILE.into(),
+                detail: "it holds another vault's key".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// Replaces the passphrase (rewrites `keys/pass.age` only).
     pub fn change_passphrase(&mut self, new_passphrase: &SecretString, kdf: KdfCost) -> Result<()> {
         keys::check_passphrase_strength(new_passphrase)?;

@@ -77,6 +77,45 @@ vocabulary!(Ethnicity {
     Uzbek => "uzbek", Tajik => "tajik", Han => "han", Other => "other",
 });
 
+/// Every vocabulary with all its values, for the UI's choices.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Vocabularies {
+    pub medium: &'static [Medium],
+    pub status: &'static [Status],
+    pub script: &'static [Script],
+    pub name_kind: &'static [NameKind],
+    pub sex: &'static [Sex],
+    pub role: &'static [Role],
+    pub event_kind: &'static [EventKind],
+    pub violation_status: &'static [ViolationStatus],
+    pub place_level: &'static [PlaceLevel],
+    pub facility_kind: &'static [FacilityKind],
+    pub consent_scope: &'static [ConsentScope],
+    pub decision: &'static [Decision],
+    pub consent_method: &'static [ConsentMethod],
+    pub reliability: &'static [Reliability],
+    pub ethnicity: &'static [Ethnicity],
+}
+
+pub const VOCABULARIES: Vocabularies = Vocabularies {
+    medium: Medium::ALL,
+    status: Status::ALL,
+    script: Script::ALL,
+    name_kind: NameKind::ALL,
+    sex: Sex::ALL,
+    role: Role::ALL,
+    event_kind: EventKind::ALL,
+    violation_status: ViolationStatus::ALL,
+    place_level: PlaceLevel::ALL,
+    facility_kind: FacilityKind::ALL,
+    consent_scope: ConsentScope::ALL,
+    decision: Decision::ALL,
+    consent_method: ConsentMethod::ALL,
+    reliability: Reliability::ALL,
+    ethnicity: Ethnicity::ALL,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
