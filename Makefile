@@ -1,28 +1,47 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
 SHELL := /bin/bash
 CARGO ?= cargo
+NPM ?= npm
 
-.PHONY: setup build run test check crash bench clean
+.PHONY: setup ui build build-app run test check test-rust test-ui e2e crash bench clean
 
 setup:
 	@scripts/setup.sh
 
+# The web UI, built into ui/dist and embedded in the app binary.
+ui: setup
+	$(NPM) --prefix ui run build --silent
+
+# The CLI, release build.
 build: setup
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked -p amanat
 
-# Until the desktop app lands (issue 3), `make run` builds the CLI and shows its commands.
-run: build
-	@target/release/amanat --help
-	@echo
-	@echo "Try: target/release/amanat --vault ./my.amanat init --name 'Your name'"
+# The desktop app, debug build (what the end-to-end tests drive).
+build-app: ui
+	$(CARGO) build --locked -p amanat-desktop
 
-# Formatting and lints first (cheap), then every test: unit, integration, crash (200 kills).
+# Builds the UI and the app (release) and opens it.
+run: ui
+	$(CARGO) build --release --locked -p amanat-desktop
+	target/release/amanat-desktop
+
+# Formatting, lints and type checks first (cheap), then every test.
 check: setup
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(NPM) --prefix ui run check --silent
 
-test: check
-	$(CARGO) test --locked
+test-rust: setup
+	$(CARGO) test --locked --workspace
+
+test-ui: setup
+	$(NPM) --prefix ui test --silent
+
+# The real app under Xvfb, driven through WebDriver; screenshots in target/e2e/.
+e2e: build-app
+	scripts/e2e.sh
+
+test: check test-rust test-ui e2e
 
 # The long crash campaign: 1,000 kill -9 at random moments.
 crash: setup
@@ -33,3 +52,4 @@ bench: setup
 
 clean:
 	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules

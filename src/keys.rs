@@ -246,6 +246,21 @@ impl RecoveryKey {
     }
 
     /// The key as the user writes it down (`AGE-SECRET-KEY-1…`).
+    /// Writes the key, with a line saying what it is, to a new file the user chose (a USB
+    /// stick, say). Refuses to overwrite anything.
+    pub fn write_to_new_file(&self, path: &std::path::Path) -> Result<()> {
+        use std::io::Write;
+        let text = Zeroizing::new(format!(
+            "Amanat recovery key. Whoever holds it can open the vault.\n{}\n",
+            self.expose().expose_secret()
+        ));
+        let mut f = crate::fsutil::create_new_file(path)?;
+        f.write_all(text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| Error::io("write", path, e))?;
+        crate::fsutil::sync_parent(path)
+    }
+
     pub fn expose(&self) -> SecretString {
         self.0.to_string()
     }

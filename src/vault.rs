@@ -178,6 +178,16 @@ impl Vault {
         Ok((vault, recovery))
     }
 
+    /// Whether `dir` looks like a vault (its `VAULT` marker is there and readable).
+    pub fn exists_at(dir: &Path) -> bool {
+        check_vault_file(dir).is_ok()
+    }
+
+    /// This device's signing key in hex, as history entries name their author.
+    pub fn device_key(&self) -> String {
+        hex::encode(self.secret.verifying_key().as_bytes())
+    }
+
     /// Opens a vault with its passphrase.
     pub fn open(dir: &Path, passphrase: &SecretString) -> Result<Vault> {
         check_vault_file(dir)?;

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real app binary: Xvfb, tauri-driver + WebKitWebDriver, WebdriverIO.
+# The whole session runs in a network namespace that has only loopback (for WebDriver), under
+# strace; afterwards no app process may have connected to an inet socket, and no canary string
+# typed in the tests may be found in the vault, $TMPDIR, $HOME (app data, caches, WebKit's
+# folders) or /dev/shm. Screenshots of every screen land in target/e2e/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+app=$repo/target/debug/amanat-desktop
+driver=$repo/target/tools/bin/tauri-driver
+shots=$repo/target/e2e
+[ -x "$app" ] || { echo "e2e: build the app first (make build-app)" >&2; exit 1; }
+[ -x "$driver" ] || { echo "e2e: tauri-driver missing (make setup)" >&2; exit 1; }
+
+root=$(mktemp -d /tmp/amanat-e2e.XXXXXX)
+mkdir -p "$root/home" "$root/tmp" "$root/usb"
+rm -rf "$shots" && mkdir -p "$shots"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "${KEEP_E2E:-}" ] || rm -rf "$root"
+}
+trap cleanup EXIT
+
+# A free X display; the socket lives in /tmp/.X11-unix, reachable from the namespace.
+display=99
+while [ -e "/tmp/.X11-unix/X$display" ]; do display=$((display + 1)); done
+Xvfb ":$display" -screen 0 1280x1024x24 -nolisten tcp >"$root/xvfb.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; done
+
+# Inside: loopback up (WebDriver only), tauri-driver under strace, then the tests.
+inner=$(cat <<'INNER'
+set -euo pipefail
+ip link set lo up 2>/dev/null || true
+strace -f -qq -e trace=process,connect -o "$E2E_ROOT/strace.log" "$E2E_DRIVER" >"$E2E_ROOT/driver.log" 2>&1 &
+drv=$!
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
+status=0
+node --test --test-concurrency=1 "$E2E_REPO/ui/e2e/app.e2e.mjs" || status=$?
+kill "$drv" 2>/dev/null || true
+wait "$drv" 2>/dev/null || true
+exit $status
+INNER
+)
+if [ "$(id -u)" -eq 0 ]; then netns=(unshare --net); else netns=(unshare --net --map-root-user); fi
+
+status=0
+env HOME="$root/home" TMPDIR="$root/tmp" DISPLAY=":$display" \
+  XDG_CONFIG_HOME= XDG_DATA_HOME= XDG_CACHE_HOME= XDG_RUNTIME_DIR="$root/tmp" \
+  E2E_APP="$app" E2E_ROOT="$root" E2E_SHOTS="$shots" E2E_DRIVER="$driver" E2E_REPO="$repo" \
+  NO_AT_BRIDGE=1 "${netns[@]}" bash -c "$inner" || status=$?
+if [ $status -ne 0 ]; then
+  echo "e2e: tests failed (driver log: $root/driver.log; KEEP_E2E=1 keeps it)" >&2
+  tail -n 20 "$root/driver.log" >&2 || true
+  exit $status
+fi
+
+node ui/e2e/connect-audit.mjs "$root/strace.log" "$app"
+
+# No plaintext: every canary typed in the app, searched as UTF-8 and UTF-16 in every place
+# the app could have written.
+hits=0
+while IFS= read -r canary; do
+  [ -n "$canary" ] || continue
+  for enc in UTF-8 UTF-16LE; do
+    pattern=$(printf '%s' "$canary" | iconv -f UTF-8 -t "$enc" | od -An -tx1 | tr -d ' \n')
+    if LC_ALL=C grep -rlaP "$(printf '%s' "$pattern" | sed 's/../\\x&/g')" "$root/vault" "$root/home" "$root/tmp" /dev/shm 2>/dev/null; then
+      echo "e2e: canary found in plaintext ($enc): $canary" >&2
+      hits=$((hits + 1))
+    fi
+  done
+done <"$repo/target/e2e-canaries.txt"
+files=$(find "$root/vault" "$root/home" "$root/tmp" -type f | wc -l)
+if [ $hits -ne 0 ]; then exit 1; fi
+echo "e2e: no canary in plaintext across $files files (vault, HOME, TMPDIR) and /dev/shm"
+echo "e2e: screenshots in $shots"

@@ -1,0 +1,27 @@
+// Every command the UI may call; shared by build.rs (permissions) and main.rs (handler).
+// `commands::tests` checks that each one is registered.
+pub const COMMANDS: &[&str] = &[
+    "app_status",
+    "passphrase_strength",
+    "create_vault",
+    "save_recovery_key",
+    "forget_recovery_key",
+    "open_vault",
+    "recover_vault",
+    "lock",
+    "panic_lock",
+    "activity",
+    "list_testimonies",
+    "get_testimony",
+    "create_testimony",
+    "update_testimony",
+    "history",
+    "understand_date",
+    "save_draft",
+    "list_drafts",
+    "load_draft",
+    "discard_draft",
+    "set_idle_minutes",
+    "change_passphrase",
+    "contact_card",
+];

@@ -1,0 +1,98 @@
+//! Amanat desktop: the Tauri shell. It owns one `Option<Vault>` (None = locked), a handful of
+//! thin commands and the lock rules; every rule about data lives in the `amanat` core.
+#![forbid(unsafe_code)]
+// No console window on Windows release builds (Linux is the target; harmless elsewhere).
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod bindings;
+mod commands;
+mod error;
+mod lockdown;
+mod state;
+
+include!("command_names.rs");
+
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+
+pub const MAIN_WINDOW: &str = "main";
+
+/// Only our own bundled pages may load; any other URL (a link in pasted text, say) is refused.
+fn is_own_page(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+fn main() {
+    lockdown::forbid_core_dumps();
+    let app = tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::passphrase_strength,
+            commands::create_vault,
+            commands::save_recovery_key,
+            commands::forget_recovery_key,
+            commands::open_vault,
+            commands::recover_vault,
+            commands::lock,
+            commands::panic_lock,
+            commands::activity,
+            commands::list_testimonies,
+            commands::get_testimony,
+            commands::create_testimony,
+            commands::update_testimony,
+            commands::history,
+            commands::understand_date,
+            commands::save_draft,
+            commands::list_drafts,
+            commands::load_draft,
+            commands::discard_draft,
+            commands::set_idle_minutes,
+            commands::change_passphrase,
+            commands::contact_card,
+        ])
+        .setup(|app| {
+            let config = app.path().app_config_dir()?;
+            app.manage(state::AppState::new(config.join("settings.json")));
+            WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+                .title("Amanat")
+                .inner_size(1100.0, 760.0)
+                .min_inner_size(480.0, 400.0)
+                // Ephemeral WebKit data store: no disk cache, no local storage, no cookies.
+                .incognito(true)
+                .on_navigation(is_own_page)
+                .build()?;
+            lockdown::spawn_watcher(app.handle().clone());
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                handle.state::<state::AppState>().lock();
+            }
+        }),
+        Err(e) => {
+            eprintln!("amanat-desktop: cannot start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_own_pages_may_load() {
+        let ok = |s: &str| tauri::Url::parse(s).map(|u| is_own_page(&u)).unwrap_or(false);
+        assert!(ok("tauri://localhost/index.html"));
+        assert!(ok("http://tauri.localhost/"));
+        assert!(!ok("https://example.org/"));
+        assert!(!ok("tauri://evil.example/"));
+        assert!(!ok("file:///etc/passwd"));
+        assert!(!ok("http://127.0.0.1:8080/"));
+    }
+}

@@ -1,0 +1,59 @@
+// WebDriver helpers for the real app: tauri-driver (127.0.0.1:4444) starts the binary in
+// WebKitGTK; we find elements by data-testid and save a screenshot of every screen.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { remote } from 'webdriverio';
+
+export const APP = process.env.E2E_APP;
+export const ROOT = process.env.E2E_ROOT;
+export const SHOTS = process.env.E2E_SHOTS;
+if (!APP || !ROOT || !SHOTS) throw new Error('run through scripts/e2e.sh (E2E_APP, E2E_ROOT, E2E_SHOTS)');
+mkdirSync(SHOTS, { recursive: true });
+
+export async function startApp() {
+  return remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'error',
+    capabilities: { 'tauri:options': { application: APP }, browserName: 'wry' },
+    connectionRetryCount: 0,
+  });
+}
+
+export async function stopApp(b) {
+  await b.deleteSession().catch(() => {});
+}
+
+export const byId = (b, id) => b.$(`[data-testid="${id}"]`);
+
+export async function shown(b, id, timeout = 15000) {
+  const el = await byId(b, id);
+  await el.waitForDisplayed({ timeout });
+  return el;
+}
+
+export async function click(b, id) {
+  const el = await shown(b, id);
+  await el.waitForEnabled({ timeout: 15000 });
+  await el.click();
+}
+
+export async function type(b, id, text) {
+  const el = await shown(b, id);
+  await el.setValue(text);
+}
+
+let n = 0;
+export async function shot(b, name) {
+  n += 1;
+  const file = join(SHOTS, `${String(n).padStart(2, '0')}-${name}.png`);
+  await b.saveScreenshot(file);
+  return file;
+}
+
+/** The pid of the running app binary (for kill -9). */
+export function appPid() {
+  const out = execFileSync('pgrep', ['-n', '-f', APP], { encoding: 'utf8' }).trim();
+  return Number(out.split('\n').pop());
+}

@@ -1,0 +1,47 @@
+// Typed calls into the shell. Argument names are the Rust commands' parameter names in
+// camelCase (Tauri's convention); the result types are generated from the Rust types.
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  AppStatus,
+  CardView,
+  DateReading,
+  DraftInfo,
+  DraftList,
+  HistoryEntry,
+  PassphraseStrength,
+  SavedDraft,
+  StoredTestimony,
+  TestimonySummary,
+} from './bindings';
+
+export const api = {
+  appStatus: () => invoke<AppStatus>('app_status'),
+  passphraseStrength: (passphrase: string, name: string) =>
+    invoke<PassphraseStrength>('passphrase_strength', { passphrase, name }),
+  createVault: (dir: string, name: string, passphrase: string) =>
+    invoke<string>('create_vault', { dir, name, passphrase }),
+  saveRecoveryKey: (path: string) => invoke<void>('save_recovery_key', { path }),
+  forgetRecoveryKey: () => invoke<void>('forget_recovery_key'),
+  openVault: (dir: string, passphrase: string) => invoke<void>('open_vault', { dir, passphrase }),
+  recoverVault: (dir: string, recoveryKey: string, newPassphrase: string) =>
+    invoke<void>('recover_vault', { dir, recoveryKey, newPassphrase }),
+  lock: () => invoke<void>('lock'),
+  panicLock: () => invoke<void>('panic_lock'),
+  activity: () => invoke<void>('activity'),
+  listTestimonies: () => invoke<TestimonySummary[]>('list_testimonies'),
+  getTestimony: (id: string) => invoke<StoredTestimony>('get_testimony', { id }),
+  createTestimony: (testimony: unknown) => invoke<string>('create_testimony', { testimony }),
+  updateTestimony: (id: string, testimony: unknown, reason: string | null) =>
+    invoke<void>('update_testimony', { id, testimony, reason }),
+  history: (id: string) => invoke<HistoryEntry[]>('history', { id }),
+  understandDate: (text: string) => invoke<DateReading>('understand_date', { text }),
+  saveDraft: (id: string, record: string | null, testimony: unknown) =>
+    invoke<DraftInfo>('save_draft', { id, record, testimony }),
+  listDrafts: () => invoke<DraftList>('list_drafts'),
+  loadDraft: (id: string) => invoke<SavedDraft>('load_draft', { id }),
+  discardDraft: (id: string) => invoke<void>('discard_draft', { id }),
+  setIdleMinutes: (minutes: number) => invoke<void>('set_idle_minutes', { minutes }),
+  changePassphrase: (current: string, newPassphrase: string) =>
+    invoke<void>('change_passphrase', { current, newPassphrase }),
+  contactCard: () => invoke<CardView>('contact_card'),
+};

@@ -1,0 +1,199 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.
+
+export type AppStatus = { unlocked: boolean, 
+/**
+ * The vault folder last used, if any.
+ */
+vault_dir: string | null, 
+/**
+ * Whether that folder holds a vault (else: first run).
+ */
+vault_exists: boolean, idle_minutes: number, 
+/**
+ * This device's signing key (hex), to tell own revisions from others' in history.
+ */
+device_key: string | null, device_name: string | null, 
+/**
+ * Where a first vault goes unless the user chooses otherwise: `~/Amanat`.
+ */
+suggested_dir: string, vocabularies: Vocabularies, };
+
+export type CardView = { card: string, name: string, fingerprint: string, };
+
+export type CmdError = { code: string, message: string, };
+
+export type PassphraseStrength = { 
+/**
+ * 0 (guessed at once) to 4 (very hard), zxcvbn's scale.
+ */
+score: number, 
+/**
+ * Whether the vault will accept it at all (see [`check_passphrase_strength`]).
+ */
+acceptable: boolean, };
+
+export type DateReading = { 
+/**
+ * The value that will be stored.
+ */
+edtf: string, 
+/**
+ * First day covered (`YYYY-MM-DD`), or none for an open or unknown start.
+ */
+earliest: string | null, 
+/**
+ * Last day covered, or none for an open or unknown end.
+ */
+latest: string | null, };
+
+export type DraftInfo = { id: string, 
+/**
+ * The testimony being edited; none for a new one.
+ */
+record: string | null, 
+/**
+ * When it was last autosaved (RFC 3339).
+ */
+saved_at: string, 
+/**
+ * The code typed so far, for the user to recognise it.
+ */
+code: string, };
+
+export type DraftList = { drafts: Array<DraftInfo>, damaged: Array<string>, };
+
+export type SavedDraft = { info: DraftInfo, state: unknown, };
+
+export type TestimonySummary = { id: string, code: string, interview_date: string | null, status: Status, medium: string | null, interviewer: string | null, summary: string, persons: number, events: number, updated_at: string, };
+
+export type StoredTestimony = { id: string, testimony: Testimony, 
+/**
+ * The revision(s) the state comes from; more than one means unresolved conflict.
+ */
+heads: Array<string>, created_at: string, updated_at: string, };
+
+export type HistoryEntry = { hash: string, op: Op, at: string, 
+/**
+ * Hex Ed25519 key of the author.
+ */
+author: string, reason: string | null, parents: Array<string>, 
+/**
+ * Top-level fields whose value differs from the (first) parent's.
+ */
+changed: Array<string>, };
+
+export type Op = "create" | "update" | "delete";
+
+export type Edtf = string;
+
+export type Vocabularies = { medium: Array<Medium>, status: Array<Status>, script: Array<Script>, name_kind: Array<NameKind>, sex: Array<Sex>, role: Array<Role>, event_kind: Array<EventKind>, violation_status: Array<ViolationStatus>, place_level: Array<PlaceLevel>, facility_kind: Array<FacilityKind>, consent_scope: Array<ConsentScope>, decision: Array<Decision>, consent_method: Array<ConsentMethod>, reliability: Array<Reliability>, ethnicity: Array<Ethnicity>, };
+
+export type Testimony = { 
+/**
+ * Human-readable code, e.g. `ALA-2025-0412`; unique among live testimonies.
+ */
+code: string, interviewer?: string, interpreter?: string, 
+/**
+ * The day (or a partial date) of the interview.
+ */
+interview_date?: Edtf, started_at?: string, ended_at?: string, 
+/**
+ * IANA zone of the interviewer, e.g. `Asia/Almaty`.
+ */
+time_zone?: string, medium?: Medium, 
+/**
+ * BCP 47 tags of the languages spoken, e.g. `kk`, `ug-Arab`.
+ */
+languages: Array<string>, 
+/**
+ * Where the interview took place: never the witness's location by default.
+ */
+interview_place?: string, status: Status, summary: string, narrative: string, tags: Array<string>, reliability?: Reliability, 
+/**
+ * The person giving the testimony.
+ */
+testifier?: Person, 
+/**
+ * Everyone else the testimony mentions, with their roles.
+ */
+persons: Array<Person>, events: Array<Event>, places: Array<Place>, consents: Array<Consent>, };
+
+export type Person = { id: string, names: Array<PersonName>, roles: Array<Role>, 
+/**
+ * Relation to the testifier: son, brother, …
+ */
+relation?: string, sex?: Sex, birth?: Edtf, ethnicity?: Ethnicity, citizenship?: string, hometown?: string, occupation?: string, deceased: boolean, 
+/**
+ * Set when the "person" is a group (e.g. "about 40 villagers").
+ */
+group_size?: number, notes?: string, };
+
+export type PersonName = { name: string, script?: Script, lang?: string, kind?: NameKind, };
+
+export type Event = { id: string, kind: EventKind, start?: Edtf, end?: Edtf, 
+/**
+ * The place as told ("Zharkent"); `place_id` links it to an entry of `places`.
+ */
+place?: string, place_id?: string, facility?: string, description?: string, violation_status?: ViolationStatus, 
+/**
+ * Ids of persons in this testimony.
+ */
+victims: Array<string>, perpetrators: Array<string>, acts: Array<Act>, };
+
+export type Act = { victim: string, act_type?: string, detention_type?: string, stated_reason?: string, charge?: string, sentence?: string, status_at_end?: string, age_at_time?: number, 
+/**
+ * Ids of persons in this testimony.
+ */
+perpetrators: Array<string>, };
+
+export type Place = { id: string, names: Array<LocalName>, level?: PlaceLevel, parent?: string, 
+/**
+ * GB/T 2260 code, e.g. `6540`.
+ */
+admin_code?: string, latitude?: number, longitude?: number, 
+/**
+ * Radius of uncertainty in metres.
+ */
+precision_m?: number, facility?: FacilityKind, };
+
+export type LocalName = { name: string, script?: Script, lang?: string, };
+
+export type Consent = { id: string, 
+/**
+ * The person consenting; absent means the testifier.
+ */
+person?: string, version: number, obtained_at?: Edtf, obtained_by?: string, method?: ConsentMethod, language?: string, interpreter?: string, scopes: { [key in ConsentScope]?: Decision }, 
+/**
+ * Conditions for scopes whose decision is `conditional`.
+ */
+conditions: { [key in ConsentScope]?: string }, withdrawn_at?: Edtf, notes?: string, };
+
+export type Medium = "video_call" | "in_person" | "phone" | "written";
+
+export type Status = "draft" | "reviewed" | "locked";
+
+export type Script = "Latn" | "Cyrl" | "Arab" | "Hans" | "Hant";
+
+export type NameKind = "primary" | "alias" | "chinese_name" | "patronymic" | "transliteration";
+
+export type Sex = "female" | "male" | "other" | "unknown";
+
+export type Role = "testifier" | "victim" | "witness" | "relative" | "perpetrator" | "official";
+
+export type EventKind = "detention" | "disappearance" | "sentencing" | "forced_labour" | "surveillance" | "family_separation" | "document_confiscation" | "travel_ban" | "death_in_custody" | "release";
+
+export type ViolationStatus = "confirmed" | "likely" | "possible" | "unlikely" | "unknown";
+
+export type PlaceLevel = "region" | "prefecture" | "county" | "township" | "village" | "site";
+
+export type FacilityKind = "camp" | "detention_centre" | "prison" | "factory" | "school" | "other";
+
+export type ConsentScope = "store_internally" | "share_with_partner" | "share_with_un" | "share_with_court" | "publish_anonymised" | "publish_named" | "publish_image_voice" | "recontact";
+
+export type Decision = "granted" | "refused" | "conditional";
+
+export type ConsentMethod = "written" | "oral_recorded" | "oral_noted";
+
+export type Reliability = "highly_reliable" | "reliable" | "fairly_reliable" | "unreliable" | "highly_unreliable" | "unknown";
+
+export type Ethnicity = "kazakh" | "uyghur" | "kyrgyz" | "hui" | "uzbek" | "tajik" | "han" | "other";

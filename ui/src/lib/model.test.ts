@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { TestimonySummary } from './bindings';
+import { blankTestimony, prune, toSaved, toWorking, visibleTestimonies } from './model';
+
+describe('what the editor saves', () => {
+  it('drops blank fields and an untouched testifier, keeps what was typed', () => {
+    const w = blankTestimony();
+    w.code = 'ALA-2025-0001';
+    w.narrative = 'Ержанат Абай — ئەرجانات ئاباي — 叶尔扎那提';
+    w.interviewer = '   ';
+    w.persons.push({ id: 'p1', names: [{ name: '' }], roles: [] });
+    const saved = toSaved(w) as Record<string, unknown>;
+    expect(saved).toEqual({
+      code: 'ALA-2025-0001',
+      status: 'draft',
+      narrative: 'Ержанат Абай — ئەرجانات ئاباي — 叶尔扎那提',
+    });
+  });
+
+  it('keeps a testifier once a name is typed, and a stored testimony round-trips', () => {
+    const w = blankTestimony();
+    w.code = 'X';
+    w.testifier.names[0].name = 'Гүлнар';
+    const saved = toSaved(w);
+    expect(saved.testifier?.names[0].name).toBe('Гүлнар');
+    expect(toSaved(toWorking(saved))).toEqual(saved);
+  });
+
+  it('prunes nested empties but keeps false, zero and real values', () => {
+    expect(prune({ a: '', b: [], c: {}, d: [{ e: '' }], f: 0, g: false, h: NaN })).toEqual({ f: 0, g: false });
+  });
+});
+
+describe('the testimony list', () => {
+  const row = (code: string, date: string | null, status: 'draft' | 'reviewed' | 'locked', summary = ''): TestimonySummary => ({
+    id: code, code, interview_date: date, status, medium: null, interviewer: null, summary, persons: 0, events: 0, updated_at: '',
+  });
+  const all = [row('ALA-10', '2025-01-02', 'locked'), row('ALA-2', '2025-03-01', 'draft', 'Detained in Ghulja'), row('ALA-3', null, 'reviewed')];
+
+  it('sorts newest interview first, codes in natural order, and by status', () => {
+    expect(visibleTestimonies(all, '', 'interview_date').map((r) => r.code)).toEqual(['ALA-2', 'ALA-10', 'ALA-3']);
+    expect(visibleTestimonies(all, '', 'code').map((r) => r.code)).toEqual(['ALA-2', 'ALA-3', 'ALA-10']);
+    expect(visibleTestimonies(all, '', 'status').map((r) => r.code)).toEqual(['ALA-2', 'ALA-3', 'ALA-10']);
+  });
+
+  it('filters on code and summary, ignoring case', () => {
+    expect(visibleTestimonies(all, 'ghulja', 'code').map((r) => r.code)).toEqual(['ALA-2']);
+    expect(visibleTestimonies(all, 'ala-1', 'code').map((r) => r.code)).toEqual(['ALA-10']);
+  });
+});
