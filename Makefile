@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: setup ui build build-app run test check test-rust test-ui e2e crash bench clean
+.PHONY: setup ui build build-app run test check test-rust test-ui e2e crash bench bench-app clean
 
 setup:
 	@scripts/setup.sh
@@ -53,3 +53,9 @@ bench: setup
 clean:
 	$(CARGO) clean
 	rm -rf ui/dist ui/node_modules
+
+# The desktop app at 10k testimonies: cold start to the unlock screen, unlock, RSS.
+bench-app: build-app
+	rm -rf target/bench-app && mkdir -p target/bench-app
+	$(CARGO) bench --locked --bench vault -- --make-vault $(CURDIR)/target/bench-app/vault --size 10000
+	E2E_BENCH_VAULT=$(CURDIR)/target/bench-app/vault scripts/e2e.sh ui/e2e/bench.e2e.mjs

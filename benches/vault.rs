@@ -202,8 +202,40 @@ fn run_size(n: usize) {
     );
 }
 
+/// `--make-vault DIR --size N`: a vault of N testimonies with the real (calibrated) KDF and
+/// the passphrase "benchmark passphrase", for the desktop app's benchmark (`make bench-app`).
+fn make_vault(dir: &std::path::Path, n: usize) {
+    let pass = SecretString::from("benchmark passphrase".to_string());
+    let opts = CreateOptions {
+        name: "bench".into(),
+        kdf: KdfCost::Calibrated,
+    };
+    let (mut v, _) = Vault::create(dir, &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let mut rng = StdRng::seed_from_u64(42);
+    let mut i = 0;
+    while i < n {
+        let batch: Vec<Testimony> = (i..(i + BATCH).min(n))
+            .map(|k| testimony(&mut rng, k))
+            .collect();
+        i += batch.len();
+        v.add_testimonies(batch).unwrap_or_else(|e| panic!("{e}"));
+    }
+    v.close().unwrap_or_else(|e| panic!("{e}"));
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--make-vault") {
+        let dir = args.get(pos + 1).map(std::path::PathBuf::from);
+        let n = args
+            .iter()
+            .position(|a| a == "--size")
+            .and_then(|p| args.get(p + 1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(10_000);
+        make_vault(&dir.unwrap_or_else(|| panic!("--make-vault DIR")), n);
+        return;
+    }
     if let Some(pos) = args.iter().position(|a| a == "--size") {
         let n = args
             .get(pos + 1)

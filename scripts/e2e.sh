@@ -10,6 +10,8 @@ repo=$PWD
 app=$repo/target/debug/amanat-desktop
 driver=$repo/target/tools/bin/tauri-driver
 shots=$repo/target/e2e
+# The tests to run: the end-to-end suite, or another script (the app benchmark).
+test=$(realpath "${1:-ui/e2e/app.e2e.mjs}")
 [ -x "$app" ] || { echo "e2e: build the app first (make build-app)" >&2; exit 1; }
 [ -x "$driver" ] || { echo "e2e: tauri-driver missing (make setup)" >&2; exit 1; }
 
@@ -35,12 +37,13 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$display" ] && break; sleep 0.1; do
 inner=$(cat <<'INNER'
 set -euo pipefail
 ip link set lo up 2>/dev/null || true
-strace -f -qq -e trace=process,connect -o "$E2E_ROOT/strace.log" "$E2E_DRIVER" >"$E2E_ROOT/driver.log" 2>&1 &
+# Own process group, so that the driver, WebKitWebDriver and any app left are stopped together.
+setsid strace -f -qq -v -s 256 -e trace=process,connect -o "$E2E_ROOT/strace.log" "$E2E_DRIVER" >"$E2E_ROOT/driver.log" 2>&1 &
 drv=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
 status=0
-node --test --test-concurrency=1 "$E2E_REPO/ui/e2e/app.e2e.mjs" || status=$?
-kill "$drv" 2>/dev/null || true
+node --test --test-concurrency=1 "$E2E_TEST" || status=$?
+kill -TERM -- "-$drv" 2>/dev/null || true
 wait "$drv" 2>/dev/null || true
 exit $status
 INNER
@@ -50,8 +53,9 @@ if [ "$(id -u)" -eq 0 ]; then netns=(unshare --net); else netns=(unshare --net -
 status=0
 env HOME="$root/home" TMPDIR="$root/tmp" DISPLAY=":$display" \
   XDG_CONFIG_HOME= XDG_DATA_HOME= XDG_CACHE_HOME= XDG_RUNTIME_DIR="$root/tmp" \
-  E2E_APP="$app" E2E_ROOT="$root" E2E_SHOTS="$shots" E2E_DRIVER="$driver" E2E_REPO="$repo" \
-  NO_AT_BRIDGE=1 "${netns[@]}" bash -c "$inner" || status=$?
+  E2E_APP="$app" E2E_ROOT="$root" E2E_SHOTS="$shots" E2E_DRIVER="$driver" E2E_TEST="$test" \
+  E2E_TOOLS="$repo/target/debug" \
+  NO_AT_BRIDGE=1 "${netns[@]}" bash ${E2E_TRACE:+-x} -c "$inner" || status=$?
 if [ $status -ne 0 ]; then
   echo "e2e: tests failed (driver log: $root/driver.log; KEEP_E2E=1 keeps it)" >&2
   tail -n 20 "$root/driver.log" >&2 || true
@@ -59,6 +63,7 @@ if [ $status -ne 0 ]; then
 fi
 
 node ui/e2e/connect-audit.mjs "$root/strace.log" "$app"
+[ -f "$root/canaries.txt" ] || exit 0
 
 # No plaintext: every canary typed in the app, searched as UTF-8 and UTF-16 in every place
 # the app could have written.
@@ -72,7 +77,7 @@ while IFS= read -r canary; do
       hits=$((hits + 1))
     fi
   done
-done <"$repo/target/e2e-canaries.txt"
+done <"$root/canaries.txt"
 files=$(find "$root/vault" "$root/home" "$root/tmp" -type f | wc -l)
 if [ $hits -ne 0 ]; then exit 1; fi
 echo "e2e: no canary in plaintext across $files files (vault, HOME, TMPDIR) and /dev/shm"

@@ -25,6 +25,16 @@ fn is_own_page(url: &tauri::Url) -> bool {
     }
 }
 
+/// Whether the web view gets an ephemeral (incognito) data store. Always, except in a debug
+/// build driven by WebDriver: WebKitGTK cannot automate an ephemeral context (wry creates it
+/// with automation off), so the end-to-end tests run on a persistent store and then check
+/// that store for plaintext, which is the stricter test. Release builds are always ephemeral
+/// and therefore cannot be driven by WebDriver at all.
+fn ephemeral_web_data() -> bool {
+    let automated = std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true");
+    !(cfg!(debug_assertions) && automated)
+}
+
 fn main() {
     lockdown::forbid_core_dumps();
     let app = tauri::Builder::default()
@@ -61,7 +71,7 @@ fn main() {
                 .inner_size(1100.0, 760.0)
                 .min_inner_size(480.0, 400.0)
                 // Ephemeral WebKit data store: no disk cache, no local storage, no cookies.
-                .incognito(true)
+                .incognito(ephemeral_web_data())
                 .on_navigation(is_own_page)
                 .build()?;
             lockdown::spawn_watcher(app.handle().clone());

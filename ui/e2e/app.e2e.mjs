@@ -19,7 +19,8 @@ const CANARY = {
   narrative: 'Narrative canary QX7-VOLGA: detained at night, taken to Ghulja.',
   edit: 'Edit canary ZB4-TARIM typed just before the crash.',
 };
-writeFileSync(join(SHOTS, '..', 'e2e-canaries.txt'), Object.values(CANARY).join('\n') + '\n');
+// Outside the folders that are scanned (vault, home, tmp under ROOT).
+writeFileSync(join(ROOT, 'canaries.txt'), Object.values(CANARY).join('\n') + '\n');
 
 let b;
 after(async () => b && stopApp(b));
@@ -70,7 +71,9 @@ test('create a vault, write a testimony in three scripts, lock, refuse a wrong p
   await type(b, 'testifier-name-2', CANARY.chinese);
   await type(b, 'field-summary', `${CANARY.chinese} — ${CANARY.arabic}`);
   await type(b, 'field-narrative', CANARY.narrative);
-  await shot(b, 'editor');
+  await shot(b, 'editor-narrative');
+  await b.execute(() => window.scrollTo(0, 0));
+  await shot(b, 'editor-top');
   await click(b, 'save');
   await b.waitUntil(async () => (await (await byId(b, 'draft-status')).getText()).length > 0, { timeout: 15000 });
   assert.equal(await (await byId(b, 'error')).isExisting(), false, 'saving showed no error');
@@ -82,6 +85,7 @@ test('create a vault, write a testimony in three scripts, lock, refuse a wrong p
 
   await shown(b, 'testimony-list');
   assert.match(await (await shown(b, 'counts')).getText(), /1 shown of 1 testimony/);
+  assert.equal(await (await byId(b, 'draft-offer')).isExisting(), false, 'no draft left once saved');
   await shot(b, 'list');
 
   await click(b, 'nav-settings');

@@ -16,7 +16,7 @@ export async function startApp() {
     hostname: '127.0.0.1',
     port: 4444,
     logLevel: 'error',
-    capabilities: { 'tauri:options': { application: APP }, browserName: 'wry' },
+    capabilities: { 'tauri:options': { application: APP } },
     connectionRetryCount: 0,
   });
 }
@@ -29,7 +29,13 @@ export const byId = (b, id) => b.$(`[data-testid="${id}"]`);
 
 export async function shown(b, id, timeout = 15000) {
   const el = await byId(b, id);
-  await el.waitForDisplayed({ timeout });
+  try {
+    await el.waitForDisplayed({ timeout });
+  } catch (e) {
+    // What the user saw when the expected element never came.
+    await b.saveScreenshot(join(SHOTS, `FAILED-waiting-for-${id}.png`)).catch(() => {});
+    throw e;
+  }
   return el;
 }
 

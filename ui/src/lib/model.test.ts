@@ -26,8 +26,16 @@ describe('what the editor saves', () => {
     expect(toSaved(toWorking(saved))).toEqual(saved);
   });
 
-  it('prunes nested empties but keeps false, zero and real values', () => {
-    expect(prune({ a: '', b: [], c: {}, d: [{ e: '' }], f: 0, g: false, h: NaN })).toEqual({ f: 0, g: false });
+  it('prunes nested empties and false flags but keeps zero, true and real values', () => {
+    expect(prune({ a: '', b: [], c: {}, d: [{ e: '' }], f: 0, g: false, h: NaN, i: true })).toEqual({ f: 0, i: true });
+  });
+
+  it('an untouched form equals the stored testimony (a checkbox writing false is no edit)', () => {
+    const stored = { code: 'A', status: 'draft', testifier: { id: 'p', names: [{ name: 'Ә' }] } };
+    const w = toWorking(stored);
+    w.testifier.deceased = false;
+    w.testifier.birth = undefined;
+    expect(JSON.stringify(toSaved(w))).toBe(JSON.stringify(toSaved(toWorking(stored))));
   });
 });
 

@@ -7,6 +7,11 @@ import type { Person, Testimony, TestimonySummary } from './bindings';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Working = Record<string, any>;
 
+/** A deep copy of plain data. Unlike structuredClone it also copies Svelte state proxies. */
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
 export function newId(): string {
   return crypto.randomUUID();
 }
@@ -33,7 +38,7 @@ export function blankTestimony(): Working {
 
 /** A stored testimony as a working copy: every list present, so forms can bind to it. */
 export function toWorking(t: Testimony | Working): Working {
-  const w: Working = structuredClone(t);
+  const w: Working = clone(t);
   for (const k of ['tags', 'languages', 'persons', 'events', 'places', 'consents']) w[k] ??= [];
   w.summary ??= '';
   w.narrative ??= '';
@@ -56,8 +61,13 @@ export function toWorking(t: Testimony | Working): Working {
   return w;
 }
 
-/** Removes blank strings, nulls, empty lists and empty objects, at every depth. */
+/**
+ * Removes blank strings, nulls, `false`, empty lists and empty objects, at every depth. Every
+ * flag of the model defaults to false, and a checkbox binding writes `false` into a field
+ * that was absent: both must compare equal, or an untouched form would look edited.
+ */
 export function prune(v: unknown): unknown {
+  if (v === false) return undefined;
   if (typeof v === 'string') return v.trim() === '' ? undefined : v;
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'number') return Number.isNaN(v) ? undefined : v;
@@ -85,7 +95,7 @@ function isBlankPerson(p: Working | undefined): boolean {
 
 /** The working copy as the core expects it. */
 export function toSaved(w: Working): Testimony {
-  const copy = structuredClone(w);
+  const copy = clone(w);
   if (isBlankPerson(copy.testifier)) delete copy.testifier;
   copy.persons = (copy.persons ?? []).filter((p: Working) => !isBlankPerson(p));
   copy.tags = (copy.tags ?? []).map((s: string) => s.trim()).filter(Boolean);
