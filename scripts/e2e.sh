@@ -65,6 +65,36 @@ fi
 node ui/e2e/connect-audit.mjs "$root/strace.log" "$app"
 [ -f "$root/canaries.txt" ] || exit 0
 
+# As a user runs it (no WebDriver, so the ephemeral WebKit store) in a namespace with no
+# network at all, not even loopback: it must start its web process and keep running.
+plain=$root/plain-home
+mkdir -p "$plain"
+HOME=$plain TMPDIR="$root/tmp" DISPLAY=":$display" XDG_RUNTIME_DIR="$root/tmp" NO_AT_BRIDGE=1 \
+  "${netns[@]}" "$app" >"$root/plain.log" 2>&1 &
+plain_pid=$!
+pids+=($plain_pid)
+sleep 8
+if ! kill -0 "$plain_pid" 2>/dev/null; then
+  echo "e2e: the app did not keep running without a network:" >&2
+  cat "$root/plain.log" >&2
+  exit 1
+fi
+web=0
+for p in $(pgrep -f WebKitWebProcess || true); do
+  tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "HOME=$plain" && web=$((web + 1))
+done
+kill "$plain_pid" 2>/dev/null || true
+wait "$plain_pid" 2>/dev/null || true
+# WebKit creates its folders with random salts and an HSTS database an offline app never
+# fills; anything else would be stored web content.
+stored=$(find "$plain" -type f ! -name salt ! -name hsts-storage.sqlite | wc -l)
+echo "e2e: without any network the app ran 8 s with $web web process(es); other files WebKit left in its HOME: $stored"
+if [ "$web" -lt 1 ] || [ "$stored" -ne 0 ]; then
+  echo "e2e: expected a running web process and no stored web content" >&2
+  find "$plain" -type f >&2
+  exit 1
+fi
+
 # No plaintext: every canary typed in the app, searched as UTF-8 and UTF-16 in every place
 # the app could have written.
 hits=0

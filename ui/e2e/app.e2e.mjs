@@ -44,7 +44,7 @@ test('create a vault, write a testimony in three scripts, lock, refuse a wrong p
   await click(b, 'create');
 
   const key = await (await shown(b, 'recovery-key', 60000)).getText();
-  assert.match(key, /^[A-Z0-9-]{20,}$/, 'a recovery key is shown');
+  assert.match(key, /^AGE-SECRET-KEY-1( [A-Z0-9]{1,5}){10,}$/, 'a recovery key is shown, grouped');
   assert.equal(await (await byId(b, 'recovery-done')).isEnabled(), false, 'cannot continue before confirming');
   await type(b, 'recovery-path', join(ROOT, 'usb', 'recovery-key.txt'));
   await shot(b, 'recovery-key');
@@ -89,8 +89,11 @@ test('create a vault, write a testimony in three scripts, lock, refuse a wrong p
   await shot(b, 'list');
 
   await click(b, 'nav-settings');
-  await shown(b, 'fingerprint');
+  await shown(b, 'settings');
   await shot(b, 'settings');
+  await (await shown(b, 'fingerprint')).scrollIntoView();
+  assert.match(await (await byId(b, 'card-text')).getValue(), /^amanat-card:v1:/);
+  await shot(b, 'settings-contact-card');
 
   await click(b, 'lock');
   await shown(b, 'unlock-screen');

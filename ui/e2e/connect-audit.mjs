@@ -4,9 +4,11 @@
 // WEBKIT_INSPECTOR_SERVER=127.0.0.1:PORT and the app's automation session connects back
 // there. tauri-driver and WebKitWebDriver are not the app; they are reported, not judged.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const [log, appPath] = process.argv.slice(2);
-const lines = readFileSync(log, 'utf8').split('\n');
+/** Sorts the inet connects of a trace into the app's, its WebDriver channel's and the tools'. */
+export function audit(text, appPath) {
+const lines = text.split('\n');
 const exe = new Map(); // pid -> program it runs
 const parent = new Map(); // pid -> pid that created it
 const fromApp = (pid) => {
@@ -49,6 +51,12 @@ const channel = inet.filter((c) => fromApp(c.pid) && isWebDriverChannel(c));
 const byApp = inet.filter((c) => fromApp(c.pid) && !isWebDriverChannel(c));
 const others = inet.filter((c) => !fromApp(c.pid));
 const appPids = [...exe.keys()].filter(fromApp);
+return { exe, appPids, byApp, channel, others };
+}
+
+function main() {
+const [log, appPath] = process.argv.slice(2);
+const { exe, appPids, byApp, channel, others } = audit(readFileSync(log, 'utf8'), appPath);
 console.log(
   `connect audit: ${appPids.length} app processes and threads traced; inet connects by the app: ${byApp.length} ` +
     `(besides ${channel.length} to the WebDriver inspector endpoint it was started with); by the WebDriver tools: ${others.length}`,
@@ -62,3 +70,6 @@ if (byApp.length > 0) {
   for (const c of byApp) console.error(`  APP ${exe.get(c.pid)}: ${c.call}`);
   process.exit(1);
 }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();

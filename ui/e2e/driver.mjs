@@ -54,6 +54,8 @@ let n = 0;
 export async function shot(b, name) {
   n += 1;
   const file = join(SHOTS, `${String(n).padStart(2, '0')}-${name}.png`);
+  // Let WebKit paint what the DOM already holds.
+  await b.pause(200);
   await b.saveScreenshot(file);
   return file;
 }

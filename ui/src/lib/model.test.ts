@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TestimonySummary } from './bindings';
-import { blankTestimony, prune, toSaved, toWorking, visibleTestimonies } from './model';
+import { blankTestimony, groupRecoveryKey, prune, toSaved, toWorking, visibleTestimonies } from './model';
 
 describe('what the editor saves', () => {
   it('drops blank fields and an untouched testifier, keeps what was typed', () => {
@@ -54,5 +54,14 @@ describe('the testimony list', () => {
   it('filters on code and summary, ignoring case', () => {
     expect(visibleTestimonies(all, 'ghulja', 'code').map((r) => r.code)).toEqual(['ALA-2']);
     expect(visibleTestimonies(all, 'ala-1', 'code').map((r) => r.code)).toEqual(['ALA-10']);
+  });
+});
+
+describe('the recovery key as shown', () => {
+  it('is grouped in fives after its prefix, with nothing lost', () => {
+    const key = 'AGE-SECRET-KEY-1FN6363NYRM7SK0VGAV7ZG6H6HRVL2TCNAE7VMVKFMNX5CSYLF8DSJC3XHZ';
+    const shown = groupRecoveryKey(key);
+    expect(shown.startsWith('AGE-SECRET-KEY-1 FN636 3NYRM ')).toBe(true);
+    expect(shown.replace(/ /g, '')).toBe(key);
   });
 });

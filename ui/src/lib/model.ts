@@ -131,3 +131,11 @@ export function visibleTestimonies(
   });
   return rows;
 }
+
+/** A recovery key in groups of five after its prefix, easier to copy onto paper. */
+export function groupRecoveryKey(key: string): string {
+  const prefix = 'AGE-SECRET-KEY-1';
+  if (!key.startsWith(prefix)) return key;
+  const groups = key.slice(prefix.length).match(/.{1,5}/g) ?? [];
+  return [prefix, ...groups].join(' ');
+}
