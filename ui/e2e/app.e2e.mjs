@@ -3,13 +3,14 @@
 // wrong passphrase, unlock and find it unchanged; panic-lock; lose an edit to kill -9 and
 // get it back as a draft. Every screen is saved under target/e2e/.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ROOT, SHOTS, appPid, byId, click, shot, shown, startApp, stopApp, type } from './driver.mjs';
 
 const VAULT = join(ROOT, 'vault');
 const PASS = 'river lantern copper autumn';
+const NEW_PASS = 'seven quiet birches under snow';
 // Unique strings typed in the app: after the run, none may be found in plaintext anywhere.
 const CANARY = {
   cyrillic: 'Ержанат Абай канарейка-қ7',
@@ -152,4 +153,32 @@ test('an edit survives kill -9 of the app as an offered draft', async () => {
   await click(b, 'close-editor');
   await shown(b, 'testimony-list');
   assert.equal(await (await byId(b, 'draft-offer')).isExisting(), false, 'the draft is gone once saved');
+});
+
+test('the recovery key saved at creation opens the vault and sets a new passphrase', async () => {
+  await click(b, 'lock');
+  await click(b, 'use-recovery');
+  const saved = readFileSync(join(ROOT, 'usb', 'recovery-key.txt'), 'utf8').split('\n')[1];
+  // Typed as people copy it from paper: lower case, in groups.
+  await type(b, 'recovery-input', saved.toLowerCase().match(/.{1,5}/g).join(' '));
+  await type(b, 'new-passphrase', NEW_PASS);
+  await type(b, 'new-passphrase-repeat', NEW_PASS);
+  await shot(b, 'recovery-unlock');
+  await click(b, 'recover');
+  await shown(b, 'testimony-list', 60000);
+  await click(b, 'lock');
+  await unlock(NEW_PASS);
+  await shown(b, 'testimony-list', 60000);
+});
+
+test('the vault locks itself after the idle timeout', async () => {
+  await click(b, 'nav-settings');
+  const idle = await shown(b, 'idle-minutes');
+  await idle.setValue('1');
+  await click(b, 'save-idle');
+  // One minute without a key press or click, then the shell locks and reloads the page.
+  await shown(b, 'unlock-screen', 90000);
+  const page = await b.getPageSource();
+  for (const c of Object.values(CANARY)) assert.ok(!page.includes(c), 'no testimony text after the idle lock');
+  await shot(b, 'idle-locked');
 });
