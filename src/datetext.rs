@@ -72,7 +72,11 @@ pub fn understand_date(typed: &str) -> Result<DateReading> {
 /// Natural phrasing → EDTF text (not yet validated).
 fn natural(text: &str) -> Option<String> {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    for (prefix, joiner) in [("between ", " and "), ("from ", " to "), ("from ", " until ")] {
+    for (prefix, joiner) in [
+        ("between ", " and "),
+        ("from ", " to "),
+        ("from ", " until "),
+    ] {
         if let Some((a, b)) = text.strip_prefix(prefix).and_then(|r| r.split_once(joiner)) {
             return Some(format!("{}/{}", single(a)?, single(b)?));
         }
@@ -127,21 +131,12 @@ fn plain(text: &str) -> Option<String> {
     let dotted: Vec<&str> = text.split('.').collect();
     if dotted.len() == 3 && dotted.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
         return match (dotted[0].len(), dotted[2].len()) {
-            (4, 1..=2) => Some(format!(
-                "{}-{:0>2}-{:0>2}",
-                dotted[0], dotted[1], dotted[2]
-            )),
-            (1..=2, 4) => Some(format!(
-                "{}-{:0>2}-{:0>2}",
-                dotted[2], dotted[1], dotted[0]
-            )),
+            (4, 1..=2) => Some(format!("{}-{:0>2}-{:0>2}", dotted[0], dotted[1], dotted[2])),
+            (1..=2, 4) => Some(format!("{}-{:0>2}-{:0>2}", dotted[2], dotted[1], dotted[0])),
             _ => None,
         };
     }
-    let words: Vec<&str> = text
-        .split([' ', ','])
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = text.split([' ', ',']).filter(|w| !w.is_empty()).collect();
     let year = *words.last()?;
     if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
         return None;

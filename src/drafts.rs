@@ -228,11 +228,17 @@ mod tests {
         )
         .map_err(|e| Error::Internal(e.to_string()))?;
         fs::write(v.draft_path(b), planted).map_err(|e| Error::Internal(e.to_string()))?;
-        assert_eq!(v.load_draft(b).map_err(|e| e.code()).err(), Some("tampered"));
+        assert_eq!(
+            v.load_draft(b).map_err(|e| e.code()).err(),
+            Some("tampered")
+        );
         // A genuine draft renamed to another id.
         let c = Uuid::now_v7();
         fs::copy(v.draft_path(a), v.draft_path(c)).map_err(|e| Error::Internal(e.to_string()))?;
-        assert_eq!(v.load_draft(c).map_err(|e| e.code()).err(), Some("tampered"));
+        assert_eq!(
+            v.load_draft(c).map_err(|e| e.code()).err(),
+            Some("tampered")
+        );
         let list = v.drafts()?;
         assert_eq!(list.drafts.len(), 1);
         assert_eq!(list.damaged.len(), 2);

@@ -85,7 +85,8 @@ mod tests {
         s.vault = Some(tmp.path().join("v"));
         s.save(&path)?;
         assert_eq!(AppSettings::load(&path), s);
-        std::fs::write(&path, r#"{"idle_minutes": 0}"#).map_err(|e| Error::Internal(e.to_string()))?;
+        std::fs::write(&path, r#"{"idle_minutes": 0}"#)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         assert_eq!(AppSettings::load(&path).idle_minutes, DEFAULT_IDLE_MINUTES);
         std::fs::write(&path, b"\xff{").map_err(|e| Error::Internal(e.to_string()))?;
         assert_eq!(AppSettings::load(&path), AppSettings::default());

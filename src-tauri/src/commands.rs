@@ -255,4 +255,3 @@ pub async fn contact_card(state: State<'_, AppState>) -> CmdResult<CardView> {
         })
     })
 }
-

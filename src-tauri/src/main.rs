@@ -97,7 +97,11 @@ mod tests {
 
     #[test]
     fn only_our_own_pages_may_load() {
-        let ok = |s: &str| tauri::Url::parse(s).map(|u| is_own_page(&u)).unwrap_or(false);
+        let ok = |s: &str| {
+            tauri::Url::parse(s)
+                .map(|u| is_own_page(&u))
+                .unwrap_or(false)
+        };
         assert!(ok("tauri://localhost/index.html"));
         assert!(ok("http://tauri.localhost/"));
         assert!(!ok("https://example.org/"));

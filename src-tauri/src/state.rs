@@ -79,7 +79,9 @@ impl AppState {
     pub fn with_recovery<T>(&self, f: impl FnOnce(&RecoveryKey) -> CmdResult<T>) -> CmdResult<T> {
         let r = guard(&self.recovery);
         let key = r.as_ref().ok_or_else(|| {
-            CmdError::from(amanat::Error::NotFound("the recovery key (shown only once)".into()))
+            CmdError::from(amanat::Error::NotFound(
+                "the recovery key (shown only once)".into(),
+            ))
         })?;
         f(key)
     }
