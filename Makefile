@@ -25,13 +25,14 @@ run: ui
 	$(CARGO) build --release --locked -p amanat-desktop
 	target/release/amanat-desktop
 
-# Formatting, lints and type checks first (cheap), then every test.
-check: setup
+# Formatting, lints and type checks first (cheap), then every test. The app crate embeds
+# ui/dist at compile time, so even clippy needs the UI built.
+check: ui
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(NPM) --prefix ui run check --silent
 
-test-rust: setup
+test-rust: ui
 	$(CARGO) test --locked --workspace
 
 test-ui: setup
