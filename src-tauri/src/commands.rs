@@ -11,7 +11,7 @@ use amanat::{
 };
 use serde::Serialize;
 use serde_json::Value;
-use tauri::{AppHandle, Manager, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use ts_rs::TS;
 use uuid::Uuid;
 
@@ -57,7 +57,10 @@ fn testimony(state: &Value) -> CmdResult<Testimony> {
 }
 
 #[tauri::command]
-pub async fn app_status(app: AppHandle, state: State<'_, AppState>) -> CmdResult<AppStatus> {
+pub async fn app_status<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CmdResult<AppStatus> {
     let settings = state.settings();
     let (device_key, device_name) = state
         .with_vault(|v| Ok((v.device_key(), v.contact_card()?.name().to_string())))
@@ -141,13 +144,16 @@ pub async fn recover_vault(
 }
 
 #[tauri::command]
-pub async fn lock(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
+pub async fn lock<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> CmdResult<()> {
     lockdown::lock_now(&app, &state, false);
     Ok(())
 }
 
 #[tauri::command]
-pub async fn panic_lock(app: AppHandle, state: State<'_, AppState>) -> CmdResult<()> {
+pub async fn panic_lock<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CmdResult<()> {
     lockdown::lock_now(&app, &state, true);
     Ok(())
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use rustix::time::{ClockId, DynamicClockId};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::state::AppState;
 
@@ -14,7 +14,7 @@ const TICK: Duration = Duration::from_secs(1);
 /// A gap this large between boot time and monotonic time means the machine was suspended.
 const SUSPEND_GAP: Duration = Duration::from_secs(3);
 
-pub fn lock_now(app: &AppHandle, state: &AppState, panic: bool) {
+pub fn lock_now<R: Runtime>(app: &AppHandle<R>, state: &AppState, panic: bool) {
     let window = app.get_webview_window(crate::MAIN_WINDOW);
     if panic && let Some(w) = &window {
         // Hide first: the screen must be clear before anything else happens.
@@ -39,7 +39,7 @@ fn clock(id: DynamicClockId<'_>) -> Option<Duration> {
 }
 
 /// Starts the thread that locks after the idle timeout or a suspend.
-pub fn spawn_watcher(app: AppHandle) {
+pub fn spawn_watcher<R: Runtime>(app: AppHandle<R>) {
     std::thread::spawn(move || {
         let gap = || {
             let boot = clock(DynamicClockId::Boottime)?;

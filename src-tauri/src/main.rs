@@ -7,12 +7,14 @@
 mod bindings;
 mod commands;
 mod error;
+#[cfg(test)]
+mod ipc_tests;
 mod lockdown;
 mod state;
 
 include!("command_names.rs");
 
-use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+use tauri::{Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
 pub const MAIN_WINDOW: &str = "main";
 
@@ -35,34 +37,38 @@ fn ephemeral_web_data() -> bool {
     !(cfg!(debug_assertions) && automated)
 }
 
+/// The builder with every command of `COMMANDS` registered (shared with the IPC tests).
+fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_status,
+        commands::passphrase_strength,
+        commands::create_vault,
+        commands::save_recovery_key,
+        commands::forget_recovery_key,
+        commands::open_vault,
+        commands::recover_vault,
+        commands::lock,
+        commands::panic_lock,
+        commands::activity,
+        commands::list_testimonies,
+        commands::get_testimony,
+        commands::create_testimony,
+        commands::update_testimony,
+        commands::history,
+        commands::understand_date,
+        commands::save_draft,
+        commands::list_drafts,
+        commands::load_draft,
+        commands::discard_draft,
+        commands::set_idle_minutes,
+        commands::change_passphrase,
+        commands::contact_card,
+    ])
+}
+
 fn main() {
     lockdown::forbid_core_dumps();
-    let app = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![
-            commands::app_status,
-            commands::passphrase_strength,
-            commands::create_vault,
-            commands::save_recovery_key,
-            commands::forget_recovery_key,
-            commands::open_vault,
-            commands::recover_vault,
-            commands::lock,
-            commands::panic_lock,
-            commands::activity,
-            commands::list_testimonies,
-            commands::get_testimony,
-            commands::create_testimony,
-            commands::update_testimony,
-            commands::history,
-            commands::understand_date,
-            commands::save_draft,
-            commands::list_drafts,
-            commands::load_draft,
-            commands::discard_draft,
-            commands::set_idle_minutes,
-            commands::change_passphrase,
-            commands::contact_card,
-        ])
+    let app = with_commands(tauri::Builder::default())
         .setup(|app| {
             let config = app.path().app_config_dir()?;
             app.manage(state::AppState::new(config.join("settings.json")));
