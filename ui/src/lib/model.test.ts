@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TestimonySummary } from './bindings';
-import { blankTestimony, groupRecoveryKey, prune, toSaved, toWorking, visibleTestimonies } from './model';
+import { blankTestimony, fromLocalInput, groupRecoveryKey, toLocalInput, prune, toSaved, toWorking, visibleTestimonies } from './model';
 
 describe('what the editor saves', () => {
   it('drops blank fields and an untouched testifier, keeps what was typed', () => {
@@ -63,5 +63,22 @@ describe('the recovery key as shown', () => {
     const shown = groupRecoveryKey(key);
     expect(shown.startsWith('AGE-SECRET-KEY-1 FN636 3NYRM ')).toBe(true);
     expect(shown.replace(/ /g, '')).toBe(key);
+  });
+});
+
+describe('what the editor saves, continued', () => {
+  it('drops a condition once its scope is no longer conditional', () => {
+    const w = blankTestimony();
+    w.code = 'C';
+    w.consents.push({ id: 'c', scopes: { publish_named: 'refused', share_with_un: 'conditional' }, conditions: { publish_named: 'after 2030', share_with_un: 'no names' } });
+    const saved = toSaved(w) as unknown as { consents: { conditions: Record<string, string> }[] };
+    expect(saved.consents[0].conditions).toEqual({ share_with_un: 'no names' });
+  });
+
+  it('call times round-trip through the local date-time input', () => {
+    const iso = fromLocalInput('2025-04-12T14:30');
+    expect(iso).toMatch(/^2025-04-1\dT\d\d:30:00Z$/);
+    expect(toLocalInput(iso)).toBe('2025-04-12T14:30');
+    expect(fromLocalInput('')).toBeUndefined();
   });
 });

@@ -52,6 +52,7 @@ export function toWorking(t: Testimony | Working): Working {
     e.victims ??= [];
     e.perpetrators ??= [];
     e.acts ??= [];
+    for (const a of e.acts) a.perpetrators ??= [];
   }
   for (const p of w.places) p.names ??= [];
   for (const c of w.consents) {
@@ -99,6 +100,12 @@ export function toSaved(w: Working): Testimony {
   if (isBlankPerson(copy.testifier)) delete copy.testifier;
   copy.persons = (copy.persons ?? []).filter((p: Working) => !isBlankPerson(p));
   copy.tags = (copy.tags ?? []).map((s: string) => s.trim()).filter(Boolean);
+  // A condition only means something for a scope whose decision is "conditional".
+  for (const c of copy.consents ?? []) {
+    for (const scope of Object.keys(c.conditions ?? {})) {
+      if (c.scopes?.[scope] !== 'conditional') delete c.conditions[scope];
+    }
+  }
   const saved = (prune(copy) ?? {}) as Working;
   saved.code ??= '';
   saved.status ??= 'draft';
@@ -138,4 +145,20 @@ export function groupRecoveryKey(key: string): string {
   if (!key.startsWith(prefix)) return key;
   const groups = key.slice(prefix.length).match(/.{1,5}/g) ?? [];
   return [prefix, ...groups].join(' ');
+}
+
+/** An RFC 3339 instant as a `datetime-local` input shows it, in this computer's time zone. */
+export function toLocalInput(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A `datetime-local` value (this computer's time zone) as an RFC 3339 instant in UTC. */
+export function fromLocalInput(value: string): string | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().replace('.000Z', 'Z');
 }
