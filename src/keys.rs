@@ -245,7 +245,6 @@ impl RecoveryKey {
         RecoveryKey(x25519::Identity::generate())
     }
 
-    /// The key as the user writes it down (`AGE-SECRET-KEY-1…`).
     /// Writes the key, with a line saying what it is, to a new file the user chose (a USB
     /// stick, say). Refuses to overwrite anything.
     pub fn write_to_new_file(&self, path: &std::path::Path) -> Result<()> {
@@ -261,6 +260,7 @@ impl RecoveryKey {
         crate::fsutil::sync_parent(path)
     }
 
+    /// The key as the user writes it down (`AGE-SECRET-KEY-1…`).
     pub fn expose(&self) -> SecretString {
         self.0.to_string()
     }
