@@ -77,7 +77,7 @@ describe('what the editor saves, continued', () => {
 
   it('call times round-trip through the local date-time input', () => {
     const iso = fromLocalInput('2025-04-12T14:30');
-    expect(iso).toMatch(/^2025-04-1\dT\d\d:30:00Z$/);
+    expect(iso).toMatch(/^2025-04-1[1-3]T\d\d:\d\d:00Z$/);
     expect(toLocalInput(iso)).toBe('2025-04-12T14:30');
     expect(fromLocalInput('')).toBeUndefined();
   });
