@@ -138,14 +138,7 @@ fn run_size(n: usize) {
     let (mut v, _) = Vault::create(&dir, &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
     let mut rng = StdRng::seed_from_u64(42);
     let load_start = Instant::now();
-    let mut i = 0;
-    while i < n {
-        let batch: Vec<Testimony> = (i..(i + BATCH).min(n))
-            .map(|k| testimony(&mut rng, k))
-            .collect();
-        i += batch.len();
-        v.add_testimonies(batch).unwrap_or_else(|e| panic!("{e}"));
-    }
+    fill(&mut v, &mut rng, n);
     let load = load_start.elapsed();
     v.snapshot_now().unwrap_or_else(|e| panic!("{e}"));
 
@@ -202,6 +195,16 @@ fn run_size(n: usize) {
     );
 }
 
+/// Adds testimonies 0..n in commits of `BATCH`.
+fn fill(v: &mut Vault, rng: &mut StdRng, n: usize) {
+    let mut i = 0;
+    while i < n {
+        let batch: Vec<Testimony> = (i..(i + BATCH).min(n)).map(|k| testimony(rng, k)).collect();
+        i += batch.len();
+        v.add_testimonies(batch).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
 /// `--make-vault DIR --size N`: a vault of N testimonies with the real (calibrated) KDF and
 /// the passphrase "benchmark passphrase", for the desktop app's benchmark (`make bench-app`).
 fn make_vault(dir: &std::path::Path, n: usize) {
@@ -211,15 +214,7 @@ fn make_vault(dir: &std::path::Path, n: usize) {
         kdf: KdfCost::Calibrated,
     };
     let (mut v, _) = Vault::create(dir, &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
-    let mut rng = StdRng::seed_from_u64(42);
-    let mut i = 0;
-    while i < n {
-        let batch: Vec<Testimony> = (i..(i + BATCH).min(n))
-            .map(|k| testimony(&mut rng, k))
-            .collect();
-        i += batch.len();
-        v.add_testimonies(batch).unwrap_or_else(|e| panic!("{e}"));
-    }
+    fill(&mut v, &mut StdRng::seed_from_u64(42), n);
     v.close().unwrap_or_else(|e| panic!("{e}"));
 }
 
