@@ -11,7 +11,7 @@ use tauri::{Manager, WebviewWindowBuilder};
 use crate::state::AppState;
 
 struct Harness {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     app: tauri::App<tauri::test::MockRuntime>,
     window: tauri::WebviewWindow<tauri::test::MockRuntime>,
 }
@@ -25,11 +25,7 @@ fn harness() -> Harness {
     let window = WebviewWindowBuilder::new(&app, crate::MAIN_WINDOW, Default::default())
         .build()
         .expect("mock window");
-    Harness {
-        _dir: dir,
-        app,
-        window,
-    }
+    Harness { dir, app, window }
 }
 
 impl Harness {
@@ -48,7 +44,7 @@ impl Harness {
     }
 
     fn vault_dir(&self) -> String {
-        self._dir.path().join("vault").display().to_string()
+        self.dir.path().join("vault").display().to_string()
     }
 }
 
