@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 use crate::fsutil;
 
 pub const DEFAULT_IDLE_MINUTES: u32 = 5;
+/// The languages the app speaks (BCP 47). The UI has one catalog per tag.
+pub const LANGUAGES: [&str; 5] = ["en", "kk", "ru", "ug", "zh-Hans"];
 pub const MAX_IDLE_MINUTES: u32 = 240;
 const SETTINGS_MAX: u64 = 64 * 1024;
 
@@ -23,6 +25,10 @@ pub struct AppSettings {
     /// Lock after this many minutes without a key press or click (1–240).
     #[serde(default = "default_idle")]
     pub idle_minutes: u32,
+    /// The language the user chose (one of [`LANGUAGES`]); none yet means "follow the system".
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub language: Option<String>,
 }
 
 fn default_idle() -> u32 {
@@ -34,6 +40,7 @@ impl Default for AppSettings {
         AppSettings {
             vault: None,
             idle_minutes: DEFAULT_IDLE_MINUTES,
+            language: None,
         }
     }
 }
@@ -48,6 +55,10 @@ impl AppSettings {
         if s.set_idle_minutes(s.idle_minutes).is_err() {
             s.idle_minutes = DEFAULT_IDLE_MINUTES;
         }
+        if let Some(lang) = s.language.take() {
+            // An unknown tag is dropped: the UI then follows the system language.
+            let _ = s.set_language(&lang);
+        }
         s
     }
 
@@ -56,6 +67,14 @@ impl AppSettings {
             return Err(Error::invalid("idle_minutes", "must be between 1 and 240"));
         }
         self.idle_minutes = minutes;
+        Ok(())
+    }
+
+    pub fn set_language(&mut self, tag: &str) -> Result<()> {
+        if !LANGUAGES.contains(&tag) {
+            return Err(Error::invalid("language", "not a language of this app"));
+        }
+        self.language = Some(tag.to_string());
         Ok(())
     }
 
@@ -91,6 +110,23 @@ mod tests {
         std::fs::write(&path, b"\xff{").map_err(|e| Error::Internal(e.to_string()))?;
         assert_eq!(AppSettings::load(&path), AppSettings::default());
         assert!(s.set_idle_minutes(241).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_chosen_language_survives_a_restart_and_an_unknown_one_is_dropped() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(|e| Error::Internal(e.to_string()))?;
+        let path = tmp.path().join("settings.json");
+        let mut s = AppSettings::default();
+        s.set_language("ug")?;
+        s.save(&path)?;
+        assert_eq!(AppSettings::load(&path).language.as_deref(), Some("ug"));
+        assert!(s.set_language("xx").is_err());
+        assert_eq!(s.language.as_deref(), Some("ug"));
+        std::fs::write(&path, r#"{"language": "../../etc", "idle_minutes": 7}"#)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let loaded = AppSettings::load(&path);
+        assert_eq!((loaded.language, loaded.idle_minutes), (None, 7));
         Ok(())
     }
 }

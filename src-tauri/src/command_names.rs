@@ -22,6 +22,7 @@ pub const COMMANDS: &[&str] = &[
     "load_draft",
     "discard_draft",
     "set_idle_minutes",
+    "set_language",
     "change_passphrase",
     "contact_card",
 ];

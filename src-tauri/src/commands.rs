@@ -28,6 +28,8 @@ pub struct AppStatus {
     /// Whether that folder holds a vault (else: first run).
     pub vault_exists: bool,
     pub idle_minutes: u32,
+    /// The UI language the user chose; none means "follow the system".
+    pub language: Option<String>,
     /// This device's signing key (hex), to tell own revisions from others' in history.
     pub device_key: Option<String>,
     pub device_name: Option<String>,
@@ -71,6 +73,7 @@ pub async fn app_status<R: Runtime>(
         vault_exists: settings.vault.as_deref().is_some_and(Vault::exists_at),
         vault_dir: settings.vault.map(|p| p.display().to_string()),
         idle_minutes: settings.idle_minutes,
+        language: settings.language.clone(),
         device_key,
         device_name,
         suggested_dir: app
@@ -235,6 +238,12 @@ pub async fn discard_draft(state: State<'_, AppState>, id: String) -> CmdResult<
 #[tauri::command]
 pub async fn set_idle_minutes(state: State<'_, AppState>, minutes: u32) -> CmdResult<()> {
     state.update_settings(|s| s.set_idle_minutes(minutes))
+}
+
+/// Works locked or unlocked: the language is chosen before the first vault exists.
+#[tauri::command]
+pub async fn set_language(state: State<'_, AppState>, language: String) -> CmdResult<()> {
+    state.update_settings(|s| s.set_language(&language))
 }
 
 #[tauri::command]

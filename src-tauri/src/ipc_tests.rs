@@ -149,3 +149,18 @@ fn invalid_input_names_the_field() {
         .expect("date");
     assert_eq!(date["edtf"], "2018-21");
 }
+
+#[test]
+fn the_language_is_chosen_while_locked_and_survives_a_restart() {
+    let h = harness();
+    assert_eq!(h.call("app_status", json!({})).expect("status")["language"], Value::Null);
+    h.call("set_language", json!({ "language": "ug" }))
+        .expect("set while locked");
+    let refused = h
+        .call("set_language", json!({ "language": "ug-Latn-XX" }))
+        .expect_err("unknown language");
+    assert_eq!(refused["code"], "invalid_input");
+    // A new shell on the same settings file (a restart) speaks the same language.
+    let again = AppState::new(h.dir.path().join("settings.json"));
+    assert_eq!(again.settings().language.as_deref(), Some("ug"));
+}

@@ -61,6 +61,7 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::load_draft,
         commands::discard_draft,
         commands::set_idle_minutes,
+        commands::set_language,
         commands::change_passphrase,
         commands::contact_card,
     ])

@@ -41,6 +41,7 @@ export const api = {
   loadDraft: (id: string) => invoke<SavedDraft>('load_draft', { id }),
   discardDraft: (id: string) => invoke<void>('discard_draft', { id }),
   setIdleMinutes: (minutes: number) => invoke<void>('set_idle_minutes', { minutes }),
+  setLanguage: (language: string) => invoke<void>('set_language', { language }),
   changePassphrase: (current: string, newPassphrase: string) =>
     invoke<void>('change_passphrase', { current, newPassphrase }),
   contactCard: () => invoke<CardView>('contact_card'),

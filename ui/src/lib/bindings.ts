@@ -10,6 +10,10 @@ vault_dir: string | null,
  */
 vault_exists: boolean, idle_minutes: number, 
 /**
+ * The UI language the user chose; none means "follow the system".
+ */
+language: string | null, 
+/**
  * This device's signing key (hex), to tell own revisions from others' in history.
  */
 device_key: string | null, device_name: string | null, 
