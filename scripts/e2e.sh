@@ -3,15 +3,18 @@
 # The whole session runs in a network namespace that has only loopback (for WebDriver), under
 # strace; afterwards no app process may have connected to an inet socket, and no canary string
 # typed in the tests may be found in the vault, $TMPDIR, $HOME (app data, caches, WebKit's
-# folders) or /dev/shm. Screenshots of every screen land in target/e2e/.
+# folders) or /dev/shm. Screenshots of every screen land in target/e2e/. Every system font is
+# hidden from the app (fontconfig sees none): what it shows, it shows with its bundled fonts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 app=$repo/target/debug/amanat-desktop
 driver=$repo/target/tools/bin/tauri-driver
 shots=$repo/target/e2e
-# The tests to run: the end-to-end suite, or another script (the app benchmark).
-test=$(realpath "${1:-ui/e2e/app.e2e.mjs}")
+# The tests to run: the end-to-end suites, or other scripts (the app benchmark).
+if [ $# -eq 0 ]; then set -- ui/e2e/app.e2e.mjs ui/e2e/languages.e2e.mjs; fi
+tests=()
+for t in "$@"; do tests+=("$(realpath "$t")"); done
 [ -x "$app" ] || { echo "e2e: build the app first (make build-app)" >&2; exit 1; }
 [ -x "$driver" ] || { echo "e2e: tauri-driver missing (make setup)" >&2; exit 1; }
 
@@ -25,6 +28,21 @@ cleanup() {
   [ -n "${KEEP_E2E:-}" ] || rm -rf "$root"
 }
 trap cleanup EXIT
+
+# No system font at all: only the fonts bundled in the app can draw its text.
+fonts_conf=$root/fonts.conf
+cat >"$fonts_conf" <<FONTS
+<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <cachedir>$root/tmp/fontconfig</cachedir>
+  <selectfont><rejectfont><glob>/*</glob></rejectfont></selectfont>
+</fontconfig>
+FONTS
+visible=$(FONTCONFIG_FILE=$fonts_conf fc-list | wc -l)
+[ "$visible" -eq 0 ] || { echo "e2e: fontconfig still shows $visible system fonts" >&2; exit 1; }
+echo "e2e: system fonts hidden (fc-list shows $visible)"
 
 # A free X display; the socket lives in /tmp/.X11-unix, reachable from the namespace.
 display=99
@@ -42,7 +60,7 @@ setsid strace -f -qq -v -s 256 -e trace=process,connect -o "$E2E_ROOT/strace.log
 drv=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
 status=0
-node --test --test-concurrency=1 "$E2E_TEST" || status=$?
+node --test --test-concurrency=1 "$@" || status=$?
 kill -TERM -- "-$drv" 2>/dev/null || true
 wait "$drv" 2>/dev/null || true
 exit $status
@@ -53,9 +71,9 @@ if [ "$(id -u)" -eq 0 ]; then netns=(unshare --net); else netns=(unshare --net -
 status=0
 env HOME="$root/home" TMPDIR="$root/tmp" DISPLAY=":$display" \
   XDG_CONFIG_HOME= XDG_DATA_HOME= XDG_CACHE_HOME= XDG_RUNTIME_DIR="$root/tmp" \
-  E2E_APP="$app" E2E_ROOT="$root" E2E_SHOTS="$shots" E2E_DRIVER="$driver" E2E_TEST="$test" \
+  E2E_APP="$app" E2E_ROOT="$root" E2E_SHOTS="$shots" E2E_DRIVER="$driver" FONTCONFIG_FILE="$fonts_conf" \
   E2E_TOOLS="$repo/target/debug" \
-  NO_AT_BRIDGE=1 "${netns[@]}" bash ${E2E_TRACE:+-x} -c "$inner" || status=$?
+  NO_AT_BRIDGE=1 "${netns[@]}" bash ${E2E_TRACE:+-x} -c "$inner" e2e "${tests[@]}" || status=$?
 if [ $status -ne 0 ]; then
   echo "e2e: tests failed (driver log: $root/driver.log; KEEP_E2E=1 keeps it)" >&2
   tail -n 20 "$root/driver.log" >&2 || true
@@ -70,6 +88,7 @@ node ui/e2e/connect-audit.mjs "$root/strace.log" "$app"
 plain=$root/plain-home
 mkdir -p "$plain"
 HOME=$plain TMPDIR="$root/tmp" DISPLAY=":$display" XDG_RUNTIME_DIR="$root/tmp" NO_AT_BRIDGE=1 \
+  FONTCONFIG_FILE="$fonts_conf" \
   "${netns[@]}" "$app" >"$root/plain.log" 2>&1 &
 plain_pid=$!
 pids+=($plain_pid)

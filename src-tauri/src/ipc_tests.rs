@@ -153,7 +153,10 @@ fn invalid_input_names_the_field() {
 #[test]
 fn the_language_is_chosen_while_locked_and_survives_a_restart() {
     let h = harness();
-    assert_eq!(h.call("app_status", json!({})).expect("status")["language"], Value::Null);
+    assert_eq!(
+        h.call("app_status", json!({})).expect("status")["language"],
+        Value::Null
+    );
     h.call("set_language", json!({ "language": "ug" }))
         .expect("set while locked");
     let refused = h

@@ -102,6 +102,30 @@ fn main() {
 mod tests {
     use super::*;
 
+    /// A command the window is not granted fails at run time with a permission error that the
+    /// mock runtime does not check: the capability file must grant each command by name.
+    #[test]
+    fn the_main_window_is_granted_every_command_and_nothing_else() {
+        let file = include_str!("../capabilities/main.json");
+        let caps: serde_json::Value = serde_json::from_str(file).expect("capability JSON");
+        let granted: Vec<&str> = caps["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| p.starts_with("allow-"))
+            .collect();
+        let wanted: Vec<String> = crate::COMMANDS
+            .iter()
+            .map(|c| format!("allow-{}", c.replace('_', "-")))
+            .collect();
+        let mut g = granted.clone();
+        g.sort_unstable();
+        let mut w: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        w.sort_unstable();
+        assert_eq!(g, w);
+    }
+
     #[test]
     fn only_our_own_pages_may_load() {
         let ok = |s: &str| {

@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { remote } from 'webdriverio';
+import { Key, remote } from 'webdriverio';
+export { Key };
 
 export const APP = process.env.E2E_APP;
 export const ROOT = process.env.E2E_ROOT;
@@ -64,4 +65,27 @@ export async function shot(b, name) {
 export function appPid() {
   const out = execFileSync('pgrep', ['-n', '-f', APP], { encoding: 'utf8' }).trim();
   return Number(out.split('\n').pop());
+}
+
+/** The focused element's data-testid and the centre of its box, or null on the page itself. */
+export async function focused(b) {
+  return b.execute(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const r = el.getBoundingClientRect();
+    return { id: el.getAttribute('data-testid'), x: r.left + r.width / 2, y: r.top + r.height / 2 };
+  });
+}
+
+/** Presses Tab (or Shift+Tab) until `id` has the focus; the stops on the way, in order. */
+export async function tabTo(b, id, { back = false, max = 60 } = {}) {
+  const path = [];
+  for (let i = 0; i < max; i++) {
+    await b.keys(back ? [Key.Shift, Key.Tab] : [Key.Tab]);
+    const f = await focused(b);
+    path.push(f);
+    if (f?.id === id) return path;
+  }
+  await b.saveScreenshot(join(SHOTS, `FAILED-tabbing-to-${id}.png`)).catch(() => {});
+  throw new Error(`${id} not reached with ${back ? 'Shift+' : ''}Tab: ${path.map((p) => p?.id).join(' → ')}`);
 }

@@ -69,6 +69,12 @@ export function t(key: string, values?: Record<string, unknown>): string {
   return String(fmt.format(values as Record<string, string | number>));
 }
 
+/** User text put inside a translated sentence, isolated (FSI…PDI) so that a Latin code in
+ *  a Uyghur sentence, or Uyghur in an English one, cannot reorder the words around it. */
+export function isolate(text: string): string {
+  return `\u2068${text}\u2069`;
+}
+
 /** A vocabulary value's label, e.g. `vocab('event_kind', 'detention')` → "Detention". */
 export function vocab(name: string, value: string): string {
   return t(`vocab.${name}.${value}`);
