@@ -13,6 +13,8 @@ struct Cli {
     _root: tempfile::TempDir,
     vault: PathBuf,
     pass: PathBuf,
+    /// The POSIX locale the CLI runs in (its messages follow it).
+    locale: &'static str,
 }
 
 impl Cli {
@@ -23,6 +25,7 @@ impl Cli {
         Cli {
             vault: root.path().join("v"),
             pass,
+            locale: "C.UTF-8",
             _root: root,
         }
     }
@@ -45,6 +48,10 @@ impl Cli {
             .arg(pass)
             .args(args)
             .env("AMANAT_INSECURE_TEST_KDF", "10")
+            .env_remove("AMANAT_LANG")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
+            .env("LC_ALL", self.locale)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -188,6 +195,27 @@ fn wrong_passphrase_is_refused_and_writes_nothing() {
     assert!(
         before == snapshot_of(&cli.vault),
         "a refused command changed the vault"
+    );
+}
+
+#[test]
+fn errors_speak_the_coordinators_language_and_keep_their_code() {
+    let mut cli = Cli::new();
+    cli.ok(&["init"], None);
+    let wrong = cli.file("wrong", "not the passphrase\n");
+    cli.locale = "kk_KZ.UTF-8";
+    let o = cli.run_with(&wrong, &["list"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o).lines().next(),
+        Some("қате[wrong_passphrase]: Құпия сөз қате.")
+    );
+    cli.locale = "zh_CN.UTF-8";
+    let o = cli.run_with(&wrong, &["list"], None);
+    assert!(
+        stderr(&o).starts_with("错误[wrong_passphrase]: 密码短语错误。"),
+        "{}",
+        stderr(&o)
     );
 }
 

@@ -74,12 +74,21 @@ async function checkReadingAndFonts(lang) {
   assert.ok(fonts.includes(s.font), `${lang}: ${s.font} is loaded (${[...new Set(fonts)].join(', ')})`);
 }
 
+/** The editor at the interview (the date as understood, the names) and at the narrative. */
+async function editorShots(lang) {
+  await (await byId(b, 'field-interview-date')).scrollIntoView({ block: 'start' });
+  await shot(b, `${lang}-editor`);
+  await (await byId(b, 'field-narrative')).scrollIntoView({ block: 'center' });
+  await shot(b, `${lang}-editor-narrative`);
+}
+
 /** The walk with the mouse: every screen, one screenshot each. */
 async function walkWithMouse(lang) {
   const s = SAMPLE[lang];
   const c = catalog(lang);
   await firstRunIn(lang);
   await shot(b, `${lang}-first-run`);
+  assertFocusFlows(await tabTo(b, 'tab-open'), 'tab-create', 'tab-open', lang);
   await (await byId(b, 'vault-dir')).setValue(join(ROOT, `vault-${lang}`));
   await type(b, 'device-name', s.name);
   await type(b, 'passphrase', PASS);
@@ -100,7 +109,7 @@ async function walkWithMouse(lang) {
   await type(b, 'field-summary', s.summary);
   await type(b, 'field-narrative', `${s.summary} (Ghulja, 2018)`);
   await checkReadingAndFonts(lang);
-  await shot(b, `${lang}-editor`);
+  await editorShots(lang);
   await click(b, 'save');
   await b.waitUntil(async () => (await textOf('draft-status')) === c['editor.saved'], { timeout: 15000 });
   await click(b, 'show-history');
@@ -173,7 +182,7 @@ test('Uyghur: right to left, and the whole flow with the keyboard alone', async 
   await tabTo(b, 'field-narrative');
   await typeKeys(`${s.summary} (Ghulja, 2018)`);
   await checkReadingAndFonts('ug');
-  await shot(b, 'ug-editor');
+  await editorShots('ug');
   await b.keys([Key.Ctrl, 's']);
   await b.waitUntil(async () => (await textOf('draft-status')) === c['editor.saved'], { timeout: 15000 });
 

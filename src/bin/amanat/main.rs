@@ -1,5 +1,6 @@
 //! The `amanat` command line: parse arguments, call the core, print. No logic of its own.
-//! Errors go to stderr as `error[CODE]: message` with exit status 1 (2 for bad usage).
+//! Errors go to stderr as `error[CODE]: message` with exit status 1 (2 for bad usage), in the
+//! language of the locale (messages.rs).
 #![forbid(unsafe_code)]
 
 use std::io::Read;
@@ -10,6 +11,8 @@ use amanat::secrecy::{ExposeSecret, SecretString};
 use amanat::{CreateOptions, Error, KdfCost, RecoveryKey, Result, Testimony, Vault};
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
+
+mod messages;
 
 #[derive(Parser)]
 #[command(
@@ -95,7 +98,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error[{}]: {e}", e.code());
+            eprintln!("{}", messages::error_text(messages::language_from_env(), &e));
             ExitCode::from(1)
         }
     }
