@@ -76,7 +76,7 @@ async function checkReadingAndFonts(lang) {
 
 /** The editor at the interview (the date as understood, the names) and at the narrative. */
 async function editorShots(lang) {
-  await (await byId(b, 'field-interview-date')).scrollIntoView({ block: 'start' });
+  await (await byId(b, 'field-interview-date')).scrollIntoView({ block: 'center' });
   await shot(b, `${lang}-editor`);
   await (await byId(b, 'field-narrative')).scrollIntoView({ block: 'center' });
   await shot(b, `${lang}-editor-narrative`);

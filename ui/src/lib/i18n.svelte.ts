@@ -96,6 +96,12 @@ export function formatTime(iso: string): string {
   return new Intl.DateTimeFormat(current.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
+/** A list in the UI language: "Code, Summary", "كود، بايان", "编号、摘要". (Not Intl.ListFormat:
+ *  ICU has no Uyghur list patterns and would say "and" in English.) */
+export function formatList(items: string[]): string {
+  return items.join(t('common.listSeparator'));
+}
+
 /** A calendar day (`YYYY-MM-DD`) in the user's locale, e.g. "1 Mar 2018", "2018年3月1日". */
 export function formatDay(day: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
