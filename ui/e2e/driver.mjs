@@ -43,6 +43,8 @@ export async function shown(b, id, timeout = 15000) {
 export async function click(b, id) {
   const el = await shown(b, id);
   await el.waitForEnabled({ timeout: 15000 });
+  // In the middle of the view: at its edge the sticky editor toolbar would take the click.
+  await el.scrollIntoView({ block: 'center' });
   await el.click();
 }
 
@@ -88,4 +90,10 @@ export async function tabTo(b, id, { back = false, max = 60 } = {}) {
   }
   await b.saveScreenshot(join(SHOTS, `FAILED-tabbing-to-${id}.png`)).catch(() => {});
   throw new Error(`${id} not reached with ${back ? 'Shift+' : ''}Tab: ${path.map((p) => p?.id).join(' → ')}`);
+}
+
+/** Picks `value` in one of our drop-downs (Select.svelte) with the mouse. */
+export async function choose(b, id, value) {
+  await click(b, id);
+  await click(b, `${id}-option-${value}`);
 }

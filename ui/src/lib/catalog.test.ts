@@ -128,6 +128,23 @@ describe('the components', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('draw their drop-downs themselves: a native <select> list is drawn by GTK with system fonts', () => {
+    const natives: string[] = [];
+    const walk = (node: unknown, file: string): void => {
+      if (Array.isArray(node)) return node.forEach((n) => walk(n, file));
+      if (!node || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      if (n.type === 'RegularElement' && n.name === 'select') natives.push(file);
+      for (const [k, v] of Object.entries(n)) if (k !== 'metadata') walk(v, file);
+    };
+    for (const f of files(root).filter((p) => p.endsWith('.svelte'))) {
+      walk(parseSvelte(readFileSync(f, 'utf8'), { modern: true }).fragment, f);
+    }
+    expect(natives).toEqual([]);
+    walk(parseSvelte('<label>x<select><option>a</option></select></label>', { modern: true }).fragment, 'sample');
+    expect(natives).toEqual(['sample']);
+  });
+
   it('the check sees text, a placeholder and an aria-label, and lets data-testid and class pass', () => {
     const src = '<p class="muted" data-testid="x">{t(\'a\')}</p><h1>Save now</h1><input placeholder="Name" /><button aria-label="Close">{t(\'b\')}</button>';
     expect(hardCoded(src)).toEqual(['Save now', 'placeholder="Name"', 'aria-label="Close"']);
