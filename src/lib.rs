@@ -18,6 +18,7 @@
 
 mod crypto;
 mod datetext;
+mod datewords;
 mod drafts;
 pub mod edtf;
 mod error;

@@ -1,4 +1,4 @@
-// Every main screen in each of the five languages, in the real app, with every system font
+// Every main screen in each of the five languages (dates typed in each language's own words), in the real app, with every system font
 // hidden (scripts/e2e.sh points fontconfig at a configuration that rejects them all): the fonts
 // bundled in the app must render Latin, Cyrillic, Uyghur in Arabic script and Chinese. One
 // screenshot per screen per language lands in target/e2e/. Uyghur is laid out right to left,
@@ -16,10 +16,10 @@ const PASS = 'juniper candle harbour frost';
 // What each language's testimony says, and how its partial date must read back.
 const SAMPLE = {
   en: { name: 'Yerzhanat Abai', summary: 'Her brother was detained in spring 2018.', date: 'spring 2018', said: 'spring 2018', font: 'Noto Sans Variable' },
-  kk: { name: 'Ержанат Абай', summary: 'Інісі 2018 жылдың көктемінде ұсталды.', date: '2018-21', said: 'көктем 2018', font: 'Noto Sans Variable' },
-  ru: { name: 'Ержанат Абай', summary: 'Её брата задержали весной 2018 года.', date: '2018-21', said: 'весна 2018', font: 'Noto Sans Variable' },
-  'zh-Hans': { name: '叶尔扎那提·阿拜', summary: '她的弟弟于2018年春被拘押。', date: '2018-21', said: '2018年春', font: 'Noto Sans SC Variable' },
-  ug: { name: 'ئەرجانات ئاباي', summary: 'ئىنىسى 2018-يىلى ئەتىيازدا تۇتۇپ كېتىلگەن.', date: '2018-21', said: '2018-يىلى ئەتىياز', font: 'Noto Sans Arabic Variable' },
+  kk: { name: 'Ержанат Абай', summary: 'Інісі 2018 жылдың көктемінде ұсталды.', date: '2018 жылдың көктемінде', said: 'көктем 2018', font: 'Noto Sans Variable' },
+  ru: { name: 'Ержанат Абай', summary: 'Её брата задержали весной 2018 года.', date: 'весной 2018 года', said: 'весна 2018', font: 'Noto Sans Variable' },
+  'zh-Hans': { name: '叶尔扎那提·阿拜', summary: '她的弟弟于2018年春被拘押。', date: '2018年春天', said: '2018年春', font: 'Noto Sans SC Variable' },
+  ug: { name: 'ئەرجانات ئاباي', summary: 'ئىنىسى 2018-يىلى ئەتىيازدا تۇتۇپ كېتىلگەن.', date: '2018-يىلى ئەتىيازدا', said: '2018-يىلى ئەتىياز', font: 'Noto Sans Arabic Variable' },
 };
 
 let b;
