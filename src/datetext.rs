@@ -204,7 +204,11 @@ fn spoken(text: &str) -> Option<String> {
             }
             Tok::About | Tok::Maybe => {
                 if let Some(c) = chunks.last_mut() {
-                    if t == Tok::About { c.1 = true } else { c.2 = true }
+                    if t == Tok::About {
+                        c.1 = true
+                    } else {
+                        c.2 = true
+                    }
                 }
             }
             Tok::From | Tok::To | Tok::Between => {
@@ -292,7 +296,10 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
             out.push(Tok::Word(raw.to_string()));
             continue;
         }
-        let pieces: Vec<&str> = raw.split(['-', '–', '—']).filter(|p| !p.is_empty()).collect();
+        let pieces: Vec<&str> = raw
+            .split(['-', '–', '—'])
+            .filter(|p| !p.is_empty())
+            .collect();
         for (i, piece) in pieces.iter().enumerate() {
             let year = |p: &str| p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit());
             if i > 0 && year(pieces[i - 1]) && year(piece) {
@@ -311,7 +318,9 @@ fn tokens(text: &str) -> Option<Vec<Tok>> {
 fn word(w: &str, out: &mut Vec<Tok>) -> Option<()> {
     let is = |list: &[&str]| list.contains(&w);
     let previous_year = match out.last() {
-        Some(Tok::Word(y)) if y.len() == 4 && y.ends_with('0') && y.bytes().all(|b| b.is_ascii_digit()) => {
+        Some(Tok::Word(y))
+            if y.len() == 4 && y.ends_with('0') && y.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             Some(y.clone())
         }
         _ => None,

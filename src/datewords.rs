@@ -10,17 +10,58 @@
 /// Month stems, January first. A word is that month when it starts with one of them.
 pub const MONTHS: [&[&str]; 12] = [
     &["january", "январ", "янв", "қаңтар", "қаң", "يانۋار"],
-    &["february", "феврал", "фев", "ақпан", "ақп", "فېۋرال", "فىۋرال"],
+    &[
+        "february",
+        "феврал",
+        "фев",
+        "ақпан",
+        "ақп",
+        "فېۋرال",
+        "فىۋرال",
+    ],
     &["march", "март", "мар", "наурыз", "нау", "مارت"],
     &["april", "апрел", "апр", "сәуір", "сәу", "ئاپرېل", "ئاپرىل"],
     &["may", "май", "мая", "мае", "маю", "мамыр", "мам", "ماي"],
     &["june", "июн", "маусым", "мау", "ئىيۇن", "ئىيون"],
     &["july", "июл", "шілде", "шіл", "ئىيۇل", "ئىيول"],
     &["august", "август", "авг", "тамыз", "там", "ئاۋغۇست"],
-    &["september", "сентябр", "сент", "сен", "қыркүйек", "қыр", "سېنتەبىر", "سىنتەبىر"],
-    &["october", "октябр", "окт", "қазан", "қаз", "ئۆكتەبىر", "ئوكتەبىر"],
-    &["november", "ноябр", "нояб", "ноя", "қараша", "қар", "نويابىر"],
-    &["december", "декабр", "дек", "желтоқсан", "жел", "دېكابىر", "دىكابىر"],
+    &[
+        "september",
+        "сентябр",
+        "сент",
+        "сен",
+        "қыркүйек",
+        "қыр",
+        "سېنتەبىر",
+        "سىنتەبىر",
+    ],
+    &[
+        "october",
+        "октябр",
+        "окт",
+        "қазан",
+        "қаз",
+        "ئۆكتەبىر",
+        "ئوكتەبىر",
+    ],
+    &[
+        "november",
+        "ноябр",
+        "нояб",
+        "ноя",
+        "қараша",
+        "қар",
+        "نويابىر",
+    ],
+    &[
+        "december",
+        "декабр",
+        "дек",
+        "желтоқсан",
+        "жел",
+        "دېكابىر",
+        "دىكابىر",
+    ],
 ];
 
 /// Season stems and their English word (which `datetext` turns into EDTF 21–24).
@@ -91,25 +132,82 @@ pub const START_UNKNOWN: [&str; 5] = [
 
 /// Words that carry no date: year words, prepositions, articles.
 pub const SKIP: [&str; 27] = [
-    "the", "of", "in", "year", "г", "г.", "гг.", "год", "года", "году", "годы", "годов", "годах",
-    "в", "во", "ж", "ж.", "жыл", "жылы", "жылғы", "жылдың", "жылда", "жылға", "يىل", "يىلى",
-    "يىلىدىكى", "يىلىغا",
+    "the",
+    "of",
+    "in",
+    "year",
+    "г",
+    "г.",
+    "гг.",
+    "год",
+    "года",
+    "году",
+    "годы",
+    "годов",
+    "годах",
+    "в",
+    "во",
+    "ж",
+    "ж.",
+    "жыл",
+    "жылы",
+    "жылғы",
+    "жылдың",
+    "жылда",
+    "жылға",
+    "يىل",
+    "يىلى",
+    "يىلىدىكى",
+    "يىلىغا",
 ];
 
 /// A range starts here ("from", "since"): one date with it is open-ended, EDTF `2017/..`.
 pub const FROM: [&str; 16] = [
-    "from", "since", "after", "с", "со", "от", "после", "бастап", "кейін", "دىن", "تىن",
-    "باشلاپ", "بۇيان", "كېيىن", "起", "自",
+    "from",
+    "since",
+    "after",
+    "с",
+    "со",
+    "от",
+    "после",
+    "бастап",
+    "кейін",
+    "دىن",
+    "تىن",
+    "باشلاپ",
+    "بۇيان",
+    "كېيىن",
+    "起",
+    "自",
 ];
 
 /// A range ends here ("to", "until", "before"): one date with it is EDTF `../2019`.
 pub const TO: [&str; 13] = [
-    "to", "until", "till", "before", "по", "до", "дейін", "غىچە", "قىچە", "گىچە", "كىچە",
-    "بۇرۇن", "至",
+    "to",
+    "until",
+    "till",
+    "before",
+    "по",
+    "до",
+    "дейін",
+    "غىچە",
+    "قىچە",
+    "گىچە",
+    "كىچە",
+    "بۇرۇن",
+    "至",
 ];
 
 /// Words between the two dates of a range that say nothing more ("between", "and").
-pub const BETWEEN: [&str; 7] = ["between", "and", "между", "и", "мен", "аралығында", "арасында"];
+pub const BETWEEN: [&str; 7] = [
+    "between",
+    "and",
+    "между",
+    "и",
+    "мен",
+    "аралығында",
+    "арасында",
+];
 
 /// After a year ending in 0, these make it a decade: "1990-е", "1990 жылдар", "1990-يىللار".
 pub const DECADE: [&str; 9] = [
@@ -191,7 +289,9 @@ mod tests {
 
     /// An ICU message of the catalogs with plain `{name}` arguments filled in.
     fn fill(template: &str, args: &[(&str, &str)]) -> String {
-        args.iter().fold(template.to_string(), |t, (k, v)| t.replace(&format!("{{{k}}}"), v))
+        args.iter().fold(template.to_string(), |t, (k, v)| {
+            t.replace(&format!("{{{k}}}"), v)
+        })
     }
 
     #[test]
@@ -215,17 +315,35 @@ mod tests {
                 (fill(&m("edtf.autumn"), &[("year", "2018")]), "2018-23"),
                 (fill(&m("edtf.winter"), &[("year", "2018")]), "2018-24"),
                 (fill(&m("edtf.decade"), &[("start", "1990")]), "199X"),
-                (fill(&m("edtf.approximate"), &[("date", &year("1990"))]), "1990~"),
-                (fill(&m("edtf.uncertain"), &[("date", &year("2018"))]), "2018?"),
-                (fill(&m("edtf.approximateUncertain"), &[("date", &year("1990"))]), "1990%"),
                 (
-                    fill(&m("edtf.between"), &[("start", &year("2017")), ("end", &year("2019"))]),
+                    fill(&m("edtf.approximate"), &[("date", &year("1990"))]),
+                    "1990~",
+                ),
+                (
+                    fill(&m("edtf.uncertain"), &[("date", &year("2018"))]),
+                    "2018?",
+                ),
+                (
+                    fill(&m("edtf.approximateUncertain"), &[("date", &year("1990"))]),
+                    "1990%",
+                ),
+                (
+                    fill(
+                        &m("edtf.between"),
+                        &[("start", &year("2017")), ("end", &year("2019"))],
+                    ),
                     "2017/2019",
                 ),
                 (fill(&m("edtf.since"), &[("start", &spring)]), "2018-21/.."),
                 (fill(&m("edtf.until"), &[("end", &year("2019"))]), "../2019"),
-                (fill(&m("edtf.fromUnknownEnd"), &[("start", &year("2017"))]), "2017/"),
-                (fill(&m("edtf.unknownStartUntil"), &[("end", &year("2019"))]), "/2019"),
+                (
+                    fill(&m("edtf.fromUnknownEnd"), &[("start", &year("2017"))]),
+                    "2017/",
+                ),
+                (
+                    fill(&m("edtf.unknownStartUntil"), &[("end", &year("2019"))]),
+                    "/2019",
+                ),
             ];
             for (typed, want) in cases {
                 assert_eq!(read(&typed), want, "{lang}: {typed:?}");
@@ -296,14 +414,24 @@ mod tests {
             "مارت مارت",
             "от до",
         ] {
-            assert!(read(typed).starts_with("error"), "{typed:?} → {}", read(typed));
+            assert!(
+                read(typed).starts_with("error"),
+                "{typed:?} → {}",
+                read(typed)
+            );
         }
     }
 
     #[test]
     fn any_pair_of_date_words_is_read_or_refused_never_a_crash() {
         let mut all: Vec<&str> = vec!["2018", "1990", "5", "31", "-", "2018-03", "(", "年", "月"];
-        for list in [&super::ABOUT[..], &super::MAYBE, &super::SKIP, &super::FROM, &super::TO] {
+        for list in [
+            &super::ABOUT[..],
+            &super::MAYBE,
+            &super::SKIP,
+            &super::FROM,
+            &super::TO,
+        ] {
             all.extend(list.iter().take(6));
         }
         all.extend(super::BETWEEN);
@@ -312,7 +440,11 @@ mod tests {
         let mut read_some = 0;
         for a in &all {
             for b in &all {
-                for text in [format!("{a} {b}"), format!("{a}{b}"), format!("{b} 2018 {a}")] {
+                for text in [
+                    format!("{a} {b}"),
+                    format!("{a}{b}"),
+                    format!("{b} 2018 {a}"),
+                ] {
                     read_some += usize::from(understand_date(&text).is_ok());
                 }
             }

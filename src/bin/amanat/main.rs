@@ -98,7 +98,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", messages::error_text(messages::language_from_env(), &e));
+            eprintln!(
+                "{}",
+                messages::error_text(messages::language_from_env(), &e)
+            );
             ExitCode::from(1)
         }
     }

@@ -10,7 +10,10 @@ const CATALOGS: [(&str, &str); 5] = [
     ("kk", include_str!("../../../ui/src/locales/kk.json")),
     ("ru", include_str!("../../../ui/src/locales/ru.json")),
     ("ug", include_str!("../../../ui/src/locales/ug.json")),
-    ("zh-Hans", include_str!("../../../ui/src/locales/zh-Hans.json")),
+    (
+        "zh-Hans",
+        include_str!("../../../ui/src/locales/zh-Hans.json"),
+    ),
 ];
 
 /// The catalog language for a locale string such as `kk_KZ.UTF-8`, `zh_CN`, `ug`, `C`.
