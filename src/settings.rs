@@ -31,6 +31,45 @@ pub struct AppSettings {
     pub language: Option<String>,
 }
 
+/// The app language for a POSIX locale (`kk_KZ.UTF-8`, `zh_CN`, `ug`, `C`): English if none fits.
+pub fn language_for_locale(locale: &str) -> &'static str {
+    let primary = locale
+        .split(['_', '-', '.', '@'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match primary.as_str() {
+        "kk" => "kk",
+        "ru" => "ru",
+        "ug" => "ug",
+        "zh" => "zh-Hans",
+        _ => "en",
+    }
+}
+
+/// The language of this session's locale, in POSIX precedence: the GNU `LANGUAGE` list, then
+/// `LC_ALL`, `LC_MESSAGES`, `LANG`. (WebKitGTK does not pass the locale on to the page.)
+pub fn system_language() -> &'static str {
+    let var = |v: &str| {
+        std::env::var(v)
+            .ok()
+            .filter(|s| !s.is_empty() && s != "C" && s != "POSIX")
+    };
+    var("LANGUAGE")
+        .and_then(|list| {
+            list.split(':')
+                .map(language_for_locale)
+                .find(|l| *l != "en")
+        })
+        .or_else(|| {
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .find_map(|v| var(v))
+                .map(|l| language_for_locale(&l))
+        })
+        .unwrap_or("en")
+}
+
 fn default_idle() -> u32 {
     DEFAULT_IDLE_MINUTES
 }
@@ -111,6 +150,17 @@ mod tests {
         assert_eq!(AppSettings::load(&path), AppSettings::default());
         assert!(s.set_idle_minutes(241).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn locales_map_to_the_app_languages() {
+        assert_eq!(language_for_locale("kk_KZ.UTF-8"), "kk");
+        assert_eq!(language_for_locale("zh_CN.UTF-8"), "zh-Hans");
+        assert_eq!(language_for_locale("ug_CN"), "ug");
+        assert_eq!(language_for_locale("ru"), "ru");
+        assert_eq!(language_for_locale("C.UTF-8"), "en");
+        assert_eq!(language_for_locale("de_DE@euro"), "en");
+        assert!(LANGUAGES.contains(&system_language()));
     }
 
     #[test]

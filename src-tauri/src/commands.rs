@@ -30,6 +30,8 @@ pub struct AppStatus {
     pub idle_minutes: u32,
     /// The UI language the user chose; none means "follow the system".
     pub language: Option<String>,
+    /// The app language of the system's locale, offered until the user chooses.
+    pub system_language: String,
     /// This device's signing key (hex), to tell own revisions from others' in history.
     pub device_key: Option<String>,
     pub device_name: Option<String>,
@@ -74,6 +76,7 @@ pub async fn app_status<R: Runtime>(
         vault_dir: settings.vault.map(|p| p.display().to_string()),
         idle_minutes: settings.idle_minutes,
         language: settings.language.clone(),
+        system_language: amanat::settings::system_language().to_string(),
         device_key,
         device_name,
         suggested_dir: app

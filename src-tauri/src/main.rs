@@ -119,11 +119,11 @@ mod tests {
             .iter()
             .map(|c| format!("allow-{}", c.replace('_', "-")))
             .collect();
-        let mut g = granted.clone();
-        g.sort_unstable();
-        let mut w: Vec<&str> = wanted.iter().map(String::as_str).collect();
-        w.sort_unstable();
-        assert_eq!(g, w);
+        let mut granted = granted;
+        granted.sort_unstable();
+        let mut wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        wanted.sort_unstable();
+        assert_eq!(granted, wanted);
     }
 
     #[test]

@@ -16,29 +16,14 @@ const CATALOGS: [(&str, &str); 5] = [
     ),
 ];
 
-/// The catalog language for a locale string such as `kk_KZ.UTF-8`, `zh_CN`, `ug`, `C`.
-pub fn language_of(locale: &str) -> &'static str {
-    let primary = locale
-        .split(['_', '-', '.', '@'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match primary.as_str() {
-        "kk" => "kk",
-        "ru" => "ru",
-        "ug" => "ug",
-        "zh" => "zh-Hans",
-        _ => "en",
-    }
-}
-
-/// The language chosen by the environment, in POSIX precedence.
+/// `AMANAT_LANG` if set, else the session's locale.
 pub fn language_from_env() -> &'static str {
-    ["AMANAT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|v| !v.is_empty())
-        .map_or("en", |v| language_of(&v))
+    std::env::var("AMANAT_LANG")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map_or_else(amanat::settings::system_language, |v| {
+            amanat::settings::language_for_locale(&v)
+        })
 }
 
 fn catalog(lang: &str) -> HashMap<String, String> {
@@ -67,16 +52,6 @@ pub fn error_text(lang: &str, e: &amanat::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn locales_map_to_catalogs() {
-        assert_eq!(language_of("kk_KZ.UTF-8"), "kk");
-        assert_eq!(language_of("zh_CN.UTF-8"), "zh-Hans");
-        assert_eq!(language_of("ug_CN"), "ug");
-        assert_eq!(language_of("ru"), "ru");
-        assert_eq!(language_of("C.UTF-8"), "en");
-        assert_eq!(language_of("de_DE@euro"), "en");
-    }
 
     #[test]
     fn every_catalog_parses_and_its_cli_messages_are_plain_text() {

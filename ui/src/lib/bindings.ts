@@ -14,6 +14,10 @@ vault_exists: boolean, idle_minutes: number,
  */
 language: string | null, 
 /**
+ * The app language of the system's locale, offered until the user chooses.
+ */
+system_language: string, 
+/**
  * This device's signing key (hex), to tell own revisions from others' in history.
  */
 device_key: string | null, device_name: string | null, 

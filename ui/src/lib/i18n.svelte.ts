@@ -39,17 +39,6 @@ export function textDirection(l: string): 'rtl' | 'ltr' {
   return RIGHT_TO_LEFT.has(l) ? 'rtl' : 'ltr';
 }
 
-/** The app language for the system's preferred languages (BCP 47), English if none fits. */
-export function languageFor(preferred: readonly string[]): Language {
-  for (const tag of preferred) {
-    const lower = tag.toLowerCase();
-    const primary = lower.split(/[-_]/)[0];
-    if (primary === 'zh') return 'zh-Hans';
-    if (isLanguage(primary)) return primary;
-  }
-  return 'en';
-}
-
 /** A language's own name ("Қазақша", "ئۇيغۇرچە"), from its catalog: shown whatever the UI language. */
 export function languageName(l: Language): string {
   return catalogs[l]['language.name'];

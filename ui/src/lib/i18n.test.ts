@@ -1,20 +1,10 @@
-// The language follows the system until the user chooses; lists use the language's separator.
+// Switching language switches every message; lists use the language's separator.
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatList, isolate, languageFor, setLocale, t } from './i18n.svelte';
+import { formatList, isolate, setLocale, t } from './i18n.svelte';
 
 afterEach(() => setLocale('en'));
 
 describe('i18n', () => {
-  it('picks the app language from the system preferences, English when none fits', () => {
-    expect(languageFor(['kk-KZ', 'ru-RU'])).toBe('kk');
-    expect(languageFor(['de-DE', 'ru'])).toBe('ru');
-    expect(languageFor(['zh-CN'])).toBe('zh-Hans');
-    expect(languageFor(['zh-Hant-TW'])).toBe('zh-Hans');
-    expect(languageFor(['ug-Arab-CN'])).toBe('ug');
-    expect(languageFor(['fr-FR'])).toBe('en');
-    expect(languageFor([])).toBe('en');
-  });
-
   it('switches every message at once, and an unknown language falls back to English', () => {
     setLocale('ug');
     expect(t('lock.button')).toBe('قۇلۇپلاش');
