@@ -31,6 +31,7 @@ check: ui
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 	$(NPM) --prefix ui run check --silent
+	scripts/no-network-deps.sh
 
 test-rust: ui
 	$(CARGO) test --locked --workspace
