@@ -37,6 +37,17 @@ async function loadedFonts() {
   });
 }
 
+/** Tabs (or Shift+Tabs) to `id` and presses Enter on it. */
+async function press(id, options) {
+  await tabTo(b, id, options);
+  await b.keys(Key.Enter);
+}
+
+/** The option highlighted in the open drop-down list. */
+async function highlighted() {
+  return b.execute(() => document.querySelector('[role="option"].active')?.getAttribute('data-testid'));
+}
+
 /** Types text key by key (WebDriver drops the second of two equal keys sent in one batch). */
 async function typeKeys(text) {
   for (const ch of text) await b.keys(ch);
@@ -59,12 +70,10 @@ async function firstRunIn(lang, { keyboard = false } = {}) {
   await shown(b, 'first-run');
   if (keyboard) {
     // Open the list with Enter, walk it with the arrows until the language, take it with Enter.
-    await tabTo(b, 'language');
-    await b.keys(Key.Enter);
+    await press('language');
     await shown(b, `language-option-${lang}`);
     for (let i = 0; i < 6; i++) {
-      const highlighted = await b.execute(() => document.querySelector('[role="option"].active')?.getAttribute('data-testid'));
-      if (highlighted === `language-option-${lang}`) break;
+      if ((await highlighted()) === `language-option-${lang}`) break;
       await b.keys(Key.ArrowUp);
     }
     await b.keys(Key.Enter);
@@ -178,15 +187,13 @@ test('Uyghur: right to left, and the whole flow with the keyboard alone', async 
   await tabTo(b, 'passphrase-repeat');
   await typeKeys(PASS);
   assert.equal(await (await byId(b, 'device-name')).getValue(), s.name, 'Uyghur typed by keys arrives intact');
-  await tabTo(b, 'create');
-  await b.keys(Key.Enter);
+  await press('create');
 
   await shown(b, 'recovery-key', 60000);
   await shot(b, 'ug-recovery-key');
   await tabTo(b, 'recovery-confirm');
   await b.keys(Key.Space);
-  await tabTo(b, 'recovery-done');
-  await b.keys(Key.Enter);
+  await press('recovery-done');
 
   await shown(b, 'empty-list');
   await shot(b, 'ug-empty-list');
@@ -199,11 +206,10 @@ test('Uyghur: right to left, and the whole flow with the keyboard alone', async 
   await typeKeys('UG-001');
   await tabTo(b, 'field-interview-date');
   await typeKeys(s.date);
-  await tabTo(b, 'field-medium');
-  await b.keys(Key.Enter);
+  await press('field-medium');
   await shown(b, 'field-medium-option-video_call');
   await shot(b, 'ug-dropdown');
-  while ((await b.execute(() => document.querySelector('[role="option"].active')?.getAttribute('data-testid'))) !== 'field-medium-option-video_call') {
+  while ((await highlighted()) !== 'field-medium-option-video_call') {
     await b.keys(Key.ArrowDown);
   }
   await b.keys(Key.Enter);
@@ -220,25 +226,20 @@ test('Uyghur: right to left, and the whole flow with the keyboard alone', async 
   await b.waitUntil(async () => (await textOf('draft-status')) === c['editor.saved'], { timeout: 15000 });
 
   // Back along the toolbar to History, then on to the list and Settings.
-  await tabTo(b, 'show-history', { back: true });
-  await b.keys(Key.Enter);
+  await press('show-history', { back: true });
   await shown(b, 'history-entry');
   await shot(b, 'ug-history');
-  await tabTo(b, 'history-back', { back: true });
-  await b.keys(Key.Enter);
+  await press('history-back', { back: true });
   await shown(b, 'editor');
-  await tabTo(b, 'close-editor', { back: true });
-  await b.keys(Key.Enter);
+  await press('close-editor', { back: true });
   await shown(b, 'open-testimony');
   await shot(b, 'ug-list');
-  await tabTo(b, 'nav-settings', { back: true });
-  await b.keys(Key.Enter);
+  await press('nav-settings', { back: true });
   await shown(b, 'contact-card');
   await shot(b, 'ug-settings');
 
   // Lock and unlock with keys; the testimony is there, still in Uyghur, right to left.
-  await tabTo(b, 'lock', { back: true });
-  await b.keys(Key.Enter);
+  await press('lock', { back: true });
   await shown(b, 'unlock-screen');
   await shot(b, 'ug-unlock');
   await b.waitUntil(async () => (await focused(b))?.id === 'passphrase', { timeout: 5000 });
@@ -247,8 +248,7 @@ test('Uyghur: right to left, and the whole flow with the keyboard alone', async 
   await shown(b, 'open-testimony');
   assert.equal(await textOf('open-testimony'), 'UG-001');
   assert.deepEqual(await documentLanguage(), { lang: 'ug', dir: 'rtl' });
-  await tabTo(b, 'open-testimony');
-  await b.keys(Key.Enter);
+  await press('open-testimony');
   assert.equal(await (await shown(b, 'testifier-name-0')).getValue(), s.name);
 });
 
