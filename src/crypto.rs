@@ -17,6 +17,7 @@ pub(crate) const DOMAIN_REVISION: &[u8] = b"amanat/revision/v1\n";
 pub(crate) const DOMAIN_FRAME: &[u8] = b"amanat/frame/v1\n";
 pub(crate) const DOMAIN_SNAPSHOT: &[u8] = b"amanat/snapshot/v1\n";
 pub(crate) const DOMAIN_DRAFT: &[u8] = b"amanat/draft/v1\n";
+pub(crate) const DOMAIN_CUSTODY: &[u8] = b"amanat/custody/v1\n";
 
 pub(crate) type Hash = [u8; 32];
 

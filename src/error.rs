@@ -62,6 +62,8 @@ pub enum Error {
     VerifyFailed(usize),
     #[error("an earlier write failed; close and reopen the vault")]
     Poisoned,
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -92,6 +94,7 @@ impl Error {
             Error::Io { .. } => "io",
             Error::VerifyFailed(_) => "verify_failed",
             Error::Poisoned => "poisoned",
+            Error::Cancelled => "cancelled",
             Error::Internal(_) => "internal",
         }
     }

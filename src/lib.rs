@@ -16,6 +16,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod attachments;
+mod blobs;
 mod crypto;
 mod datetext;
 mod datewords;
@@ -25,6 +27,7 @@ mod error;
 mod fsutil;
 pub mod keys;
 mod log;
+mod media;
 pub mod model;
 mod readahead;
 mod records;
@@ -35,11 +38,14 @@ mod store;
 mod vault;
 
 pub use age::secrecy;
+pub use attachments::{AttachOptions, AttachmentReader, Progress};
 pub use datetext::{DateReading, understand_date};
 pub use drafts::{DraftInfo, DraftList, SavedDraft};
 pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
 pub use model::Testimony;
 pub use records::VerifyReport;
-pub use store::{HistoryEntry, SCHEMA_VERSION, StoredTestimony, TestimonySummary};
+pub use store::{
+    HistoryEntry, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,
+};
 pub use vault::{CreateOptions, DEFAULT_SNAPSHOT_AFTER_BYTES, OpenReport, Vault};

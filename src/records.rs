@@ -21,6 +21,8 @@ pub struct VerifyReport {
     pub revisions: u64,
     pub records: u64,
     pub log_frames: u64,
+    /// Attachments whose file was decrypted and re-hashed.
+    pub attachments: u64,
     pub problems: Vec<String>,
 }
 
@@ -135,14 +137,21 @@ impl Vault {
         if current.testimony.status == Status::Locked {
             return Err(Error::RecordLocked(current.testimony.code));
         }
-        self.commit(vec![Draft {
+        // Its attachments go with it, in the same commit; their files after it is durable.
+        let (mut drafts, blobs) = self.attachment_tombstones(id, &reason)?;
+        drafts.push(Draft {
             record: id,
             kind: RecordKind::Testimony,
             op: Op::Delete,
             parents: current.heads,
             reason: Some(reason),
             state: None,
-        }])?;
+        });
+        self.commit(drafts)?;
+        for b in blobs {
+            // Durable already; a file left behind is an orphan removed on the next open.
+            let _ = crate::blobs::remove(self.dir(), &b);
+        }
         Ok(())
     }
 
@@ -164,6 +173,7 @@ impl Vault {
     pub fn resolve(&self, id_or_code: &str) -> Result<Uuid> {
         if let Ok(id) = Uuid::parse_str(id_or_code)
             && self.store.heads(id)?.is_some()
+            && self.store.record_kind(id)?.as_deref() == Some("testimony")
         {
             return Ok(id);
         }
@@ -256,6 +266,9 @@ impl Vault {
                 }
             }
         }
+        let (attachments, problems) = self.verify_attachments()?;
+        report.attachments = attachments;
+        report.problems.extend(problems);
         let prev = self.dir().join(snapshot::PREVIOUS);
         if prev.exists()
             && let Err(e) = snapshot::read(&prev, self.secret.identity(), &key, false)

@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 
 use age::secrecy::SecretString;
 
+use crate::blobs;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::keys::{self, ContactCard, KdfCost, RecoveryKey, VaultSecret};
@@ -50,6 +51,8 @@ pub struct OpenReport {
     pub torn_bytes_discarded: u64,
     /// Log frames replayed on top of the snapshot.
     pub frames_replayed: u64,
+    /// Attachment files no record refers to (an import or delete cut short), removed.
+    pub orphan_blobs_removed: u64,
 }
 
 struct SnapshotJob {
@@ -262,6 +265,7 @@ impl Vault {
         report.torn_bytes_discarded = replayed.torn_bytes;
         report.frames_replayed = replayed.frames;
         log::remove_segments_before(&log_dir, meta.prev_start_segment.min(meta.start_segment))?;
+        report.orphan_blobs_removed = blobs::remove_orphans(dir, &store.live_blobs()?)?;
         let (segment, len) = replayed.last_segment.unwrap_or((meta.start_segment, 0));
         let log = LogWriter::open(&log_dir, segment, len, replayed.pos)?;
         let mut vault = Vault::assemble(dir, lock, secret, store, log, meta.start_segment, report);
@@ -299,6 +303,10 @@ impl Vault {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    pub(crate) fn is_poisoned(&self) -> bool {
+        self.poisoned
     }
 
     pub fn open_report(&self) -> &OpenReport {

@@ -5,11 +5,13 @@
 //! record, each with its own stable id. One save is one revision of the whole testimony, so
 //! every state a coordinator sees was once saved as a whole by someone.
 
+pub mod attachment;
 pub(crate) mod revision;
 mod testimony;
 mod validate;
 pub mod vocab;
 
+pub use attachment::{Attachment, CustodyEvent};
 pub use revision::{Op, RecordKind, Revision};
 pub use testimony::{Act, Consent, Event, LocalName, Person, PersonName, Place, Testimony};
 pub use vocab::*;

@@ -17,12 +17,14 @@ use crate::error::{Error, Result};
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     Testimony,
+    Attachment,
 }
 
 impl RecordKind {
     pub fn as_str(self) -> &'static str {
         match self {
             RecordKind::Testimony => "testimony",
+            RecordKind::Attachment => "attachment",
         }
     }
 }

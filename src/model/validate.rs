@@ -17,7 +17,7 @@ const CODE_MAX: usize = 64;
 const TAG_MAX: usize = 64;
 const LIST_MAX: usize = 10_000;
 
-fn short(field: &str, v: &str) -> Result<()> {
+pub(super) fn short(field: &str, v: &str) -> Result<()> {
     if v.chars().count() > SHORT_MAX {
         return Err(Error::invalid(field, "is longer than 1000 characters"));
     }
@@ -27,7 +27,7 @@ fn short(field: &str, v: &str) -> Result<()> {
     Ok(())
 }
 
-fn short_opt(field: &str, v: &Option<String>) -> Result<()> {
+pub(super) fn short_opt(field: &str, v: &Option<String>) -> Result<()> {
     v.as_deref().map_or(Ok(()), |v| short(field, v))
 }
 
@@ -41,11 +41,11 @@ fn long(field: &str, v: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-fn long_opt(field: &str, v: &Option<String>) -> Result<()> {
+pub(super) fn long_opt(field: &str, v: &Option<String>) -> Result<()> {
     v.as_deref().map_or(Ok(()), |v| long(field, v, LONG_MAX))
 }
 
-fn list_len<T>(field: &str, v: &[T]) -> Result<()> {
+pub(super) fn list_len<T>(field: &str, v: &[T]) -> Result<()> {
     if v.len() > LIST_MAX {
         return Err(Error::invalid(field, "has too many entries"));
     }

@@ -77,6 +77,23 @@ vocabulary!(Ethnicity {
     Uzbek => "uzbek", Tajik => "tajik", Han => "han", Other => "other",
 });
 
+vocabulary!(AttachmentKind {
+    Audio => "audio", Video => "video", Photo => "photo", Document => "document",
+    Transcript => "transcript", Translation => "translation",
+});
+vocabulary!(AttachmentRole {
+    Evidentiary => "evidentiary", Working => "working", Derivative => "derivative",
+    Redacted => "redacted",
+});
+vocabulary!(
+    /// What happened to an attachment, in its custody log.
+    CustodyAction {
+        Collected => "collected", Imported => "imported", Hashed => "hashed", Copied => "copied",
+        Transcribed => "transcribed", Exported => "exported", Transferred => "transferred",
+        Redacted => "redacted",
+    }
+);
+
 /// Every vocabulary with all its values, for the UI's choices.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

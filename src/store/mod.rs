@@ -3,6 +3,7 @@
 //! (`snapshot.rs`) plus the encrypted log. Writes go through [`StoreTx`], which rolls back
 //! unless committed, so a revision, its index rows and its search entry land together.
 
+mod attachments;
 mod index;
 mod queries;
 mod schema;
@@ -14,8 +15,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::model::{Op, Revision, Testimony};
+use crate::model::{Op, RecordKind, Revision, Testimony};
 
+pub use attachments::StoredAttachment;
 pub use queries::{HistoryEntry, StoredTestimony, TestimonySummary};
 pub use schema::SCHEMA_VERSION;
 
@@ -136,14 +138,17 @@ impl StoreTx<'_> {
                 ));
             }
         }
-        let current: Option<(String, String)> = self
+        let current: Option<(String, String, String)> = self
             .0
             .query_row(
-                "SELECT heads, created_at FROM records WHERE id = ?1",
+                "SELECT heads, created_at, kind FROM records WHERE id = ?1",
                 [&record],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
+        if current.as_ref().is_some_and(|c| c.2 != rev.kind.as_str()) {
+            return Err(Error::tampered(what(), "it changes the kind of its record"));
+        }
         let at = rev.at.to_string();
         let (mut heads, created_at) = match (&current, rev.op) {
             (None, Op::Create) => (Vec::new(), at.clone()),
@@ -156,7 +161,7 @@ impl StoreTx<'_> {
             (Some(_), Op::Create) => {
                 return Err(Error::tampered(what(), "it creates a record that exists"));
             }
-            (Some((h, c)), _) => (
+            (Some((h, c, _)), _) => (
                 serde_json::from_str::<Vec<String>>(h)
                     .map_err(|e| Error::Internal(e.to_string()))?,
                 c.clone(),
@@ -196,11 +201,18 @@ impl StoreTx<'_> {
                 at
             ],
         )?;
-        let state = match &rev.state {
-            Some(v) if !deleted => Some(testimony_state(v, &what)?),
-            _ => None,
-        };
-        index::reindex(&self.0, &record, state.as_ref(), &at)
+        match rev.kind {
+            RecordKind::Testimony => {
+                let state = match &rev.state {
+                    Some(v) if !deleted => Some(testimony_state(v, &what)?),
+                    _ => None,
+                };
+                index::reindex(&self.0, &record, state.as_ref(), &at)
+            }
+            RecordKind::Attachment => {
+                attachments::reindex(&self.0, &record, rev, &created_at, &what)
+            }
+        }
     }
 
     pub(crate) fn commit(self) -> Result<()> {

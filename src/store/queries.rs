@@ -172,7 +172,7 @@ impl Store {
     pub(crate) fn testimony(&self, id: Uuid) -> Result<StoredTestimony> {
         let not_found = || Error::NotFound(id.to_string());
         let (heads, deleted) = self.heads(id)?.ok_or_else(not_found)?;
-        if deleted {
+        if deleted || self.record_kind(id)?.as_deref() != Some("testimony") {
             return Err(not_found());
         }
         // With several heads (a conflict) the newest is shown; the heads list tells.

@@ -101,7 +101,20 @@ CREATE VIRTUAL TABLE search USING fts5 (
 );
 "#;
 
-const MIGRATIONS: &[&str] = &[V1];
+/// Attachments: one row per live attachment, with its current state.
+const V2: &str = r#"
+CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    testimony_id TEXT NOT NULL,
+    blob TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    json TEXT NOT NULL
+) STRICT;
+CREATE INDEX attachments_by_testimony ON attachments (testimony_id);
+"#;
+
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

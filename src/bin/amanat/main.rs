@@ -12,7 +12,9 @@ use amanat::{CreateOptions, Error, KdfCost, RecoveryKey, Result, Testimony, Vaul
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
+mod attach;
 mod messages;
+mod render;
 
 #[derive(Parser)]
 #[command(
@@ -91,6 +93,8 @@ enum Command {
     },
     /// Print this device's contact card
     Card,
+    #[command(flatten)]
+    Attachment(attach::AttachCommand),
 }
 
 fn main() -> ExitCode {
@@ -297,8 +301,8 @@ fn run(cli: Cli) -> Result<()> {
                 return Err(Error::VerifyFailed(report.problems.len()));
             }
             println!(
-                "ok: {} revisions of {} records, {} log frames, snapshot signature valid",
-                report.revisions, report.records, report.log_frames
+                "ok: {} revisions of {} records, {} log frames, snapshot signature valid, {} attachment files re-hashed",
+                report.revisions, report.records, report.log_frames, report.attachments
             );
             Ok(())
         }
@@ -329,6 +333,12 @@ fn run(cli: Cli) -> Result<()> {
             println!("A new passphrase is set.");
             Ok(())
         }
+        Command::Attachment(cmd) => {
+            let mut v = open(&cli)?;
+            let outcome = attach::run(&mut v, cmd);
+            v.close()?;
+            outcome
+        }
         Command::Card => {
             let v = open(&cli)?;
             let card = v.contact_card()?;
@@ -341,134 +351,4 @@ fn run(cli: Cli) -> Result<()> {
 
 fn hex_key(v: &Vault) -> Result<String> {
     Ok(hex::encode(v.contact_card()?.verifying_key().as_bytes()))
-}
-
-/// Plain-text views for people at a terminal. `--json` gives the full data.
-mod render {
-    use std::fmt::Write;
-
-    use amanat::edtf::{Edtf, format_day};
-    use amanat::{HistoryEntry, StoredTestimony, TestimonySummary};
-
-    fn date(d: &Option<Edtf>) -> String {
-        match d {
-            None => "—".into(),
-            Some(d) => format!(
-                "{d} ({} … {})",
-                d.lower().map(format_day).unwrap_or_else(|| "open".into()),
-                d.upper().map(format_day).unwrap_or_else(|| "open".into())
-            ),
-        }
-    }
-
-    pub fn testimony(s: &StoredTestimony) -> String {
-        let t = &s.testimony;
-        let mut o = String::new();
-        let _ = writeln!(o, "{}  [{}]  {}", t.code, t.status.as_str(), s.id);
-        let _ = writeln!(
-            o,
-            "interview: {}  medium: {}  languages: {}",
-            date(&t.interview_date),
-            t.medium.map(|m| m.as_str()).unwrap_or("—"),
-            t.languages.join(", ")
-        );
-        if let Some(i) = &t.interviewer {
-            let _ = writeln!(o, "interviewer: {i}");
-        }
-        for p in t.all_persons() {
-            let names: Vec<&str> = p.names.iter().map(|n| n.name.as_str()).collect();
-            let roles: Vec<&str> = p.roles.iter().map(|r| r.as_str()).collect();
-            let role = if t.testifier.as_ref().is_some_and(|x| x.id == p.id) {
-                "testifier".to_string()
-            } else {
-                roles.join(", ")
-            };
-            let _ = writeln!(
-                o,
-                "person ({role}): {}  born: {}",
-                names.join(" / "),
-                date(&p.birth)
-            );
-        }
-        for e in &t.events {
-            let _ = writeln!(
-                o,
-                "event: {}  from {}  to {}  at {}",
-                e.kind.as_str(),
-                date(&e.start),
-                date(&e.end),
-                e.place.as_deref().unwrap_or("—")
-            );
-        }
-        for c in &t.consents {
-            let scopes: Vec<String> = c
-                .scopes
-                .iter()
-                .map(|(k, v)| format!("{}={}", k.as_str(), v.as_str()))
-                .collect();
-            let _ = writeln!(o, "consent v{}: {}", c.version, scopes.join(" "));
-        }
-        if !t.tags.is_empty() {
-            let _ = writeln!(o, "tags: {}", t.tags.join(", "));
-        }
-        if !t.summary.is_empty() {
-            let _ = writeln!(o, "\nsummary:\n{}", t.summary);
-        }
-        if !t.narrative.is_empty() {
-            let _ = writeln!(o, "\nnarrative:\n{}", t.narrative);
-        }
-        if s.heads.len() > 1 {
-            let _ = writeln!(
-                o,
-                "\nconflict: {} versions exist; showing the newest",
-                s.heads.len()
-            );
-        }
-        o
-    }
-
-    pub fn list(items: &[TestimonySummary]) -> String {
-        let mut o = String::new();
-        for t in items {
-            let _ = writeln!(
-                o,
-                "{}\t{}\t{}\t{} persons\t{} events\t{}",
-                t.code,
-                t.interview_date.as_deref().unwrap_or("—"),
-                t.status.as_str(),
-                t.persons,
-                t.events,
-                t.id
-            );
-        }
-        let _ = writeln!(o, "{} testimonies", items.len());
-        o
-    }
-
-    pub fn history(h: &[HistoryEntry], own_key: &str) -> String {
-        let mut o = String::new();
-        for e in h {
-            let author = if e.author == own_key {
-                "this device".to_string()
-            } else {
-                format!("key {}", &e.author[..16.min(e.author.len())])
-            };
-            let _ = write!(
-                o,
-                "{}  {}  {}  by {}",
-                e.at,
-                e.op.as_str(),
-                &e.hash[..12.min(e.hash.len())],
-                author
-            );
-            if !e.changed.is_empty() {
-                let _ = write!(o, "  changed: {}", e.changed.join(", "));
-            }
-            if let Some(r) = &e.reason {
-                let _ = write!(o, "  reason: {r}");
-            }
-            o.push('\n');
-        }
-        o
-    }
 }

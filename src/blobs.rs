@@ -1,0 +1,312 @@
+//! Encrypted attachment files: `blobs/<random id>.age`, one standard age STREAM file each.
+//!
+//! Import reads the source in 1 MiB chunks and encrypts them on the calling thread while a
+//! second thread computes the plaintext's SHA-256, so the hash costs no wall time. At most a
+//! few chunks are alive at once: memory is constant whatever the file size, and every
+//! plaintext chunk is zeroed when dropped. The file is written under a temporary name,
+//! synced, and renamed only when complete; a failed or cancelled import leaves nothing.
+//!
+//! Reads are random access: age's `StreamReader` seeks to the 64 KiB chunk that holds an
+//! offset and decrypts only that.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use age::x25519;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, OpenFailure};
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::model::attachment::is_blob_id;
+
+pub(crate) const DIR: &str = "blobs";
+const CHUNK: usize = 1 << 20;
+/// Chunks queued for the hashing thread: bounds memory to a few MiB.
+const QUEUE: usize = 2;
+
+/// A blob written and durable under its final name.
+pub(crate) struct Written {
+    pub id: String,
+    pub sha256: [u8; 32],
+    pub size: u64,
+}
+
+/// A plaintext source being imported: its first bytes are inspected before anything is
+/// written (type sniffing, refusing an empty file).
+pub(crate) struct Source {
+    file: File,
+    path: PathBuf,
+    pub len: u64,
+    first: Zeroizing<Vec<u8>>,
+}
+
+impl Source {
+    pub(crate) fn open(path: &Path) -> Result<Source> {
+        let mut file = File::open(path).map_err(|e| Error::io("open", path, e))?;
+        let meta = file.metadata().map_err(|e| Error::io("read", path, e))?;
+        if !meta.is_file() {
+            return Err(Error::invalid(display_name(path), "is not a regular file"));
+        }
+        if meta.len() == 0 {
+            return Err(Error::invalid(display_name(path), "is empty"));
+        }
+        let mut first = Zeroizing::new(vec![0u8; CHUNK]);
+        let n = read_full(&mut file, &mut first).map_err(|e| Error::io("read", path, e))?;
+        first.truncate(n);
+        if n == 0 {
+            return Err(Error::invalid(display_name(path), "is empty"));
+        }
+        Ok(Source {
+            file,
+            path: path.to_path_buf(),
+            len: meta.len(),
+            first,
+        })
+    }
+
+    /// The first bytes of the file (up to 1 MiB).
+    pub(crate) fn head(&self) -> &[u8] {
+        &self.first
+    }
+}
+
+/// The file name without its folder, for messages and the attachment record.
+pub(crate) fn display_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string_lossy().into_owned())
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+pub(crate) fn path(vault: &Path, id: &str) -> PathBuf {
+    vault.join(DIR).join(format!("{id}.age"))
+}
+
+fn new_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}
+
+/// Encrypts `src` into a new blob. `progress(bytes_done)` is called after every chunk;
+/// returning `false` cancels. On any error or cancel the partial file is removed.
+pub(crate) fn import(
+    vault: &Path,
+    recipient: &x25519::Recipient,
+    src: Source,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<Written> {
+    let id = new_id();
+    let dest = path(vault, &id);
+    let tmp = fsutil::tmp_path(&dest);
+    let file = fsutil::create_new_file(&tmp)?;
+    let outcome = encrypt_and_hash(file, &tmp, recipient, src, progress).and_then(|w| {
+        fsutil::rename(&tmp, &dest)?;
+        fsutil::sync_parent(&dest)?;
+        Ok(w)
+    });
+    match outcome {
+        Ok((sha256, size)) => Ok(Written { id, sha256, size }),
+        Err(e) => {
+            let _ = fsutil::remove_file_if_exists(&tmp);
+            Err(e)
+        }
+    }
+}
+
+type Chunk = Arc<Zeroizing<Vec<u8>>>;
+
+fn encrypt_and_hash(
+    file: File,
+    tmp: &Path,
+    recipient: &x25519::Recipient,
+    src: Source,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<([u8; 32], u64)> {
+    let (tx, rx) = mpsc::sync_channel::<Chunk>(QUEUE);
+    let hasher = std::thread::Builder::new()
+        .name("amanat-hash".into())
+        .spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(chunk.as_slice());
+            }
+            <[u8; 32]>::from(h.finalize())
+        })
+        .map_err(|e| Error::Internal(format!("hash thread: {e}")))?;
+    let written = pump(file, tmp, recipient, src, tx, progress);
+    let digest = hasher
+        .join()
+        .map_err(|_| Error::Internal("hash thread failed".into()));
+    let (file, size) = written?;
+    let digest = digest?;
+    file.sync_all().map_err(|e| Error::io("sync", tmp, e))?;
+    Ok((digest, size))
+}
+
+/// Reads, hands each chunk to the hasher, encrypts it. Returns the synced-later file.
+fn pump(
+    file: File,
+    tmp: &Path,
+    recipient: &x25519::Recipient,
+    src: Source,
+    tx: mpsc::SyncSender<Chunk>,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<(File, u64)> {
+    let Source {
+        file: mut input,
+        path: src_path,
+        len,
+        first,
+    } = src;
+    let mut w = crypto::encrypt_writer(recipient, file).map_err(|e| Error::io("write", tmp, e))?;
+    let mut chunk: Chunk = Arc::new(first);
+    let mut done = 0u64;
+    loop {
+        if chunk.is_empty() {
+            break;
+        }
+        done += chunk.len() as u64;
+        tx.send(Arc::clone(&chunk))
+            .map_err(|_| Error::Internal("hash thread stopped".into()))?;
+        w.write_all(&chunk)
+            .map_err(|e| Error::io("write", tmp, e))?;
+        drop(chunk);
+        if !progress(done) {
+            return Err(Error::Cancelled);
+        }
+        if done > len {
+            break;
+        }
+        let mut next = Zeroizing::new(vec![0u8; CHUNK]);
+        let n = read_full(&mut input, &mut next).map_err(|e| Error::io("read", &src_path, e))?;
+        next.truncate(n);
+        chunk = Arc::new(next);
+    }
+    drop(tx);
+    let now = input
+        .metadata()
+        .map_err(|e| Error::io("read", &src_path, e))?;
+    if done != len || now.len() != len {
+        return Err(Error::invalid(
+            display_name(&src_path),
+            "changed while it was being read (it was written to, cut short or removed)",
+        ));
+    }
+    let file = w.finish().map_err(|e| Error::io("write", tmp, e))?;
+    Ok((file, done))
+}
+
+/// Opens a blob for reading, at any offset.
+pub(crate) fn open(
+    vault: &Path,
+    identity: &x25519::Identity,
+    id: &str,
+) -> Result<age::stream::StreamReader<File>> {
+    let p = path(vault, id);
+    let f = File::open(&p).map_err(|e| Error::io("open", &p, e))?;
+    crypto::decrypt_reader(identity, f).map_err(|e| match e {
+        OpenFailure::Io => Error::io("read", &p, io::Error::other("read failed")),
+        _ => Error::tampered(format!("blob {id}"), "it is not a file this vault wrote"),
+    })
+}
+
+/// Decrypts a whole blob, handing each plaintext chunk to `sink`. Damage anywhere shows as
+/// an error (age authenticates every 64 KiB chunk).
+pub(crate) fn read_all(
+    vault: &Path,
+    identity: &x25519::Identity,
+    id: &str,
+    sink: &mut dyn FnMut(&[u8]) -> Result<bool>,
+) -> Result<()> {
+    let mut r = open(vault, identity, id)?;
+    let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
+    loop {
+        let n = read_full(&mut r, &mut buf).map_err(|_| damaged(id))?;
+        if n == 0 {
+            return Ok(());
+        }
+        if !sink(&buf[..n])? {
+            return Err(Error::Cancelled);
+        }
+    }
+}
+
+pub(crate) fn damaged(id: &str) -> Error {
+    Error::tampered(
+        format!("blob {id}"),
+        "its content is damaged or was changed",
+    )
+}
+
+/// SHA-256 and size of a blob's plaintext.
+pub(crate) fn digest(
+    vault: &Path,
+    identity: &x25519::Identity,
+    id: &str,
+) -> Result<([u8; 32], u64)> {
+    let mut h = Sha256::new();
+    let mut size = 0u64;
+    read_all(vault, identity, id, &mut |b| {
+        h.update(b);
+        size += b.len() as u64;
+        Ok(true)
+    })?;
+    Ok((h.finalize().into(), size))
+}
+
+/// Removes a blob file and makes the removal durable.
+pub(crate) fn remove(vault: &Path, id: &str) -> Result<()> {
+    let p = path(vault, id);
+    fsutil::remove_file_if_exists(&p)?;
+    fsutil::sync_parent(&p)
+}
+
+/// Removes partial imports and blobs no attachment refers to (an import that crashed
+/// between writing its file and committing its revision, or a delete that crashed after
+/// its tombstone). Files that are not ours by name are left alone. Returns how many.
+pub(crate) fn remove_orphans(vault: &Path, keep: &HashSet<String>) -> Result<u64> {
+    let dir = vault.join(DIR);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(Error::io("list", &dir, e)),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let orphan = match name.strip_suffix(".age") {
+            Some(id) => is_blob_id(id) && !keep.contains(id),
+            None => name
+                .strip_suffix(fsutil::TMP_SUFFIX)
+                .and_then(|n| n.strip_suffix(".age"))
+                .is_some_and(is_blob_id),
+        };
+        if orphan {
+            fsutil::remove_file_if_exists(&entry.path())?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        fsutil::sync_dir(&dir)?;
+    }
+    Ok(removed)
+}

@@ -1,0 +1,114 @@
+//! What a file is, from its content: the media type is sniffed from the first bytes
+//! (`infer`'s magic numbers), never taken from the name. A name whose extension claims a
+//! kind of media the content is not (a PDF named `photo.jpg`) is refused, as is a kind
+//! chosen by the user that the content does not fit.
+
+use crate::error::{Error, Result};
+use crate::model::vocab::AttachmentKind;
+
+/// The media type of content starting with `head`.
+pub(crate) fn sniff(head: &[u8]) -> String {
+    if let Some(t) = infer::get(head) {
+        return t.mime_type().to_string();
+    }
+    if looks_like_text(head) {
+        "text/plain".into()
+    } else {
+        "application/octet-stream".into()
+    }
+}
+
+/// UTF-8 with no NUL, allowing a character cut off at the end of the sample.
+fn looks_like_text(head: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => head.len(),
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(_) => return false,
+    };
+    valid > 0 && !head[..valid].contains(&0)
+}
+
+fn top(media_type: &str) -> &str {
+    media_type.split('/').next().unwrap_or("")
+}
+
+/// The kind a file is by default, from its media type.
+pub(crate) fn default_kind(media_type: &str) -> AttachmentKind {
+    match top(media_type) {
+        "image" => AttachmentKind::Photo,
+        "video" => AttachmentKind::Video,
+        "audio" => AttachmentKind::Audio,
+        _ => AttachmentKind::Document,
+    }
+}
+
+/// Refuses a file whose name or chosen kind says it is something its content is not.
+pub(crate) fn check(name: &str, media_type: &str, kind: AttachmentKind) -> Result<()> {
+    let actual = top(media_type);
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    if let Some(claimed) = ext.as_deref().and_then(|e| mime_guess::from_ext(e).first()) {
+        let claimed_top = claimed.type_().as_str();
+        let media = ["image", "audio", "video"];
+        let contradicts = if media.contains(&claimed_top) || media.contains(&actual) {
+            // Audio in a video container (e.g. .webm, .mp4 holding only sound) is not a lie.
+            claimed_top != actual && !(claimed_top == "audio" && actual == "video")
+        } else {
+            claimed.essence_str() == "application/pdf" && media_type != "application/pdf"
+        };
+        if contradicts {
+            return Err(Error::invalid(
+                name,
+                format!(
+                    "its name says {} but its content is {media_type}",
+                    claimed.essence_str()
+                ),
+            ));
+        }
+    }
+    let fits = match kind {
+        AttachmentKind::Photo => actual == "image",
+        AttachmentKind::Video => actual == "video",
+        AttachmentKind::Audio => actual == "audio" || actual == "video",
+        AttachmentKind::Document | AttachmentKind::Transcript | AttachmentKind::Translation => true,
+    };
+    if !fits {
+        return Err(Error::invalid(
+            name,
+            format!("its content is {media_type}, not {}", kind.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
+
+    #[test]
+    fn the_type_comes_from_the_content() {
+        assert_eq!(sniff(PNG), "image/png");
+        assert_eq!(sniff(PDF), "application/pdf");
+        assert_eq!(sniff("Ержанат 叶尔扎那提".as_bytes()), "text/plain");
+        // A multi-byte character cut at the end of the sample is still text.
+        assert_eq!(sniff(&"Ержанат".as_bytes()[..3]), "text/plain");
+        assert_eq!(sniff(&[0, 1, 2, 3, 0xff]), "application/octet-stream");
+    }
+
+    #[test]
+    fn a_file_that_lies_about_its_type_is_refused() {
+        let pdf = sniff(PDF);
+        assert_eq!(default_kind(&pdf), AttachmentKind::Document);
+        let lie = check("passport.jpg", &pdf, AttachmentKind::Document);
+        assert_eq!(lie.err().map(|e| e.code()), Some("invalid_input"));
+        let png = sniff(PNG);
+        assert!(check("scan.pdf", &png, AttachmentKind::Photo).is_err());
+        assert!(check("notice.png", &png, AttachmentKind::Video).is_err());
+        assert!(check("notice.png", &png, AttachmentKind::Photo).is_ok());
+        assert!(check("no-extension", &png, AttachmentKind::Photo).is_ok());
+        assert!(check("notes.txt", "text/plain", AttachmentKind::Transcript).is_ok());
+        assert!(check("call.m4a", "video/mp4", AttachmentKind::Audio).is_ok());
+    }
+}

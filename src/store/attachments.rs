@@ -1,0 +1,173 @@
+//! The attachments table: each live attachment's current state, kept in step with its
+//! revisions, and the reads over it.
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::model::Revision;
+use crate::model::attachment::Attachment;
+
+/// An attachment as stored now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct StoredAttachment {
+    pub id: Uuid,
+    pub attachment: Attachment,
+    pub heads: Vec<String>,
+    pub added_at: String,
+    pub updated_at: String,
+}
+
+fn parse(what: &dyn Fn() -> String, v: &Value) -> Result<Attachment> {
+    let a = Attachment::deserialize(v)
+        .map_err(|e| Error::tampered(what(), format!("its state is not an attachment: {e}")))?;
+    a.validate()
+        .map_err(|e| Error::tampered(what(), format!("its state is not valid: {e}")))?;
+    Ok(a)
+}
+
+/// Updates the row of attachment `id` for revision `rev` (already recorded, parents known).
+/// Refuses a state that is malformed, belongs to no testimony, takes another attachment's
+/// file, or does not follow each parent (same file, custody log only extended).
+pub(super) fn reindex(
+    conn: &Connection,
+    id: &str,
+    rev: &Revision,
+    added_at: &str,
+    what: &dyn Fn() -> String,
+) -> Result<()> {
+    let state = match &rev.state {
+        Some(v) if rev.op != crate::model::Op::Delete => v,
+        _ => {
+            conn.execute("DELETE FROM attachments WHERE id = ?1", [id])?;
+            return Ok(());
+        }
+    };
+    let a = parse(what, state)?;
+    let owner: Option<String> = conn
+        .query_row(
+            "SELECT kind FROM records WHERE id = ?1",
+            [a.testimony.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if owner.as_deref() != Some("testimony") {
+        return Err(Error::tampered(
+            what(),
+            "it belongs to no testimony in this vault",
+        ));
+    }
+    let taken: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM attachments WHERE blob = ?1 AND id != ?2)",
+        params![a.blob, id],
+        |r| r.get(0),
+    )?;
+    if taken {
+        return Err(Error::tampered(
+            what(),
+            "its file belongs to another attachment",
+        ));
+    }
+    for parent in &rev.parents {
+        let json: String = conn.query_row(
+            "SELECT json FROM revisions WHERE hash = ?1",
+            [parent],
+            |r| r.get(0),
+        )?;
+        let prev: Revision =
+            serde_json::from_str(&json).map_err(|e| Error::Internal(e.to_string()))?;
+        if let Some(v) = &prev.state {
+            parse(what, v)?
+                .check_successor(&a)
+                .map_err(|why| Error::tampered(what(), why))?;
+        }
+    }
+    let json = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
+    conn.execute(
+        "INSERT INTO attachments (id, testimony_id, blob, added_at, updated_at, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, json = excluded.json",
+        params![
+            id,
+            a.testimony.to_string(),
+            a.blob,
+            added_at,
+            rev.at.to_string(),
+            json
+        ],
+    )?;
+    Ok(())
+}
+
+const COLUMNS: &str = "a.id, a.json, r.heads, a.added_at, a.updated_at";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 5]> {
+    Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])
+}
+
+fn stored([id, json, heads, added_at, updated_at]: [String; 5]) -> Result<StoredAttachment> {
+    let internal = |e: &dyn std::fmt::Display| Error::Internal(format!("stored attachment: {e}"));
+    Ok(StoredAttachment {
+        id: Uuid::parse_str(&id).map_err(|e| internal(&e))?,
+        attachment: serde_json::from_str(&json).map_err(|e| internal(&e))?,
+        heads: serde_json::from_str(&heads).map_err(|e| internal(&e))?,
+        added_at,
+        updated_at,
+    })
+}
+
+impl Store {
+    fn attachments_where<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        p: P,
+    ) -> Result<Vec<StoredAttachment>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {COLUMNS} FROM attachments a JOIN records r ON r.id = a.id {filter}
+             ORDER BY a.added_at, a.id"
+        ))?;
+        let rows = stmt.query_map(p, from_row)?;
+        rows.map(|r| stored(r?)).collect()
+    }
+
+    /// The live attachments of a testimony, oldest first.
+    pub(crate) fn attachments_of(&self, testimony: Uuid) -> Result<Vec<StoredAttachment>> {
+        self.attachments_where("WHERE a.testimony_id = ?1", [testimony.to_string()])
+    }
+
+    /// Every live attachment.
+    pub(crate) fn all_attachments(&self) -> Result<Vec<StoredAttachment>> {
+        self.attachments_where("", [])
+    }
+
+    pub(crate) fn attachment(&self, id: Uuid) -> Result<StoredAttachment> {
+        self.attachments_where("WHERE a.id = ?1", [id.to_string()])?
+            .pop()
+            .ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+
+    /// The blob names live attachments use.
+    pub(crate) fn live_blobs(&self) -> Result<HashSet<String>> {
+        let mut stmt = self.conn().prepare("SELECT blob FROM attachments")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The kind of a record (`testimony`, `attachment`), if it exists.
+    pub(crate) fn record_kind(&self, id: Uuid) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT kind FROM records WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
