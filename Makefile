@@ -47,10 +47,15 @@ test: check test-rust test-ui e2e
 
 # The long crash campaign: 1,000 kill -9 at random moments.
 crash: setup
-	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash -- --nocapture
+	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash --test crash_attachments -- --nocapture
+
+# rage is installed for the attachment import comparison only; the app never uses it.
+RAGE := $(CURDIR)/target/tools/bin/rage
 
 bench: setup
 	$(CARGO) bench --locked --bench vault
+	test -x $(RAGE) || $(CARGO) install --locked --root target/tools rage
+	RAGE=$(RAGE) $(CARGO) bench --locked --bench attachments
 
 clean:
 	$(CARGO) clean

@@ -13,7 +13,6 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc;
 
 use age::x25519;
@@ -131,8 +130,29 @@ pub(crate) fn import(
     }
 }
 
-type Chunk = Arc<Zeroizing<Vec<u8>>>;
+/// A plaintext buffer and how much of it holds data. Zeroed when finally dropped.
+struct Buf {
+    data: Zeroizing<Vec<u8>>,
+    len: usize,
+}
 
+/// Buffers in circulation: one being read and hashed, one being encrypted, the rest queued.
+const POOL: usize = QUEUE + 2;
+/// Start writing encrypted data back to the disk every this many bytes, while encryption
+/// goes on, so that the final fsync has little left to do.
+const SYNC_EVERY: u64 = 32 << 20;
+
+/// What the reading thread found: the plaintext's SHA-256 and length, and the file's length
+/// when it finished.
+struct ReadOutcome {
+    sha256: [u8; 32],
+    read: u64,
+    len_after: u64,
+}
+
+/// Three threads: this one encrypts and writes; a reader reads each chunk and hashes it
+/// before handing it over (so the hash costs no wall time); a writeback thread starts the
+/// disk writing early.
 fn encrypt_and_hash(
     file: File,
     tmp: &Path,
@@ -140,78 +160,142 @@ fn encrypt_and_hash(
     src: Source,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<([u8; 32], u64)> {
-    let (tx, rx) = mpsc::sync_channel::<Chunk>(QUEUE);
-    let hasher = std::thread::Builder::new()
-        .name("amanat-hash".into())
-        .spawn(move || {
-            let mut h = Sha256::new();
-            for chunk in rx {
-                h.update(chunk.as_slice());
-            }
-            <[u8; 32]>::from(h.finalize())
-        })
-        .map_err(|e| Error::Internal(format!("hash thread: {e}")))?;
-    let written = pump(file, tmp, recipient, src, tx, progress);
-    let digest = hasher
-        .join()
-        .map_err(|_| Error::Internal("hash thread failed".into()));
-    let (file, size) = written?;
-    let digest = digest?;
-    file.sync_all().map_err(|e| Error::io("sync", tmp, e))?;
-    Ok((digest, size))
-}
-
-/// Reads, hands each chunk to the hasher, encrypts it. Returns the synced-later file.
-fn pump(
-    file: File,
-    tmp: &Path,
-    recipient: &x25519::Recipient,
-    src: Source,
-    tx: mpsc::SyncSender<Chunk>,
-    progress: &mut dyn FnMut(u64) -> bool,
-) -> Result<(File, u64)> {
+    let (tx, rx) = mpsc::sync_channel::<io::Result<Buf>>(QUEUE);
+    let (back_tx, back_rx) = mpsc::channel::<Buf>();
     let Source {
-        file: mut input,
+        file: input,
         path: src_path,
         len,
         first,
     } = src;
-    let mut w = crypto::encrypt_writer(recipient, file).map_err(|e| Error::io("write", tmp, e))?;
-    let mut chunk: Chunk = Arc::new(first);
-    let mut done = 0u64;
-    loop {
-        if chunk.is_empty() {
-            break;
-        }
-        done += chunk.len() as u64;
-        tx.send(Arc::clone(&chunk))
-            .map_err(|_| Error::Internal("hash thread stopped".into()))?;
-        w.write_all(&chunk)
-            .map_err(|e| Error::io("write", tmp, e))?;
-        drop(chunk);
-        if !progress(done) {
-            return Err(Error::Cancelled);
-        }
-        if done > len {
-            break;
-        }
-        let mut next = Zeroizing::new(vec![0u8; CHUNK]);
-        let n = read_full(&mut input, &mut next).map_err(|e| Error::io("read", &src_path, e))?;
-        next.truncate(n);
-        chunk = Arc::new(next);
-    }
-    drop(tx);
-    let now = input
-        .metadata()
-        .map_err(|e| Error::io("read", &src_path, e))?;
-    if done != len || now.len() != len {
+    let reader = std::thread::Builder::new()
+        .name("amanat-read".into())
+        .spawn(move || read_and_hash(input, first, len, tx, back_rx))
+        .map_err(|e| Error::Internal(format!("read thread: {e}")))?;
+    let syncer_file = file.try_clone().map_err(|e| Error::io("open", tmp, e))?;
+    let (sync_tx, sync_rx) = mpsc::sync_channel::<()>(1);
+    let syncer = std::thread::Builder::new()
+        .name("amanat-writeback".into())
+        .spawn(move || {
+            for () in sync_rx {
+                syncer_file.sync_data()?;
+            }
+            Ok::<(), io::Error>(())
+        })
+        .map_err(|e| Error::Internal(format!("writeback thread: {e}")))?;
+    let written = encrypt(
+        file,
+        tmp,
+        recipient,
+        &src_path,
+        (rx, back_tx),
+        sync_tx,
+        progress,
+    );
+    let read = reader
+        .join()
+        .map_err(|_| Error::Internal("read thread failed".into()));
+    let synced = syncer
+        .join()
+        .map_err(|_| Error::Internal("writeback thread failed".into()));
+    let file = written?;
+    let read = read?.map_err(|e| Error::io("read", &src_path, e))?;
+    synced?.map_err(|e| Error::io("sync", tmp, e))?;
+    if read.read != len || read.len_after != len {
         return Err(Error::invalid(
             display_name(&src_path),
             "changed while it was being read (it was written to, cut short or removed)",
         ));
     }
-    let file = w.finish().map_err(|e| Error::io("write", tmp, e))?;
-    Ok((file, done))
+    file.sync_all().map_err(|e| Error::io("sync", tmp, e))?;
+    Ok((read.sha256, read.read))
+}
+
+/// The reading thread: fills pooled buffers, hashes them, hands them over. Stops at the end
+/// of the file, one chunk past the length it had (a file growing under the import), or
+/// when the encrypting side hangs up (an error or a cancel).
+fn read_and_hash(
+    mut input: File,
+    mut first: Zeroizing<Vec<u8>>,
+    len: u64,
+    tx: mpsc::SyncSender<io::Result<Buf>>,
+    back: mpsc::Receiver<Buf>,
+) -> io::Result<ReadOutcome> {
+    let mut h = Sha256::new();
+    let n = first.len();
+    first.resize(CHUNK, 0);
+    let mut buf = Buf {
+        data: first,
+        len: n,
+    };
+    let mut allocated = 1;
+    let mut read = 0u64;
+    while buf.len > 0 {
+        read += buf.len as u64;
+        h.update(&buf.data[..buf.len]);
+        if tx.send(Ok(buf)).is_err() || read > len {
+            break;
+        }
+        let reused = if allocated < POOL {
+            None
+        } else {
+            back.recv().ok()
+        };
+        buf = reused.unwrap_or_else(|| {
+            allocated += 1;
+            Buf {
+                data: Zeroizing::new(vec![0u8; CHUNK]),
+                len: 0,
+            }
+        });
+        match read_full(&mut input, &mut buf.data) {
+            Ok(n) => buf.len = n,
+            Err(e) => {
+                let kind = e.kind();
+                let _ = tx.send(Err(e));
+                return Err(io::Error::new(kind, "read failed"));
+            }
+        }
+    }
+    Ok(ReadOutcome {
+        sha256: h.finalize().into(),
+        read,
+        len_after: input.metadata()?.len(),
+    })
+}
+
+/// This thread: encrypts each chunk as it arrives and nudges the writeback thread. Returns
+/// the file, to be synced by the caller.
+fn encrypt(
+    file: File,
+    tmp: &Path,
+    recipient: &x25519::Recipient,
+    src_path: &Path,
+    (rx, back): (mpsc::Receiver<io::Result<Buf>>, mpsc::Sender<Buf>),
+    sync: mpsc::SyncSender<()>,
+    progress: &mut dyn FnMut(u64) -> bool,
+) -> Result<File> {
+    let mut w = crypto::encrypt_writer(recipient, file).map_err(|e| Error::io("write", tmp, e))?;
+    let mut done = 0u64;
+    let mut next_sync = SYNC_EVERY;
+    for buf in rx {
+        let buf = buf.map_err(|e| Error::io("read", src_path, e))?;
+        w.write_all(&buf.data[..buf.len])
+            .map_err(|e| Error::io("write", tmp, e))?;
+        done += buf.len as u64;
+        // The buffer goes back to be filled again; if the reader is gone, it drops (zeroed).
+        let _ = back.send(buf);
+        if !progress(done) {
+            return Err(Error::Cancelled);
+        }
+        if done >= next_sync {
+            next_sync = done + SYNC_EVERY;
+            // If the last writeback is still running, this one is folded into the next.
+            let _ = sync.try_send(());
+        }
+    }
+    drop(sync);
+    w.finish().map_err(|e| Error::io("write", tmp, e))
 }
 
 /// Opens a blob for reading, at any offset.

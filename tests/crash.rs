@@ -8,9 +8,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::Rng;
@@ -29,6 +26,8 @@ fn crash_child_writer() {
     // Snapshots every few saves, so that kills also land in snapshot writes and installs.
     v.set_snapshot_after_bytes(6 * 1024);
     let mut rng = rand::thread_rng();
+    // The test harness prints "test NAME ... " without a newline: start on a line of our own.
+    println!();
     let mut mine: Vec<(Uuid, u32)> = Vec::new();
     for i in 0u64.. {
         if mine.is_empty() || rng.gen_bool(0.5) {
@@ -102,47 +101,15 @@ fn kill_9_at_random_moments_loses_no_acknowledged_save() {
     let mut rng = rand::thread_rng();
     let mut torn_seen = 0;
     for round in 0..kills {
-        let mut child = Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "crash_child_writer",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(VAULT_ENV, &dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn: {e}"));
-        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-        let stdout = child.stdout.take();
-        let reader = {
-            let lines = Arc::clone(&lines);
-            std::thread::spawn(move || {
-                if let Some(out) = stdout {
-                    for line in BufReader::new(out).lines().map_while(Result::ok) {
-                        if let Ok(mut l) = lines.lock() {
-                            l.push(line);
-                        }
-                    }
-                }
-            })
-        };
-        std::thread::sleep(Duration::from_millis(rng.gen_range(20..160)));
-        let exited_early = child.try_wait().ok().flatten();
-        let _ = child.kill(); // SIGKILL
-        let status = child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
-        let _ = reader.join();
-        if let Some(s) = exited_early {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
-            panic!("round {round}: the writer stopped by itself ({s}): {err}");
-        }
-        assert!(!status.success());
-        for line in lines.lock().map(|l| l.clone()).unwrap_or_default() {
+        let pause = Duration::from_millis(rng.gen_range(20..160));
+        let lines = common::run_and_kill(
+            &exe,
+            "crash_child_writer",
+            &[(VAULT_ENV, &dir)],
+            pause,
+            round,
+        );
+        for line in lines {
             let mut parts = line.split_whitespace();
             if parts.next() != Some("ack") {
                 continue;

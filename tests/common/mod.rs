@@ -2,7 +2,11 @@
 //! script, and a scanner for plaintext on disk.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use amanat::secrecy::SecretString;
 use amanat::{CreateOptions, KdfCost, RecoveryKey, Testimony, Vault};
@@ -98,4 +102,57 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &target).unwrap_or_else(|err| panic!("copy: {err}"));
         }
     }
+}
+
+/// Starts the child test `name` with `env`, kill -9s it after `pause`, and returns the lines
+/// it printed. Fails if the child stopped by itself (a writer must never stop on its own).
+pub fn run_and_kill(
+    exe: &Path,
+    name: &str,
+    env: &[(&str, &Path)],
+    pause: Duration,
+    round: u32,
+) -> Vec<String> {
+    let mut cmd = Command::new(exe);
+    cmd.args([
+        "--ignored",
+        "--exact",
+        name,
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn: {e}"));
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stdout = child.stdout.take();
+    let reader = {
+        let lines = Arc::clone(&lines);
+        std::thread::spawn(move || {
+            if let Some(out) = stdout {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    if let Ok(mut l) = lines.lock() {
+                        l.push(line);
+                    }
+                }
+            }
+        })
+    };
+    std::thread::sleep(pause);
+    let exited_early = child.try_wait().ok().flatten();
+    let _ = child.kill(); // SIGKILL
+    let status = child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+    let _ = reader.join();
+    if let Some(s) = exited_early {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut err);
+        }
+        panic!("round {round}: {name} stopped by itself ({s}): {err}");
+    }
+    assert!(!status.success());
+    lines.lock().map(|l| l.clone()).unwrap_or_default()
 }
