@@ -38,7 +38,7 @@ mod store;
 mod vault;
 
 pub use age::secrecy;
-pub use attachments::{AttachOptions, AttachmentReader, Progress};
+pub use attachments::{AttachOptions, AttachmentReader, MediaChunk, Progress};
 pub use datetext::{DateReading, understand_date};
 pub use drafts::{DraftInfo, DraftList, SavedDraft};
 pub use error::{Error, Result};

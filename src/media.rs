@@ -80,12 +80,87 @@ pub(crate) fn check(name: &str, media_type: &str, kind: AttachmentKind) -> Resul
     Ok(())
 }
 
+/// A byte range a media element asked for (`Range: bytes=…`), resolved against the size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub start: u64,
+    /// Inclusive.
+    pub end: u64,
+}
+
+/// Resolves an HTTP `Range` header against a body of `size` bytes, serving at most `max`
+/// bytes: `None` for no header (the whole body, capped), an error for a range that cannot be
+/// satisfied or parsed. Only single ranges are served (what media elements ask for).
+pub fn resolve_range(header: Option<&str>, size: u64, max: u64) -> Result<ByteRange> {
+    let bad = || Error::invalid("Range", "cannot be satisfied");
+    if size == 0 {
+        return Err(bad());
+    }
+    let (start, end) = match header.map(str::trim) {
+        None => (0, size - 1),
+        Some(h) => {
+            let spec = h.strip_prefix("bytes=").ok_or_else(bad)?;
+            let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+            let (a, b) = (a.trim(), b.trim());
+            let num = |s: &str| s.parse::<u64>().map_err(|_| bad());
+            match (a.is_empty(), b.is_empty()) {
+                (false, true) => (num(a)?, size - 1),
+                (false, false) => (num(a)?, num(b)?.min(size - 1)),
+                (true, false) => {
+                    let suffix = num(b)?;
+                    if suffix == 0 {
+                        return Err(bad());
+                    }
+                    (size.saturating_sub(suffix), size - 1)
+                }
+                (true, true) => return Err(bad()),
+            }
+        }
+    };
+    if start > end || start >= size {
+        return Err(bad());
+    }
+    Ok(ByteRange {
+        start,
+        end: end.min(start.saturating_add(max.max(1)) - 1),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
     const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
+
+    #[test]
+    fn ranges_resolve_like_http_and_are_capped() {
+        let r = |h: Option<&str>| resolve_range(h, 1000, 100).map(|r| (r.start, r.end)).ok();
+        assert_eq!(r(None), Some((0, 99)));
+        assert_eq!(r(Some("bytes=0-")), Some((0, 99)));
+        assert_eq!(r(Some("bytes=950-")), Some((950, 999)));
+        assert_eq!(r(Some("bytes=10-19")), Some((10, 19)));
+        assert_eq!(r(Some("bytes=990-5000")), Some((990, 999)));
+        assert_eq!(r(Some("bytes=-10")), Some((990, 999)));
+        for bad in [
+            "bytes=1000-",
+            "bytes=20-10",
+            "bytes=-0",
+            "bytes=-",
+            "items=0-1",
+            "bytes=a-b",
+            "bytes=0-1,5-6",
+        ] {
+            assert_eq!(r(Some(bad)), None, "{bad}");
+        }
+        assert!(resolve_range(None, 0, 10).is_err());
+        assert_eq!(
+            resolve_range(Some("bytes=5-"), u64::MAX, u64::MAX)
+                .map(|r| r.end)
+                .ok(),
+            Some(u64::MAX - 1)
+        );
+    }
 
     #[test]
     fn the_type_comes_from_the_content() {

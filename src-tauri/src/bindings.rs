@@ -51,6 +51,13 @@ mod tests {
             decl::<ConsentMethod>(&cfg),
             decl::<Reliability>(&cfg),
             decl::<Ethnicity>(&cfg),
+            decl::<crate::attach::JobProgress>(&cfg),
+            decl::<amanat::StoredAttachment>(&cfg),
+            decl::<Attachment>(&cfg),
+            decl::<CustodyEvent>(&cfg),
+            decl::<AttachmentKind>(&cfg),
+            decl::<AttachmentRole>(&cfg),
+            decl::<CustodyAction>(&cfg),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n\n",

@@ -25,4 +25,13 @@ pub const COMMANDS: &[&str] = &[
     "set_language",
     "change_passphrase",
     "contact_card",
+    "verify_attachment",
+    "pick_files",
+    "pick_save_path",
+    "watch_drops",
+    "cancel_job",
+    "list_attachments",
+    "attach_files",
+    "extract_attachment",
+    "delete_attachment",
 ];

@@ -52,7 +52,7 @@ fn secret(s: String) -> SecretString {
     SecretString::from(s)
 }
 
-fn parse_id(id: &str) -> CmdResult<Uuid> {
+pub(crate) fn parse_id(id: &str) -> CmdResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| amanat::Error::invalid("id", "is not a record id").into())
 }
 
@@ -272,4 +272,11 @@ pub async fn contact_card(state: State<'_, AppState>) -> CmdResult<CardView> {
             fingerprint: card.fingerprint(),
         })
     })
+}
+
+/// Re-hashes one attachment's file: why a recording would not play, in words.
+#[tauri::command]
+pub async fn verify_attachment(state: State<'_, AppState>, id: String) -> CmdResult<()> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.verify_attachment(id))
 }

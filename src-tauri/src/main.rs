@@ -4,12 +4,14 @@
 // No console window on Windows release builds (Linux is the target; harmless elsewhere).
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod attach;
 mod bindings;
 mod commands;
 mod error;
 #[cfg(test)]
 mod ipc_tests;
 mod lockdown;
+mod media;
 mod state;
 
 include!("command_names.rs");
@@ -39,32 +41,49 @@ fn ephemeral_web_data() -> bool {
 
 /// The builder with every command of `COMMANDS` registered (shared with the IPC tests).
 fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    builder.invoke_handler(tauri::generate_handler![
-        commands::app_status,
-        commands::passphrase_strength,
-        commands::create_vault,
-        commands::save_recovery_key,
-        commands::forget_recovery_key,
-        commands::open_vault,
-        commands::recover_vault,
-        commands::lock,
-        commands::panic_lock,
-        commands::activity,
-        commands::list_testimonies,
-        commands::get_testimony,
-        commands::create_testimony,
-        commands::update_testimony,
-        commands::history,
-        commands::understand_date,
-        commands::save_draft,
-        commands::list_drafts,
-        commands::load_draft,
-        commands::discard_draft,
-        commands::set_idle_minutes,
-        commands::set_language,
-        commands::change_passphrase,
-        commands::contact_card,
-    ])
+    builder
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::passphrase_strength,
+            commands::create_vault,
+            commands::save_recovery_key,
+            commands::forget_recovery_key,
+            commands::open_vault,
+            commands::recover_vault,
+            commands::lock,
+            commands::panic_lock,
+            commands::activity,
+            commands::list_testimonies,
+            commands::get_testimony,
+            commands::create_testimony,
+            commands::update_testimony,
+            commands::history,
+            commands::understand_date,
+            commands::save_draft,
+            commands::list_drafts,
+            commands::load_draft,
+            commands::discard_draft,
+            commands::set_idle_minutes,
+            commands::set_language,
+            commands::change_passphrase,
+            commands::contact_card,
+            commands::verify_attachment,
+            attach::pick_files,
+            attach::pick_save_path,
+            attach::watch_drops,
+            attach::cancel_job,
+            attach::list_attachments,
+            attach::attach_files,
+            attach::extract_attachment,
+            attach::delete_attachment,
+        ])
+        .register_asynchronous_uri_scheme_protocol(media::SCHEME, |ctx, request, responder| {
+            let app = ctx.app_handle().clone();
+            // Decryption runs off the window's thread.
+            tauri::async_runtime::spawn_blocking(move || {
+                responder.respond(media::respond(&app, &request));
+            });
+        })
 }
 
 fn main() {
@@ -73,14 +92,25 @@ fn main() {
         .setup(|app| {
             let config = app.path().app_config_dir()?;
             app.manage(state::AppState::new(config.join("settings.json")));
-            WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
-                .title("Amanat")
-                .inner_size(1100.0, 760.0)
-                .min_inner_size(480.0, 400.0)
-                // Ephemeral WebKit data store: no disk cache, no local storage, no cookies.
-                .incognito(ephemeral_web_data())
-                .on_navigation(is_own_page)
-                .build()?;
+            let window =
+                WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+                    .title("Amanat")
+                    .inner_size(1100.0, 760.0)
+                    .min_inner_size(480.0, 400.0)
+                    // Ephemeral WebKit data store: no disk cache, no local storage, no cookies.
+                    .incognito(ephemeral_web_data())
+                    .on_navigation(is_own_page)
+                    .build()?;
+            // Files dropped on the window: their paths go to the page (which asked for them).
+            let handle = app.handle().clone();
+            window.on_window_event(move |event| {
+                if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) =
+                    event
+                {
+                    let paths = paths.iter().map(|p| p.display().to_string()).collect();
+                    handle.state::<state::AppState>().dropped(paths);
+                }
+            });
             lockdown::spawn_watcher(app.handle().clone());
             Ok(())
         })

@@ -3,6 +3,7 @@
 //! no decrypted text stays in the page.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -19,6 +20,10 @@ pub struct AppState {
     settings: Mutex<AppSettings>,
     settings_path: PathBuf,
     last_activity: Mutex<Instant>,
+    /// Set to stop the long job in progress (an import, an extract) at its next chunk.
+    cancel: AtomicBool,
+    /// Where files dropped on the window are reported, once the page asks for them.
+    drops: Mutex<Option<tauri::ipc::Channel<Vec<String>>>>,
 }
 
 fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -34,6 +39,33 @@ impl AppState {
             settings: Mutex::new(AppSettings::load(&settings_path)),
             settings_path,
             last_activity: Mutex::new(Instant::now()),
+            cancel: AtomicBool::new(false),
+            drops: Mutex::new(None),
+        }
+    }
+
+    /// Runs a long job on the open vault. `f` gets a check that turns true once the job is
+    /// cancelled (by the user, or by a lock, which must not wait for the job to finish).
+    pub fn with_job<T>(
+        &self,
+        f: impl FnOnce(&mut Vault, &dyn Fn() -> bool) -> amanat::Result<T>,
+    ) -> CmdResult<T> {
+        self.cancel.store(false, Ordering::SeqCst);
+        self.with_vault(|v| f(v, &|| self.cancel.load(Ordering::SeqCst)))
+    }
+
+    pub fn cancel_job(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+
+    pub fn watch_drops(&self, channel: tauri::ipc::Channel<Vec<String>>) {
+        *guard(&self.drops) = Some(channel);
+    }
+
+    /// Files dropped on the window: their paths go to the page, which decides what to do.
+    pub fn dropped(&self, paths: Vec<String>) {
+        if let Some(c) = guard(&self.drops).as_ref() {
+            let _ = c.send(paths);
         }
     }
 
@@ -62,6 +94,8 @@ impl AppState {
 
     /// Drops the vault and any pending recovery key. Returns whether anything was open.
     pub fn lock(&self) -> bool {
+        // A long job holds the vault: stop it first, so that locking is immediate.
+        self.cancel_job();
         guard(&self.recovery).take();
         let vault = guard(&self.vault).take();
         let was_open = vault.is_some();

@@ -205,3 +205,65 @@ export type ConsentMethod = "written" | "oral_recorded" | "oral_noted";
 export type Reliability = "highly_reliable" | "reliable" | "fairly_reliable" | "unreliable" | "highly_unreliable" | "unknown";
 
 export type Ethnicity = "kazakh" | "uyghur" | "kyrgyz" | "hui" | "uzbek" | "tajik" | "han" | "other";
+
+export type JobProgress = { 
+/**
+ * 1-based number of the file being worked on, of `files`.
+ */
+file: number, files: number, name: string, done: number, total: number, };
+
+export type StoredAttachment = { id: string, attachment: Attachment, heads: Array<string>, added_at: string, updated_at: string, };
+
+export type Attachment = { 
+/**
+ * The testimony the file belongs to.
+ */
+testimony: string, 
+/**
+ * The random name of the encrypted file: `blobs/<blob>.age` (32 lower-case hex digits).
+ */
+blob: string, 
+/**
+ * SHA-256 of the plaintext, hex.
+ */
+sha256: string, 
+/**
+ * Plaintext size in bytes.
+ */
+size: number, 
+/**
+ * Sniffed from the content, never taken from the name.
+ */
+media_type: string, 
+/**
+ * The file's name when it was imported (no folder).
+ */
+name: string, kind: AttachmentKind, role: AttachmentRole, 
+/**
+ * The attachment this one was made from (a transcript of a recording, a redacted copy).
+ */
+derived_from?: string, captured_at?: string, captured_by?: string, collection_method?: string, 
+/**
+ * Whether the file may go into an anonymised (publication) export.
+ */
+safe_to_publish: boolean, custody: Array<CustodyEvent>, };
+
+export type CustodyEvent = { at: string, 
+/**
+ * Hex Ed25519 key of the device that did it.
+ */
+actor: string, action: CustodyAction, tool: string, tool_version: string, 
+/**
+ * SHA-256 of the content as the actor saw it, hex.
+ */
+hash_seen?: string, note?: string, 
+/**
+ * The previous entry's hash; absent for the first.
+ */
+prev?: string, hash: string, };
+
+export type AttachmentKind = "audio" | "video" | "photo" | "document" | "transcript" | "translation";
+
+export type AttachmentRole = "evidentiary" | "working" | "derivative" | "redacted";
+
+export type CustodyAction = "collected" | "imported" | "hashed" | "copied" | "transcribed" | "exported" | "transferred" | "redacted";
