@@ -5,12 +5,15 @@
 # typed in the tests may be found in the vault, $TMPDIR, $HOME (app data, caches, WebKit's
 # folders) or /dev/shm. Screenshots of every screen land in target/e2e/. Every system font is
 # hidden from the app (fontconfig sees none): what it shows, it shows with its bundled fonts.
+# E2E_SYSTEM_FONTS=1 leaves the system's fonts visible, for tests that drive GTK's own
+# dialogs (the file chooser): with no font at all GTK sizes them 32767 pixels high and X
+# refuses the allocation. Those tests' screenshots go to target/e2e-system-fonts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 app=$repo/target/debug/amanat-desktop
 driver=$repo/target/tools/bin/tauri-driver
-shots=$repo/target/e2e
+shots=$repo/target/e2e${E2E_SYSTEM_FONTS:+-system-fonts}
 # The tests to run: the end-to-end suites, or other scripts (the app benchmark).
 if [ $# -eq 0 ]; then set -- ui/e2e/app.e2e.mjs ui/e2e/languages.e2e.mjs; fi
 tests=()
@@ -40,9 +43,14 @@ cat >"$fonts_conf" <<FONTS
   <selectfont><rejectfont><glob>/*</glob></rejectfont></selectfont>
 </fontconfig>
 FONTS
-visible=$(FONTCONFIG_FILE=$fonts_conf fc-list | wc -l)
-[ "$visible" -eq 0 ] || { echo "e2e: fontconfig still shows $visible system fonts" >&2; exit 1; }
-echo "e2e: system fonts hidden (fc-list shows $visible)"
+if [ -n "${E2E_SYSTEM_FONTS:-}" ]; then
+  fonts_conf=/etc/fonts/fonts.conf
+  echo "e2e: system fonts visible (fc-list shows $(fc-list | wc -l))"
+else
+  visible=$(FONTCONFIG_FILE=$fonts_conf fc-list | wc -l)
+  [ "$visible" -eq 0 ] || { echo "e2e: fontconfig still shows $visible system fonts" >&2; exit 1; }
+  echo "e2e: system fonts hidden (fc-list shows $visible)"
+fi
 
 # A free X display; the socket lives in /tmp/.X11-unix, reachable from the namespace.
 display=99
@@ -115,19 +123,21 @@ if [ "$web" -lt 1 ] || [ "$stored" -ne 0 ]; then
 fi
 
 # No plaintext: every canary typed in the app, searched as UTF-8 and UTF-16 in every place
-# the app could have written.
+# the app could have written (every vault the tests made: $root/vault*).
+shopt -s nullglob
+places=("$root"/vault* "$root/home" "$root/tmp")
 hits=0
 while IFS= read -r canary; do
   [ -n "$canary" ] || continue
   for enc in UTF-8 UTF-16LE; do
     pattern=$(printf '%s' "$canary" | iconv -f UTF-8 -t "$enc" | od -An -tx1 | tr -d ' \n')
-    if LC_ALL=C grep -rlaP "$(printf '%s' "$pattern" | sed 's/../\\x&/g')" "$root/vault" "$root/home" "$root/tmp" /dev/shm 2>/dev/null; then
+    if LC_ALL=C grep -rlaP "$(printf '%s' "$pattern" | sed 's/../\\x&/g')" "${places[@]}" /dev/shm 2>/dev/null; then
       echo "e2e: canary found in plaintext ($enc): $canary" >&2
       hits=$((hits + 1))
     fi
   done
 done <"$root/canaries.txt"
-files=$(find "$root/vault" "$root/home" "$root/tmp" -type f | wc -l)
+files=$(find "${places[@]}" -type f | wc -l)
 if [ $hits -ne 0 ]; then exit 1; fi
-echo "e2e: no canary in plaintext across $files files (vault, HOME, TMPDIR) and /dev/shm"
+echo "e2e: no canary in plaintext across $files files (${#places[@]} places: vaults, HOME, TMPDIR) and /dev/shm"
 echo "e2e: screenshots in $shots"

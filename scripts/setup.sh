@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 # Build tools, WebKitGTK for the app, and what the end-to-end tests drive it with.
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
-  librsvg2-dev xvfb webkit2gtk-driver strace iproute2 util-linux procps fontconfig)
+  librsvg2-dev xvfb webkit2gtk-driver strace iproute2 util-linux procps fontconfig
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-gl gstreamer1.0-tools xdotool)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,10 +11,37 @@ pub(crate) fn sniff(head: &[u8]) -> String {
     if let Some(t) = infer::get(head) {
         return t.mime_type().to_string();
     }
+    if let Some(t) = matroska(head) {
+        return t.into();
+    }
     if looks_like_text(head) {
         "text/plain".into()
     } else {
         "application/octet-stream".into()
+    }
+}
+
+/// WebM and Matroska by their EBML DocType. `infer` only knows the DocType written with a
+/// 4-byte size and no padding; GStreamer writes `webm` with a terminating NUL (size 5),
+/// which is just as valid, and is what the recordings made with it look like.
+fn matroska(head: &[u8]) -> Option<&'static str> {
+    if !head.starts_with(&[0x1a, 0x45, 0xdf, 0xa3]) {
+        return None;
+    }
+    let window = &head[..head.len().min(64)];
+    let at = window.windows(2).position(|w| w == [0x42, 0x82])? + 2;
+    let size_byte = *window.get(at)?;
+    // A one-byte EBML size (the marker bit 0x80 set); DocTypes are short.
+    if size_byte & 0x80 == 0 {
+        return None;
+    }
+    let len = usize::from(size_byte & 0x7f);
+    let doc = window.get(at + 1..at + 1 + len)?;
+    let doc: Vec<u8> = doc.iter().copied().take_while(|&b| b != 0).collect();
+    match doc.as_slice() {
+        b"webm" => Some("video/webm"),
+        b"matroska" => Some("video/x-matroska"),
+        _ => None,
     }
 }
 
@@ -170,6 +197,15 @@ mod tests {
         // A multi-byte character cut at the end of the sample is still text.
         assert_eq!(sniff(&"Ержанат".as_bytes()[..3]), "text/plain");
         assert_eq!(sniff(&[0, 1, 2, 3, 0xff]), "application/octet-stream");
+        // GStreamer's webmmux: DocType "webm\0" with size 5.
+        let gst = b"\x1a\x45\xdf\xa3\x01\0\0\0\0\0\0\x10\x42\x82\x85webm\0\x42\x87\x81\x02";
+        assert_eq!(sniff(gst), "video/webm");
+        let mkv = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska";
+        assert_eq!(sniff(mkv), "video/x-matroska");
+        assert_eq!(
+            sniff(b"\x1a\x45\xdf\xa3\x42\x82\x85other"),
+            "application/octet-stream"
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! delete; and files dropped on the window. Each parses, calls the core and maps.
 
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 use amanat::model::vocab::AttachmentKind;
 use amanat::{AttachOptions, Progress, StoredAttachment};
@@ -12,7 +11,8 @@ use tauri::{AppHandle, Runtime, State};
 use ts_rs::TS;
 
 use crate::commands::parse_id;
-use crate::error::{CmdError, CmdResult};
+use crate::dialogs;
+use crate::error::CmdResult;
 use crate::state::AppState;
 
 /// Progress of a long job over one or more files.
@@ -34,23 +34,6 @@ fn name_of(path: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
-/// A native dialog runs on the window's (GTK) thread; this waits for its answer elsewhere.
-async fn on_main_thread<R: Runtime, T: Send + 'static>(
-    app: &AppHandle<R>,
-    f: impl FnOnce() -> T + Send + 'static,
-) -> CmdResult<T> {
-    let (tx, rx) = mpsc::channel();
-    app.run_on_main_thread(move || {
-        let _ = tx.send(f());
-    })
-    .map_err(|e| CmdError::from(amanat::Error::Internal(e.to_string())))?;
-    tauri::async_runtime::spawn_blocking(move || rx.recv())
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .ok_or_else(|| amanat::Error::Internal("the file dialog did not answer".into()).into())
-}
-
 fn strings(paths: Vec<PathBuf>) -> Vec<String> {
     paths.into_iter().map(|p| p.display().to_string()).collect()
 }
@@ -58,27 +41,20 @@ fn strings(paths: Vec<PathBuf>) -> Vec<String> {
 /// The system's file chooser, titled in the UI's language.
 #[tauri::command]
 pub async fn pick_files<R: Runtime>(app: AppHandle<R>, title: String) -> CmdResult<Vec<String>> {
-    let picked = on_main_thread(&app, move || {
-        rfd::FileDialog::new().set_title(title).pick_files()
-    })
-    .await?;
-    Ok(strings(picked.unwrap_or_default()))
+    Ok(strings(
+        dialogs::choose(&app, title, dialogs::Choose::Open).await?,
+    ))
 }
 
+/// Where an unencrypted copy goes, proposing `name`.
 #[tauri::command]
 pub async fn pick_save_path<R: Runtime>(
     app: AppHandle<R>,
     title: String,
     name: String,
 ) -> CmdResult<Option<String>> {
-    let picked = on_main_thread(&app, move || {
-        rfd::FileDialog::new()
-            .set_title(title)
-            .set_file_name(name)
-            .save_file()
-    })
-    .await?;
-    Ok(picked.map(|p| p.display().to_string()))
+    let picked = dialogs::choose(&app, title, dialogs::Choose::Save(name)).await?;
+    Ok(strings(picked).into_iter().next())
 }
 
 #[tauri::command]

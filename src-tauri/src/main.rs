@@ -7,6 +7,7 @@
 mod attach;
 mod bindings;
 mod commands;
+mod dialogs;
 mod error;
 #[cfg(test)]
 mod ipc_tests;

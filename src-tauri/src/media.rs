@@ -15,17 +15,52 @@ const RANGE_MAX: u64 = 4 << 20;
 /// Most bytes a request without a range gets (an image shown whole).
 const WHOLE_MAX: u64 = 64 << 20;
 
+/// Our own page's origin, the only one that may read media (`fetch` is cross-origin here:
+/// the page is tauri://localhost, media are media://localhost).
+fn allowed_origin(request: &Request<Vec<u8>>) -> Option<header::HeaderValue> {
+    let origin = request.headers().get(header::ORIGIN)?;
+    matches!(
+        origin.to_str().ok()?,
+        "tauri://localhost" | "http://tauri.localhost"
+    )
+    .then(|| origin.clone())
+}
+
+fn with_cors(mut r: Response<Vec<u8>>, origin: Option<header::HeaderValue>) -> Response<Vec<u8>> {
+    use header::HeaderValue as V;
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, V::from_static("no-store"));
+    if let Some(o) = origin {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);
+        h.insert(header::VARY, V::from_static("Origin"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            V::from_static("Range"),
+        );
+        h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, V::from_static("GET"));
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            V::from_static("Content-Range, Content-Length, Content-Type"),
+        );
+    }
+    r
+}
+
 fn empty(status: StatusCode) -> Response<Vec<u8>> {
     let mut r = Response::new(Vec::new());
     *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
     r
 }
 
 pub fn respond<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+    let origin = allowed_origin(request);
+    if request.method() == tauri::http::Method::OPTIONS {
+        return with_cors(empty(StatusCode::NO_CONTENT), origin);
+    }
+    with_cors(body(app, request), origin)
+}
+
+fn body<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     let state = app.state::<AppState>();
     let range = request
         .headers()
@@ -61,7 +96,6 @@ pub fn respond<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Re
         .header(header::CONTENT_TYPE, chunk.media_type)
         .header(header::CONTENT_LENGTH, len)
         .header(header::ACCEPT_RANGES, "bytes")
-        .header(header::CACHE_CONTROL, "no-store")
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     let builder = if whole {
         builder

@@ -3,7 +3,7 @@
 // wrong passphrase, unlock and find it unchanged; panic-lock; lose an edit to kill -9 and
 // get it back as a draft. Every screen is saved under target/e2e/.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ROOT, SHOTS, appPid, byId, click, shot, shown, startApp, stopApp, type } from './driver.mjs';
@@ -21,7 +21,7 @@ const CANARY = {
   edit: 'Edit canary ZB4-TARIM typed just before the crash.',
 };
 // Outside the folders that are scanned (vault, home, tmp under ROOT).
-writeFileSync(join(ROOT, 'canaries.txt'), Object.values(CANARY).join('\n') + '\n');
+appendFileSync(join(ROOT, 'canaries.txt'), Object.values(CANARY).join('\n') + '\n');
 
 let b;
 after(async () => b && stopApp(b));

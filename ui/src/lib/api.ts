@@ -1,15 +1,18 @@
 // Typed calls into the shell. Argument names are the Rust commands' parameter names in
 // camelCase (Tauri's convention); the result types are generated from the Rust types.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
   AppStatus,
+  AttachmentKind,
   CardView,
   DateReading,
   DraftInfo,
   DraftList,
   HistoryEntry,
+  JobProgress,
   PassphraseStrength,
   SavedDraft,
+  StoredAttachment,
   StoredTestimony,
   TestimonySummary,
 } from './bindings';
@@ -45,4 +48,38 @@ export const api = {
   changePassphrase: (current: string, newPassphrase: string) =>
     invoke<void>('change_passphrase', { current, newPassphrase }),
   contactCard: () => invoke<CardView>('contact_card'),
+  pickFiles: (title: string) => invoke<string[]>('pick_files', { title }),
+  pickSavePath: (title: string, name: string) =>
+    invoke<string | null>('pick_save_path', { title, name }),
+  watchDrops: (onPaths: (paths: string[]) => void) => {
+    const onDrop = new Channel<string[]>();
+    onDrop.onmessage = onPaths;
+    return invoke<void>('watch_drops', { onDrop });
+  },
+  cancelJob: () => invoke<void>('cancel_job'),
+  listAttachments: (testimony: string) =>
+    invoke<StoredAttachment[]>('list_attachments', { testimony }),
+  attachFiles: (
+    testimony: string,
+    paths: string[],
+    kind: AttachmentKind | null,
+    progress: (p: JobProgress) => void,
+  ) => {
+    const onProgress = new Channel<JobProgress>();
+    onProgress.onmessage = progress;
+    return invoke<string[]>('attach_files', { testimony, paths, kind, onProgress });
+  },
+  extractAttachment: (id: string, path: string, progress: (p: JobProgress) => void) => {
+    const onProgress = new Channel<JobProgress>();
+    onProgress.onmessage = progress;
+    return invoke<void>('extract_attachment', { id, path, onProgress });
+  },
+  deleteAttachment: (id: string, reason: string) =>
+    invoke<void>('delete_attachment', { id, reason }),
+  verifyAttachment: (id: string) => invoke<void>('verify_attachment', { id }),
 };
+
+/** The URL the page loads an attachment's content from (decrypted range by range). */
+export function mediaUrl(id: string): string {
+  return `media://localhost/${id}`;
+}
