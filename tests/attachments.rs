@@ -126,6 +126,21 @@ fn a_file_is_stored_encrypted_read_at_any_offset_and_extracted_identical() {
         .unwrap_or_else(|e| panic!("read: {e}"));
     assert_eq!(tail, &data[data.len() - 10..]);
 
+    // What a media element gets: the requested range, capped, and the size.
+    let chunk = v
+        .read_attachment_range(aid, Some("bytes=1000000-"), 4096)
+        .unwrap_or_else(|e| panic!("range: {e}"));
+    assert_eq!(
+        (chunk.start, chunk.end, chunk.size),
+        (1_000_000, 1_004_095, data.len() as u64)
+    );
+    assert_eq!(chunk.bytes, &data[1_000_000..1_004_096]);
+    assert_eq!(chunk.media_type, "image/png");
+    let past_end = v.read_attachment_range(aid, Some("bytes=999999999-"), 4096);
+    assert_eq!(code(past_end), Some("invalid_input"));
+    v.verify_attachment(aid)
+        .unwrap_or_else(|e| panic!("verify one: {e}"));
+
     // Extract: identical bytes, never over an existing file, and recorded in custody.
     let out = root.path().join("out.png");
     v.extract_attachment(aid, &out, &mut never_cancel)
@@ -285,6 +300,12 @@ fn a_flipped_byte_in_a_file_fails_verify_naming_the_attachment_and_reads_error()
             .any(|p| p.contains("call.png") && p.contains(&aid.to_string())),
         "{:?}",
         report.problems
+    );
+    assert_eq!(code(v.verify_attachment(aid)), Some("tampered"));
+    let near_end = format!("bytes={}-", 300_000 - 2000);
+    assert_eq!(
+        code(v.read_attachment_range(aid, Some(&near_end), 4096)),
+        Some("tampered")
     );
     // Reading the damaged part is an error, never wrong bytes.
     let mut r = v
