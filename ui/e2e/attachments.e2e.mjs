@@ -22,6 +22,7 @@ const PHOTO_NAME = 'notice-canary-P3Z.png';
 const VIDEO = join(USB, VIDEO_NAME);
 const PHOTO = join(USB, PHOTO_NAME);
 const COPY = join(USB, 'copy-of-call.webm');
+const LONG = join(USB, 'long-call.webm');
 // The file names too: GTK would list chosen files in ~/.local/share/recently-used.xbel.
 appendFileSync(join(ROOT, 'canaries.txt'), `${MARKER}\n${VIDEO_NAME}\n${PHOTO_NAME}\n`);
 
@@ -30,11 +31,13 @@ after(async () => b && stopApp(b));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** A 5 s VP8 WebM (a bouncing ball) whose title tag carries the marker. */
-function makeVideo(path) {
+/** A VP8 WebM (a bouncing ball) of `frames` frames at 30/s whose title carries the marker.
+ *  `noise` makes it snow at 3 Mbit/s instead: a MiB holds under 3 s, like a real call. */
+function makeVideo(path, frames = 150, noise = false) {
   execFileSync('gst-launch-1.0', [
-    '-q', '-e', 'videotestsrc', 'num-buffers=150', 'pattern=ball', '!',
-    'video/x-raw,width=320,height=240,framerate=30/1', '!', 'vp8enc', 'deadline=1', '!',
+    '-q', '-e', 'videotestsrc', `num-buffers=${frames}`, `pattern=${noise ? 'snow' : 'ball'}`, '!',
+    'video/x-raw,width=320,height=240,framerate=30/1', '!', 'vp8enc', 'deadline=1',
+    ...(noise ? ['target-bitrate=3000000'] : []), '!',
     'taginject', `tags=title=${MARKER}`, '!', 'webmmux', '!', 'filesink', `location=${path}`,
   ]);
 }
@@ -139,7 +142,8 @@ async function attachThroughDialog(path, expectedRows) {
 const videoState = () =>
   b.execute(() => {
     const v = document.querySelector('[data-testid="attachment-video"]');
-    return v && { t: v.currentTime, d: v.duration, seeking: v.seeking, err: v.error?.code ?? null, ready: v.readyState };
+    const end = v && v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0;
+    return v && { t: v.currentTime, d: v.duration, seeking: v.seeking, err: v.error?.code ?? null, ready: v.readyState, end };
   });
 
 test('attach a video and a photo, see the photo, play and seek the video, save a copy, see damage reported', async () => {
@@ -242,4 +246,31 @@ test('attach a video and a photo, see the photo, play and seek the video, save a
   });
   await problem.scrollIntoView({ block: 'center' });
   await shot(b, 'files-damaged');
+});
+
+test('a long recording is fed as it is watched: two minutes ahead, and a seek far ahead plays on', async () => {
+  makeVideo(LONG, 30 * 180, true); // 3 minutes, about 66 MB
+  await attachThroughDialog(LONG, 3);
+  await (await rowButton('long-call.webm', 'attachment-show')).click();
+  await shown(b, 'attachment-video');
+  // Paused at the start: feeding stops once about two minutes are buffered.
+  await b.waitUntil(async () => (await videoState())?.end > 100, {
+    timeout: 30000,
+    timeoutMsg: `the long video was not buffered: ${JSON.stringify(await videoState())}`,
+  });
+  await sleep(3000);
+  const paused = await videoState();
+  assert.ok(Math.abs(paused.d - 180) < 2, `3 minutes long: ${JSON.stringify(paused)}`);
+  assert.ok(paused.end < 130, `feeding paused two minutes ahead: ${JSON.stringify(paused)}`);
+  // A seek beyond what was fed: feeding goes on, and it plays from there.
+  await b.execute(() => {
+    const v = document.querySelector('[data-testid="attachment-video"]');
+    v.muted = true;
+    v.currentTime = 165;
+    void v.play();
+  });
+  await b.waitUntil(async () => (await videoState()).t > 166, {
+    timeout: 60000,
+    timeoutMsg: `did not play on after a seek far ahead: ${JSON.stringify(await videoState())}`,
+  });
 });
