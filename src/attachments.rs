@@ -22,7 +22,8 @@ use crate::media;
 use crate::model::attachment::{Attachment, CustodyEvent};
 use crate::model::revision::Draft;
 use crate::model::vocab::{AttachmentKind, AttachmentRole, CustodyAction};
-use crate::model::{Op, RecordKind, Status};
+use crate::model::{Op, RecordKind};
+use crate::records::required_reason;
 use crate::store::StoredAttachment;
 use crate::vault::Vault;
 
@@ -91,10 +92,7 @@ impl Vault {
         opts: &AttachOptions,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<Uuid> {
-        let owner = self.store.testimony(testimony)?;
-        if owner.testimony.status == Status::Locked {
-            return Err(Error::RecordLocked(owner.testimony.code));
-        }
+        self.unlocked_testimony(testimony)?;
         if self.is_poisoned() {
             return Err(Error::Poisoned);
         }
@@ -166,7 +164,10 @@ impl Vault {
 
     /// Opens an attachment's content for reading at any offset.
     pub fn read_attachment(&self, id: Uuid) -> Result<AttachmentReader> {
-        let a = self.store.attachment(id)?.attachment;
+        self.reader_of(self.store.attachment(id)?.attachment)
+    }
+
+    fn reader_of(&self, a: Attachment) -> Result<AttachmentReader> {
         Ok(AttachmentReader {
             inner: blobs::open(self.dir(), self.secret.identity(), &a.blob)?,
             len: a.size,
@@ -183,15 +184,16 @@ impl Vault {
         range: Option<&str>,
         max: u64,
     ) -> Result<MediaChunk> {
-        let mut r = self.read_attachment(id)?;
+        let a = self.store.attachment(id)?.attachment;
+        let blob = a.blob.clone();
+        let mut r = self.reader_of(a)?;
         let range = media::resolve_range(range, r.len, max)?;
         let len = usize::try_from(range.end - range.start + 1)
             .map_err(|_| Error::invalid("Range", "is too large"))?;
         let mut bytes = vec![0u8; len];
-        let blob = &self.store.attachment(id)?.attachment.blob;
         r.seek(SeekFrom::Start(range.start))
             .and_then(|_| r.read_exact(&mut bytes))
-            .map_err(|_| blobs::damaged(blob))?;
+            .map_err(|_| blobs::damaged(&blob))?;
         Ok(MediaChunk {
             bytes,
             start: range.start,
@@ -277,15 +279,9 @@ impl Vault {
     /// Deletes an attachment: a tombstone revision, then its encrypted file.
     pub fn delete_attachment(&mut self, id: Uuid, reason: &str) -> Result<()> {
         let stored = self.store.attachment(id)?;
-        let owner = self.store.testimony(stored.attachment.testimony)?;
-        if owner.testimony.status == Status::Locked {
-            return Err(Error::RecordLocked(owner.testimony.code));
-        }
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(Error::invalid("reason", "is required to delete"));
-        }
-        self.commit(vec![tombstone(&stored, reason)])?;
+        self.unlocked_testimony(stored.attachment.testimony)?;
+        let reason = required_reason(reason)?;
+        self.commit(vec![tombstone(&stored, &reason)])?;
         // The delete is durable; a file that cannot be removed now is an orphan removed on
         // the next open.
         let _ = blobs::remove(self.dir(), &stored.attachment.blob);
@@ -307,11 +303,16 @@ impl Vault {
     /// it does not match or cannot be decrypted.
     pub fn verify_attachment(&self, id: Uuid) -> Result<()> {
         let a = self.store.attachment(id)?.attachment;
-        let (digest, size) = blobs::digest(self.dir(), self.secret.identity(), &a.blob)?;
-        if !hex_eq(&digest, &a.sha256) || size != a.size {
+        if !self.file_matches(&a)? {
             return Err(blobs::damaged(&a.blob));
         }
         Ok(())
+    }
+
+    /// Whether an attachment's file decrypts to its recorded SHA-256 and size.
+    fn file_matches(&self, a: &Attachment) -> Result<bool> {
+        let (digest, size) = blobs::digest(self.dir(), self.secret.identity(), &a.blob)?;
+        Ok(hex_eq(&digest, &a.sha256) && size == a.size)
     }
 
     /// Re-hashes every attachment's file against its recorded SHA-256 and size. Returns one
@@ -325,9 +326,9 @@ impl Vault {
             if let Err(e) = a.validate() {
                 problems.push(format!("{name}: {e}"));
             }
-            match blobs::digest(self.dir(), self.secret.identity(), &a.blob) {
-                Ok((digest, size)) if hex_eq(&digest, &a.sha256) && size == a.size => {}
-                Ok(_) => problems.push(format!("{name}: its file does not match its SHA-256")),
+            match self.file_matches(a) {
+                Ok(true) => {}
+                Ok(false) => problems.push(format!("{name}: its file does not match its SHA-256")),
                 Err(e) => problems.push(format!("{name}: {e}")),
             }
         }

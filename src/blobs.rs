@@ -1,9 +1,9 @@
 //! Encrypted attachment files: `blobs/<random id>.age`, one standard age STREAM file each.
 //!
-//! Import reads the source in 1 MiB chunks and encrypts them on the calling thread while a
-//! second thread computes the plaintext's SHA-256, so the hash costs no wall time. At most a
-//! few chunks are alive at once: memory is constant whatever the file size, and every
-//! plaintext chunk is zeroed when dropped. The file is written under a temporary name,
+//! Import reads the source in 1 MiB chunks on a reader thread, which also computes the
+//! plaintext's SHA-256, and encrypts them on the calling thread, so the hash costs no wall
+//! time; a third thread starts the disk writeback as it goes. Four buffers circulate: memory
+//! is constant whatever the file size, and every plaintext buffer is zeroed when dropped. The file is written under a temporary name,
 //! synced, and renamed only when complete; a failed or cancelled import leaves nothing.
 //!
 //! Reads are random access: age's `StreamReader` seeks to the 64 KiB chunk that holds an
@@ -26,7 +26,7 @@ use crate::model::attachment::is_blob_id;
 
 pub(crate) const DIR: &str = "blobs";
 const CHUNK: usize = 1 << 20;
-/// Chunks queued for the hashing thread: bounds memory to a few MiB.
+/// Chunks queued from the reader to the encrypting thread: bounds memory to a few MiB.
 const QUEUE: usize = 2;
 
 /// A blob written and durable under its final name.
@@ -75,8 +75,8 @@ impl Source {
     }
 }
 
-/// The file name without its folder, for messages and the attachment record.
-pub(crate) fn display_name(path: &Path) -> String {
+/// The file name without its folder, for messages, progress and the attachment record.
+pub fn display_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_string_lossy().into_owned())

@@ -39,6 +39,7 @@ mod vault;
 
 pub use age::secrecy;
 pub use attachments::{AttachOptions, AttachmentReader, MediaChunk, Progress};
+pub use blobs::display_name;
 pub use datetext::{DateReading, understand_date};
 pub use drafts::{DraftInfo, DraftList, SavedDraft};
 pub use error::{Error, Result};

@@ -34,7 +34,7 @@ impl VerifyReport {
 
 const REASON_MAX: usize = 1_000;
 
-fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
+pub(crate) fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
     match reason.map(str::trim) {
         None | Some("") => Ok(None),
         Some(r) if r.chars().count() > REASON_MAX => {
@@ -42,6 +42,11 @@ fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
         }
         Some(r) => Ok(Some(r.to_string())),
     }
+}
+
+/// The reason a delete must give.
+pub(crate) fn required_reason(reason: &str) -> Result<String> {
+    check_reason(Some(reason))?.ok_or_else(|| Error::invalid("reason", "is required to delete"))
 }
 
 impl Vault {
@@ -131,12 +136,8 @@ impl Vault {
     /// Deletes a testimony: a tombstone revision; its text leaves the live tables and the
     /// search index (its history keeps the earlier revisions).
     pub fn delete_testimony(&mut self, id: Uuid, reason: &str) -> Result<()> {
-        let reason = check_reason(Some(reason))?
-            .ok_or_else(|| Error::invalid("reason", "is required to delete"))?;
-        let current = self.store.testimony(id)?;
-        if current.testimony.status == Status::Locked {
-            return Err(Error::RecordLocked(current.testimony.code));
-        }
+        let reason = required_reason(reason)?;
+        let current = self.unlocked_testimony(id)?;
         // Its attachments go with it, in the same commit; their files after it is durable.
         let (mut drafts, blobs) = self.attachment_tombstones(id, &reason)?;
         drafts.push(Draft {
@@ -153,6 +154,15 @@ impl Vault {
             let _ = crate::blobs::remove(self.dir(), &b);
         }
         Ok(())
+    }
+
+    /// A live testimony that may be changed: refused with `record_locked` while locked.
+    pub(crate) fn unlocked_testimony(&self, id: Uuid) -> Result<StoredTestimony> {
+        let current = self.store.testimony(id)?;
+        if current.testimony.status == Status::Locked {
+            return Err(Error::RecordLocked(current.testimony.code));
+        }
+        Ok(current)
     }
 
     fn check_code_free(&self, code: &str, except: Option<Uuid>) -> Result<()> {

@@ -12,8 +12,6 @@ use amanat::{AttachOptions, Progress, Vault};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-const MARKER: &[u8] = b"AMANAT-MEDIA-MARKER-7f3a9c";
-
 fn setup() -> (tempfile::TempDir, PathBuf, Vault, Uuid) {
     let root = common::tempdir();
     let dir = root.path().join("v.amanat");
@@ -24,25 +22,8 @@ fn setup() -> (tempfile::TempDir, PathBuf, Vault, Uuid) {
     (root, dir, v, id)
 }
 
-/// A file of `len` bytes: a PNG signature, then a pseudo-random body with the marker every
-/// 256 KiB, so each read at an offset has content that can be told apart.
 fn write_png_like(path: &Path, len: usize) -> Vec<u8> {
-    let mut data = Vec::with_capacity(len);
-    data.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
-    let mut x: u32 = 0x9e37_79b9;
-    while data.len() < len {
-        if data.len() % (256 * 1024) == 1024 {
-            data.extend_from_slice(MARKER);
-            continue;
-        }
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        data.push(x as u8);
-    }
-    data.truncate(len);
-    std::fs::write(path, &data).unwrap_or_else(|e| panic!("write: {e}"));
-    data
+    common::png_like(path, len, 0x9e37_79b9)
 }
 
 fn total_revisions(v: &mut Vault) -> u64 {
@@ -51,18 +32,6 @@ fn total_revisions(v: &mut Vault) -> u64 {
 
 fn never_cancel(_: Progress) -> bool {
     true
-}
-
-fn blob_files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir.join("blobs"))
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 fn code(r: amanat::Result<impl Sized>) -> Option<&'static str> {
@@ -100,9 +69,13 @@ fn a_file_is_stored_encrypted_read_at_any_offset_and_extracted_identical() {
     assert_eq!(a.custody.len(), 1);
     assert_eq!(a.custody[0].action, CustodyAction::Imported);
     assert_eq!(a.custody[0].hash_seen.as_deref(), Some(a.sha256.as_str()));
-    assert_eq!(blob_files(&dir), vec![format!("{}.age", a.blob)]);
+    assert_eq!(common::blob_files(&dir), vec![format!("{}.age", a.blob)]);
     assert!(
-        common::files_containing(&dir, std::str::from_utf8(MARKER).unwrap_or("")).is_empty(),
+        common::files_containing(
+            &dir,
+            std::str::from_utf8(common::MEDIA_MARKER).unwrap_or("")
+        )
+        .is_empty(),
         "the vault holds the file's bytes in the clear"
     );
 
@@ -180,15 +153,15 @@ fn deleting_an_attachment_or_its_testimony_removes_the_file() {
         .unwrap_or_else(|e| panic!("attach: {e}"));
     v.attach_file(tid, &b, &opts, &mut never_cancel)
         .unwrap_or_else(|e| panic!("attach: {e}"));
-    assert_eq!(blob_files(&dir).len(), 2);
+    assert_eq!(common::blob_files(&dir).len(), 2);
     assert_eq!(code(v.delete_attachment(first, " ")), Some("invalid_input"));
     v.delete_attachment(first, "wrong file")
         .unwrap_or_else(|e| panic!("delete: {e}"));
-    assert_eq!(blob_files(&dir).len(), 1);
+    assert_eq!(common::blob_files(&dir).len(), 1);
     assert_eq!(code(v.attachment(first)), Some("not_found"));
     v.delete_testimony(tid, "withdrawn")
         .unwrap_or_else(|e| panic!("delete: {e}"));
-    assert!(blob_files(&dir).is_empty());
+    assert!(common::blob_files(&dir).is_empty());
     v.close().unwrap_or_else(|e| panic!("close: {e}"));
     let mut v = common::open(&dir);
     let report = v.verify().unwrap_or_else(|e| panic!("verify: {e}"));
@@ -252,7 +225,11 @@ fn hostile_files_are_refused_and_leave_nothing() {
     });
     assert_eq!(code(shrunk), Some("invalid_input"));
 
-    assert!(blob_files(&dir).is_empty(), "{:?}", blob_files(&dir));
+    assert!(
+        common::blob_files(&dir).is_empty(),
+        "{:?}",
+        common::blob_files(&dir)
+    );
     assert_eq!(total_revisions(&mut v), before);
     assert!(v.attachments(tid).unwrap_or_default().is_empty());
 
@@ -340,7 +317,7 @@ fn orphan_and_partial_blob_files_are_removed_on_open_and_others_left_alone() {
     }
     let v = common::open(&dir);
     assert_eq!(v.open_report().orphan_blobs_removed, 2);
-    let files = blob_files(&dir);
+    let files = common::blob_files(&dir);
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(files.contains(&"README.txt".to_string()));
 }

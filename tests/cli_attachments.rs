@@ -32,18 +32,8 @@ fn ok(o: Output, what: &str) -> String {
     text(&o.stdout)
 }
 
-/// A PNG signature and `len` pseudo-random bytes after it.
 fn png(path: &Path, len: usize) -> Vec<u8> {
-    let mut data = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    while data.len() < len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        data.push((x >> 24) as u8);
-    }
-    std::fs::write(path, &data).unwrap_or_else(|e| panic!("write: {e}"));
-    data
+    common::png_like(path, len, 0x4f6c_dd1d)
 }
 
 #[test]

@@ -85,15 +85,9 @@ fn check(dir: &std::path::Path, acked: &HashMap<Uuid, u32>) {
 
 #[test]
 fn kill_9_at_random_moments_loses_no_acknowledged_save() {
-    let kills: u32 = std::env::var("AMANAT_CRASH_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let kills = common::crash_kills(200);
     let root = common::tempdir();
-    // AMANAT_CRASH_DIR keeps the vault for inspection after a failure.
-    let dir = std::env::var("AMANAT_CRASH_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| root.path().join("v"));
+    let dir = common::crash_dir(root.path());
     let (v, _) = common::create(&dir);
     v.close().unwrap_or_else(|e| panic!("close: {e}"));
     let exe = std::env::current_exe().unwrap_or_else(|e| panic!("exe: {e}"));

@@ -61,26 +61,12 @@ fn crash_child_attacher() {
     }
 }
 
-fn blob_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir.join("blobs"))
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn make_files(root: &Path) -> Vec<PathBuf> {
-    let mut rng = rand::thread_rng();
     SIZES_MIB
         .iter()
         .map(|mib| {
             let p = root.join(format!("scan-{mib}.png"));
-            let mut data = vec![0u8; mib << 20];
-            rng.fill(data.as_mut_slice());
-            data[..16].copy_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
-            std::fs::write(&p, &data).unwrap_or_else(|e| panic!("write: {e}"));
+            common::png_like(&p, mib << 20, rand::random());
             p
         })
         .collect()
@@ -88,15 +74,9 @@ fn make_files(root: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn kill_9_during_attachment_imports_and_deletes_leaves_no_orphans() {
-    let kills: u32 = std::env::var("AMANAT_CRASH_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
+    let kills = common::crash_kills(100);
     let root = common::tempdir();
-    // AMANAT_CRASH_DIR keeps the vault for inspection after a failure.
-    let dir = std::env::var("AMANAT_CRASH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.path().join("v"));
+    let dir = common::crash_dir(root.path());
     let (mut v, _) = common::create(&dir);
     v.add_testimony(common::testimony("CRASH-ATT", "x"))
         .unwrap_or_else(|e| panic!("add: {e}"));
@@ -154,8 +134,7 @@ fn kill_9_during_attachment_imports_and_deletes_leaves_no_orphans() {
             let found = found.unwrap_or_else(|| panic!("round {round}: acknowledged {id} lost; vault has {:?}; being deleted {being_deleted:?}", stored.iter().map(|s| s.id).collect::<Vec<_>>()));
             assert_eq!(&found.attachment.sha256, sha, "round {round}: {id}");
         }
-        let mut files_now = blob_files(&dir);
-        files_now.sort();
+        let files_now = common::blob_files(&dir);
         let mut expected: Vec<String> = stored
             .iter()
             .map(|s| format!("{}.age", s.attachment.blob))

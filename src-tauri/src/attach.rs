@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use amanat::model::vocab::AttachmentKind;
-use amanat::{AttachOptions, Progress, StoredAttachment};
+use amanat::{AttachOptions, Progress, StoredAttachment, display_name};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
@@ -28,10 +28,17 @@ pub struct JobProgress {
     pub total: u64,
 }
 
-fn name_of(path: &std::path::Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+impl JobProgress {
+    fn of(file: usize, files: usize, name: &str, p: Progress) -> JobProgress {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        JobProgress {
+            file: count(file),
+            files: count(files),
+            name: name.to_string(),
+            done: p.done,
+            total: p.total,
+        }
+    }
 }
 
 fn strings(paths: Vec<PathBuf>) -> Vec<String> {
@@ -93,20 +100,12 @@ pub async fn attach_files(
 ) -> CmdResult<Vec<String>> {
     let id = parse_id(&testimony)?;
     let opts = AttachOptions { kind, role: None };
-    let files = u32::try_from(paths.len()).unwrap_or(u32::MAX);
     state.with_job(|v, cancelled| {
         let mut ids = Vec::new();
         for (i, p) in paths.iter().map(PathBuf::from).enumerate() {
-            let name = name_of(&p);
-            let file = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let name = display_name(&p);
             let mut report = |pr: Progress| {
-                let _ = on_progress.send(JobProgress {
-                    file,
-                    files,
-                    name: name.clone(),
-                    done: pr.done,
-                    total: pr.total,
-                });
+                let _ = on_progress.send(JobProgress::of(i + 1, paths.len(), &name, pr));
                 !cancelled()
             };
             ids.push(v.attach_file(id, &p, &opts, &mut report)?.to_string());
@@ -124,16 +123,10 @@ pub async fn extract_attachment(
 ) -> CmdResult<()> {
     let id = parse_id(&id)?;
     let out = PathBuf::from(path);
-    let name = name_of(&out);
+    let name = display_name(&out);
     state.with_job(|v, cancelled| {
         v.extract_attachment(id, &out, &mut |pr| {
-            let _ = on_progress.send(JobProgress {
-                file: 1,
-                files: 1,
-                name: name.clone(),
-                done: pr.done,
-                total: pr.total,
-            });
+            let _ = on_progress.send(JobProgress::of(1, 1, &name, pr));
             !cancelled()
         })
     })

@@ -83,7 +83,9 @@ pub(super) fn reindex(
         let prev: Revision =
             serde_json::from_str(&json).map_err(|e| Error::Internal(e.to_string()))?;
         if let Some(v) = &prev.state {
-            parse(what, v)?
+            // The parent's state was validated when it was applied: only read it here.
+            Attachment::deserialize(v)
+                .map_err(|e| Error::Internal(format!("stored attachment: {e}")))?
                 .check_successor(&a)
                 .map_err(|why| Error::tampered(what(), why))?;
         }

@@ -156,3 +156,57 @@ pub fn run_and_kill(
     assert!(!status.success());
     lines.lock().map(|l| l.clone()).unwrap_or_default()
 }
+
+/// The number of kills for a crash test: `AMANAT_CRASH_KILLS`, else `default`.
+pub fn crash_kills(default: u32) -> u32 {
+    std::env::var("AMANAT_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Where a crash test keeps its vault: `AMANAT_CRASH_DIR` keeps it for inspection after a
+/// failure; otherwise a folder in `root`.
+pub fn crash_dir(root: &Path) -> PathBuf {
+    std::env::var("AMANAT_CRASH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("v"))
+}
+
+/// The names of the files in a vault's `blobs/`, sorted.
+pub fn blob_files(vault: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(vault.join("blobs"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Marks the bytes of test files made by `png_like`, to search for them in plaintext.
+pub const MEDIA_MARKER: &[u8] = b"AMANAT-MEDIA-MARKER-7f3a9c";
+
+/// Writes a file of `len` bytes that sniffs as a PNG: the signature, then a pseudo-random
+/// body (from `seed`) with `MEDIA_MARKER` every 256 KiB, so that each read at an offset has
+/// content that can be told apart. Returns the bytes.
+pub fn png_like(path: &Path, len: usize, seed: u32) -> Vec<u8> {
+    let mut data = Vec::with_capacity(len);
+    data.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    let mut x: u32 = seed | 1;
+    while data.len() < len {
+        if data.len() % (256 * 1024) == 1024 {
+            data.extend_from_slice(MEDIA_MARKER);
+            continue;
+        }
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data.push(x as u8);
+    }
+    data.truncate(len);
+    std::fs::write(path, &data).unwrap_or_else(|e| panic!("write: {e}"));
+    data
+}

@@ -2,10 +2,10 @@
 //! to stderr.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use amanat::model::vocab::{AttachmentKind, AttachmentRole};
-use amanat::{AttachOptions, Error, Progress, Result, StoredAttachment, Vault};
+use amanat::{AttachOptions, Error, Progress, Result, StoredAttachment, Vault, display_name};
 use clap::Subcommand;
 use uuid::Uuid;
 
@@ -134,7 +134,7 @@ pub fn run(v: &mut Vault, cmd: &AttachCommand) -> Result<()> {
             };
             let testimony = v.resolve(id)?;
             for f in files {
-                let mut progress = progress_printer(display(f));
+                let mut progress = progress_printer(display_name(f));
                 let aid = v.attach_file(testimony, f, &opts, &mut progress)?;
                 let a = v.attachment(aid)?.attachment;
                 println!("{aid}\t{}\t{}\t{}", a.kind.as_str(), a.sha256, a.name);
@@ -152,7 +152,7 @@ pub fn run(v: &mut Vault, cmd: &AttachCommand) -> Result<()> {
         }
         AttachCommand::Extract { attachment_id, out } => {
             let aid = parse_attachment_id(attachment_id)?;
-            let mut progress = progress_printer(display(out));
+            let mut progress = progress_printer(display_name(out));
             v.extract_attachment(aid, out, &mut progress)?;
             let a = v.attachment(aid)?.attachment;
             println!("{}\t{}", a.sha256, out.display());
@@ -163,10 +163,4 @@ pub fn run(v: &mut Vault, cmd: &AttachCommand) -> Result<()> {
             reason,
         } => v.delete_attachment(parse_attachment_id(attachment_id)?, reason),
     }
-}
-
-fn display(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
