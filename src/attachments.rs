@@ -256,20 +256,46 @@ impl Vault {
         seen: Option<&[u8; 32]>,
         note: Option<String>,
     ) -> Result<()> {
+        let draft = self.custody_draft(stored, action, seen.map(hex::encode), note)?;
+        self.commit(vec![draft])?;
+        Ok(())
+    }
+
+    /// The revision that appends one entry to an attachment's custody log.
+    pub(crate) fn custody_draft(
+        &self,
+        stored: &StoredAttachment,
+        action: CustodyAction,
+        seen: Option<String>,
+        note: Option<String>,
+    ) -> Result<Draft> {
         let mut a = stored.attachment.clone();
-        let event = CustodyEvent::new(
-            a.custody.last(),
-            self.device_key(),
-            action,
-            seen.map(hex::encode),
-            note,
-        )?;
+        let event = CustodyEvent::new(a.custody.last(), self.device_key(), action, seen, note)?;
         a.custody.push(event);
-        self.commit(vec![Draft {
+        Ok(Draft {
             record: stored.id,
             kind: RecordKind::Attachment,
             op: Op::Update,
             parents: stored.heads.clone(),
+            reason: None,
+            state: Some(a.to_value()?),
+        })
+    }
+
+    /// Marks whether an attachment may go into an anonymised (publication) export.
+    pub fn set_safe_to_publish(&mut self, id: Uuid, safe: bool) -> Result<()> {
+        let stored = self.store.attachment(id)?;
+        self.unlocked_testimony(stored.attachment.testimony)?;
+        if stored.attachment.safe_to_publish == safe {
+            return Ok(());
+        }
+        let mut a = stored.attachment.clone();
+        a.safe_to_publish = safe;
+        self.commit(vec![Draft {
+            record: id,
+            kind: RecordKind::Attachment,
+            op: Op::Update,
+            parents: stored.heads,
             reason: None,
             state: Some(a.to_value()?),
         }])?;

@@ -130,6 +130,84 @@ pub(crate) fn import(
     }
 }
 
+/// Encrypts everything `src` gives into a temporary blob file, durable, and returns its
+/// path (for files arriving in a bundle, already inside another decryption: one thread is
+/// enough; the caller checks the content's hash). On error the file is removed.
+pub(crate) fn stage(
+    vault: &Path,
+    recipient: &x25519::Recipient,
+    src: &mut dyn Read,
+) -> Result<PathBuf> {
+    let tmp = fsutil::tmp_path(&path(vault, &new_id()));
+    let outcome = (|| {
+        let file = fsutil::create_new_file(&tmp)?;
+        let mut w =
+            crypto::encrypt_writer(recipient, file).map_err(|e| Error::io("write", &tmp, e))?;
+        let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
+        loop {
+            let n = match src.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(StageError::Source(e)),
+            };
+            w.write_all(&buf[..n])
+                .map_err(|e| StageError::Vault(Error::io("write", &tmp, e)))?;
+        }
+        let file = w
+            .finish()
+            .map_err(|e| StageError::Vault(Error::io("write", &tmp, e)))?;
+        file.sync_all()
+            .map_err(|e| StageError::Vault(Error::io("sync", &tmp, e)))?;
+        Ok(tmp.clone())
+    })();
+    outcome.map_err(|e| {
+        let _ = fsutil::remove_file_if_exists(&tmp);
+        match e {
+            StageError::Source(e) => Error::BundleDamaged(format!("reading a file: {e}")),
+            StageError::Vault(e) => e,
+        }
+    })
+}
+
+enum StageError {
+    Source(io::Error),
+    Vault(Error),
+}
+
+impl From<Error> for StageError {
+    fn from(e: Error) -> Self {
+        StageError::Vault(e)
+    }
+}
+
+/// Moves a staged blob to its final name, which must be free. The caller syncs the folder.
+pub(crate) fn place(vault: &Path, staged: &Path, id: &str) -> Result<()> {
+    if !is_blob_id(id) {
+        return Err(Error::Internal("not a blob name".into()));
+    }
+    let dest = path(vault, id);
+    if dest.exists() {
+        return Err(Error::BundleTampered(format!(
+            "it names a file ({id}) that this vault already holds for something else"
+        )));
+    }
+    fsutil::rename(staged, &dest)
+}
+
+/// Copies a placed blob to a second free name, synced (the same content in two attachments).
+pub(crate) fn place_copy(vault: &Path, src: &Path, id: &str) -> Result<()> {
+    let tmp = fsutil::tmp_path(&path(vault, id));
+    let outcome = std::fs::copy(src, &tmp)
+        .and_then(|_| File::open(&tmp)?.sync_all())
+        .map_err(|e| Error::io("copy", &tmp, e))
+        .and_then(|()| place(vault, &tmp, id));
+    if outcome.is_err() {
+        let _ = fsutil::remove_file_if_exists(&tmp);
+    }
+    outcome
+}
+
 /// A plaintext buffer and how much of it holds data. Zeroed when finally dropped.
 struct Buf {
     data: Zeroizing<Vec<u8>>,

@@ -18,6 +18,8 @@ pub(crate) const DOMAIN_FRAME: &[u8] = b"amanat/frame/v1\n";
 pub(crate) const DOMAIN_SNAPSHOT: &[u8] = b"amanat/snapshot/v1\n";
 pub(crate) const DOMAIN_DRAFT: &[u8] = b"amanat/draft/v1\n";
 pub(crate) const DOMAIN_CUSTODY: &[u8] = b"amanat/custody/v1\n";
+pub(crate) const DOMAIN_MANIFEST: &[u8] = b"amanat/manifest/v1\n";
+pub(crate) const DOMAIN_PSEUDONYM: &[u8] = b"amanat/pseudonym/v1\n";
 
 pub(crate) type Hash = [u8; 32];
 

@@ -47,7 +47,7 @@ pub enum Error {
     NotFound(String),
     #[error("testimony {0} is locked; set its status back to reviewed or draft to edit it")]
     RecordLocked(String),
-    #[error("record {0} was changed elsewhere; reload it and apply your edit again")]
+    #[error("testimony {0} has two versions from different devices; choose or merge them first")]
     Conflict(String),
     #[error("the disk is full while {op} {path}")]
     DiskFull { op: &'static str, path: PathBuf },
@@ -64,6 +64,20 @@ pub enum Error {
     Poisoned,
     #[error("cancelled; nothing was changed")]
     Cancelled,
+    #[error("this bundle is not addressed to this vault")]
+    BundleNotForYou,
+    #[error("the bundle is damaged or incomplete: {0}")]
+    BundleDamaged(String),
+    #[error("the bundle is not a valid Amanat bundle: {0}")]
+    BundleInvalid(String),
+    #[error("the bundle was altered after it was signed: {0}")]
+    BundleTampered(String),
+    #[error("the bundle comes from {name}, who is not one of your contacts (fingerprint {fingerprint})")]
+    UnknownSender { name: String, fingerprint: String },
+    #[error("this bundle was already imported on {0}")]
+    BundleAlreadyImported(String),
+    #[error("nothing to export: {0}")]
+    NothingToExport(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -95,6 +109,13 @@ impl Error {
             Error::VerifyFailed(_) => "verify_failed",
             Error::Poisoned => "poisoned",
             Error::Cancelled => "cancelled",
+            Error::BundleNotForYou => "bundle_not_for_you",
+            Error::BundleDamaged(_) => "bundle_damaged",
+            Error::BundleInvalid(_) => "bundle_invalid",
+            Error::BundleTampered(_) => "bundle_tampered",
+            Error::UnknownSender { .. } => "unknown_sender",
+            Error::BundleAlreadyImported(_) => "bundle_already_imported",
+            Error::NothingToExport(_) => "nothing_to_export",
             Error::Internal(_) => "internal",
         }
     }

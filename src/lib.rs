@@ -18,6 +18,9 @@
 
 mod attachments;
 mod blobs;
+pub mod bundle;
+mod conflicts;
+mod contacts;
 mod crypto;
 mod datetext;
 mod datewords;
@@ -40,11 +43,12 @@ mod vault;
 pub use age::secrecy;
 pub use attachments::{AttachOptions, AttachmentReader, MediaChunk, Progress};
 pub use blobs::display_name;
+pub use conflicts::ConflictSide;
 pub use datetext::{DateReading, understand_date};
 pub use drafts::{DraftInfo, DraftList, SavedDraft};
 pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
-pub use model::Testimony;
+pub use model::{ContactInfo, Testimony};
 pub use records::VerifyReport;
 pub use store::{
     HistoryEntry, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,

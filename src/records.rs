@@ -89,6 +89,9 @@ impl Vault {
         t.validate()?;
         let reason = check_reason(reason)?;
         let current = self.store.testimony(id)?;
+        if current.heads.len() > 1 {
+            return Err(Error::Conflict(current.testimony.code));
+        }
         if current.testimony == t {
             return Ok(());
         }
@@ -165,7 +168,7 @@ impl Vault {
         Ok(current)
     }
 
-    fn check_code_free(&self, code: &str, except: Option<Uuid>) -> Result<()> {
+    pub(crate) fn check_code_free(&self, code: &str, except: Option<Uuid>) -> Result<()> {
         match self.store.id_by_code(code)? {
             Some(other) if Some(other) != except => Err(Error::invalid(
                 "code",

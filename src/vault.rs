@@ -361,11 +361,25 @@ impl Vault {
         if self.poisoned {
             return Err(Error::Poisoned);
         }
+        let revs = self.sign(drafts)?;
+        self.commit_revisions(revs)
+    }
+
+    /// Signs drafts as this device, now.
+    pub(crate) fn sign(&self, drafts: Vec<Draft>) -> Result<Vec<Revision>> {
         let at = jiff::Timestamp::now();
-        let revs = drafts
+        drafts
             .into_iter()
             .map(|d| Revision::sign(d, self.secret.signing_key(), at))
-            .collect::<Result<Vec<_>>>()?;
+            .collect()
+    }
+
+    /// Commits revisions already signed (here, or by the devices a bundle came from) as one
+    /// frame: all or none. Revisions already in the vault are skipped by the index.
+    pub(crate) fn commit_revisions(&mut self, revs: Vec<Revision>) -> Result<Vec<Revision>> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
         let seq = self.log.pos().seq + 1;
         let tx = self.store.tx()?;
         for r in &revs {

@@ -86,8 +86,20 @@ impl CustodyEvent {
         hash_seen: Option<String>,
         note: Option<String>,
     ) -> Result<CustodyEvent> {
+        Self::new_at(jiff::Timestamp::now(), prev, actor, action, hash_seen, note)
+    }
+
+    /// A new entry at a given time (for copies that must come out the same every time).
+    pub(crate) fn new_at(
+        at: jiff::Timestamp,
+        prev: Option<&CustodyEvent>,
+        actor: String,
+        action: CustodyAction,
+        hash_seen: Option<String>,
+        note: Option<String>,
+    ) -> Result<CustodyEvent> {
         let mut e = CustodyEvent {
-            at: jiff::Timestamp::now(),
+            at,
             actor,
             action,
             tool: "amanat".into(),

@@ -6,12 +6,16 @@
 //! every state a coordinator sees was once saved as a whole by someone.
 
 pub mod attachment;
+pub mod contact;
 pub(crate) mod revision;
 mod testimony;
+pub mod transfer;
 mod validate;
 pub mod vocab;
 
 pub use attachment::{Attachment, CustodyEvent};
+pub use contact::{Contact, ContactInfo};
 pub use revision::{Op, RecordKind, Revision};
 pub use testimony::{Act, Consent, Event, LocalName, Person, PersonName, Place, Testimony};
+pub use transfer::Transfer;
 pub use vocab::*;

@@ -18,6 +18,10 @@ use crate::error::{Error, Result};
 pub enum RecordKind {
     Testimony,
     Attachment,
+    /// Local to the vault: never exported, refused in a bundle.
+    Contact,
+    /// Local to the vault: one bundle exported or imported.
+    Transfer,
 }
 
 impl RecordKind {
@@ -25,6 +29,8 @@ impl RecordKind {
         match self {
             RecordKind::Testimony => "testimony",
             RecordKind::Attachment => "attachment",
+            RecordKind::Contact => "contact",
+            RecordKind::Transfer => "transfer",
         }
     }
 }

@@ -94,6 +94,19 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// How far a contact may receive testimonies: `organisation` (same organisation, e.g. the
+    /// interviewer's coordinator: needs consent to store internally) or `partner` (another
+    /// organisation: needs consent to share with a partner).
+    ContactTrust { Organisation => "organisation", Partner => "partner" }
+);
+vocabulary!(
+    /// What an export carries: `full` (everything, for a trusted recipient) or `anonymised`
+    /// (pseudonyms for names, identifying fields dropped, for publication).
+    ExportProfile { Full => "full", Anonymised => "anonymised" }
+);
+vocabulary!(TransferDirection { Export => "export", Import => "import" });
+
 /// Every vocabulary with all its values, for the UI's choices.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -5,6 +5,7 @@
 
 mod attachments;
 mod index;
+mod local;
 mod queries;
 mod schema;
 
@@ -15,6 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::bundle::Conflict;
 use crate::model::{Op, RecordKind, Revision, Testimony};
 
 pub use attachments::StoredAttachment;
@@ -212,12 +214,50 @@ impl StoreTx<'_> {
             RecordKind::Attachment => {
                 attachments::reindex(&self.0, &record, rev, &created_at, &what)
             }
+            RecordKind::Contact => local::reindex_contact(&self.0, &record, rev, &what),
+            RecordKind::Transfer => local::reindex_transfer(&self.0, &record, rev, &what),
         }
     }
 
     pub(crate) fn commit(self) -> Result<()> {
         Ok(self.0.commit()?)
     }
+
+    /// The testimonies among `revs` that have more than one head in this transaction.
+    pub(crate) fn conflicts_among(&self, revs: &[Revision]) -> Result<Vec<Conflict>> {
+        conflicts_among(&self.0, revs)
+    }
+}
+
+/// The testimonies among `revs` whose history forked (more than one head).
+pub(crate) fn conflicts_among(conn: &Connection, revs: &[Revision]) -> Result<Vec<Conflict>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for r in revs.iter().filter(|r| r.kind == RecordKind::Testimony) {
+        if !seen.insert(r.record) {
+            continue;
+        }
+        let row: Option<(String, Option<String>)> = conn
+            .query_row(
+                "SELECT r.heads, t.code FROM records r LEFT JOIN testimonies t ON t.id = r.id
+                 WHERE r.id = ?1",
+                [r.record.to_string()],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        if let Some((heads, code)) = row {
+            let heads: Vec<String> =
+                serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
+            if heads.len() > 1 {
+                out.push(Conflict {
+                    id: r.record,
+                    code: code.unwrap_or_default(),
+                    heads,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn testimony_state(v: &Value, what: &dyn Fn() -> String) -> Result<Testimony> {

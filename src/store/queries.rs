@@ -249,6 +249,15 @@ impl Store {
         Ok(())
     }
 
+    /// Every revision of one record, in the order they were applied.
+    pub(crate) fn revisions_of(&self, id: Uuid) -> Result<Vec<Revision>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT json FROM revisions WHERE record_id = ?1 ORDER BY ord")?;
+        let rows = stmt.query_map([id.to_string()], |r| r.get::<_, String>(0))?;
+        rows.map(|json| parse_revision(&json?)).collect()
+    }
+
     /// Every record id with its heads, for `verify`.
     pub(crate) fn all_heads(&self) -> Result<Vec<(String, Vec<String>)>> {
         let mut stmt = self.conn().prepare("SELECT id, heads FROM records")?;

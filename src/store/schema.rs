@@ -114,7 +114,28 @@ CREATE TABLE attachments (
 CREATE INDEX attachments_by_testimony ON attachments (testimony_id);
 "#;
 
-const MIGRATIONS: &[&str] = &[V1, V2];
+/// Contacts and transfers (bundles exported and imported): records that never leave the vault.
+const V3: &str = r#"
+CREATE TABLE contacts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    signing_key TEXT NOT NULL,
+    json TEXT NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX contacts_by_name ON contacts (lower(name));
+CREATE UNIQUE INDEX contacts_by_key ON contacts (signing_key);
+CREATE TABLE transfers (
+    id TEXT PRIMARY KEY,
+    direction TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    exporter TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    json TEXT NOT NULL
+) STRICT;
+CREATE INDEX transfers_by_manifest ON transfers (manifest_sha256);
+"#;
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

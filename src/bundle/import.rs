@@ -1,0 +1,411 @@
+//! Import: check the whole bundle, stage its files as new encrypted blobs, then commit every
+//! revision it brings (and a transfer record) in one frame. All or nothing: on any error the
+//! staged files are removed and the vault is as it was.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::read::{Verified, read_bundle};
+use super::export::transfer_draft;
+use crate::attachments::Progress;
+use crate::blobs;
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::keys::ContactCard;
+use crate::model::revision::Draft;
+use crate::model::{
+    Attachment, Contact, ContactTrust, ExportProfile, Op, RecordKind, Revision, Transfer,
+    TransferDirection,
+};
+use crate::vault::Vault;
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The fingerprint of a sender who is not a contact, confirmed by the user (read from
+    /// the "unknown sender" error or from `verify_bundle`). They are added as a contact.
+    pub accept_sender: Option<String>,
+}
+
+/// Who made a bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Sender {
+    /// The name on their card.
+    pub name: String,
+    pub fingerprint: String,
+    /// The contact it matches, if any (the name this vault shows).
+    pub contact: Option<String>,
+    /// Whether that contact's fingerprint was compared with them.
+    pub verified: bool,
+    /// The bundle was made by this vault itself.
+    pub is_self: bool,
+}
+
+/// A testimony whose history forked: two devices changed the same version differently.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Conflict {
+    pub id: Uuid,
+    pub code: String,
+    pub heads: Vec<String>,
+}
+
+/// What a bundle holds and what importing it does (or did).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImportReport {
+    pub sender: Sender,
+    pub profile: ExportProfile,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub created_at: jiff::Timestamp,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub seq: u64,
+    pub manifest_sha256: String,
+    /// Testimonies this vault did not have.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub testimonies_new: u64,
+    /// Testimonies this vault had that the bundle changes.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub testimonies_changed: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub attachments_new: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub revisions_new: u64,
+    /// Revisions this vault already had.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub revisions_known: u64,
+    /// Bytes of attachments in the bundle.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub attachment_bytes: u64,
+    /// Testimonies that will have (or have) two versions to choose between.
+    pub conflicts: Vec<Conflict>,
+    /// Whether this bundle was already imported (nothing would change).
+    pub already_imported: bool,
+    /// Whether the revisions were committed (false for `verify_bundle`).
+    pub imported: bool,
+}
+
+impl Vault {
+    /// Checks everything in a bundle (decryption, signature, every member's hash and size,
+    /// every revision) and says what importing it would change, without writing anything.
+    /// An unknown sender is reported, not refused.
+    pub fn verify_bundle(
+        &mut self,
+        path: &Path,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<ImportReport> {
+        let mut already = false;
+        let verified = {
+            let store = &self.store;
+            let mut check = |_: &super::Manifest, _: &ContactCard, sha: &str| {
+                already = store.imported(sha)?;
+                Ok(())
+            };
+            let mut sink = |_: &super::Member, r: &mut dyn Read| {
+                std::io::copy(r, &mut std::io::sink())
+                    .map(|_| ())
+                    .map_err(|e| Error::BundleDamaged(e.to_string()))
+            };
+            read_bundle(
+                path,
+                self.secret.identity(),
+                &self.contact_card()?.fingerprint(),
+                &mut check,
+                &mut sink,
+                progress,
+            )?
+        };
+        let mut report = self.preview(&verified)?;
+        report.already_imported = already;
+        Ok(report)
+    }
+
+    /// Imports a bundle: all or nothing. A sender who is not a contact is refused with
+    /// `unknown_sender` unless `opts.accept_sender` is their fingerprint; a bundle imported
+    /// before is refused with `bundle_already_imported`.
+    pub fn import_bundle(
+        &mut self,
+        path: &Path,
+        opts: &ImportOptions,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<ImportReport> {
+        if self.is_poisoned() {
+            return Err(Error::Poisoned);
+        }
+        let mut staged: HashMap<String, PathBuf> = HashMap::new();
+        let outcome = self.import_staged(path, opts, &mut staged, progress);
+        for tmp in staged.values() {
+            let _ = fsutil::remove_file_if_exists(tmp);
+        }
+        outcome
+    }
+
+    fn import_staged(
+        &mut self,
+        path: &Path,
+        opts: &ImportOptions,
+        staged: &mut HashMap<String, PathBuf>,
+        progress: &mut dyn FnMut(Progress) -> bool,
+    ) -> Result<ImportReport> {
+        let me = self.device_key();
+        let verified = {
+            let store = &self.store;
+            let dir = self.dir().to_path_buf();
+            let recipient = self.secret.recipient();
+            let mut check = |_: &super::Manifest, sender: &ContactCard, sha: &str| {
+                if store.imported(sha)? {
+                    return Err(Error::BundleAlreadyImported(imported_on(store, sha)?));
+                }
+                let key = hex::encode(sender.verifying_key().as_bytes());
+                let known = key == me || store.contact_by_key(&key)?.is_some();
+                if !known && opts.accept_sender.as_deref() != Some(&sender.fingerprint()) {
+                    return Err(Error::UnknownSender {
+                        name: sender.name().to_string(),
+                        fingerprint: sender.fingerprint(),
+                    });
+                }
+                Ok(())
+            };
+            let mut sink = |m: &super::Member, r: &mut dyn Read| {
+                let s = blobs::stage(&dir, &recipient, r)?;
+                if let Some(old) = staged.insert(m.sha256.clone(), s) {
+                    let _ = fsutil::remove_file_if_exists(&old);
+                }
+                Ok(())
+            };
+            read_bundle(
+                path,
+                self.secret.identity(),
+                &self.contact_card()?.fingerprint(),
+                &mut check,
+                &mut sink,
+                progress,
+            )?
+        };
+        let mut report = self.preview(&verified)?;
+
+        // Place the file of every attachment that is live once the bundle is applied and
+        // whose file this vault does not have yet.
+        let mut placed: Vec<PathBuf> = Vec::new();
+        let outcome = (|| {
+            let live = self.store.live_blobs()?;
+            let mut first_copy: HashMap<String, PathBuf> = HashMap::new();
+            for (blob, sha) in files_needed(&verified.revisions)? {
+                if live.contains(&blob) {
+                    continue;
+                }
+                let dest = blobs::path(self.dir(), &blob);
+                if let Some(src) = first_copy.get(&sha) {
+                    // The same content in two attachments: a second copy of the file.
+                    blobs::place_copy(self.dir(), src, &blob)?;
+                } else {
+                    let Some(tmp) = staged.get(&sha) else {
+                        return Err(Error::BundleInvalid(format!(
+                            "the file blobs/{sha} that an attachment needs is missing"
+                        )));
+                    };
+                    blobs::place(self.dir(), tmp, &blob)?;
+                    first_copy.insert(sha, dest.clone());
+                }
+                placed.push(dest);
+            }
+            if !placed.is_empty() {
+                fsutil::sync_dir(&self.dir().join(blobs::DIR))?;
+            }
+            let mut revs: Vec<Revision> = Vec::new();
+            for r in &verified.revisions {
+                if self.store.revision(&r.hash)?.is_none() {
+                    revs.push(r.clone());
+                }
+            }
+            let mut drafts = Vec::new();
+            if opts.accept_sender.is_some() && self.sender_contact(&verified.sender)?.is_none()
+            {
+                drafts.push(self.new_contact_draft(&verified.sender)?);
+            }
+            drafts.push(transfer_draft(&Transfer {
+                direction: TransferDirection::Import,
+                manifest_sha256: verified.manifest_sha256.clone(),
+                exporter: hex::encode(verified.sender.verifying_key().as_bytes()),
+                seq: verified.manifest.seq,
+                profile: verified.manifest.profile,
+                recipients: verified.manifest.recipients.clone(),
+                created_at: verified.manifest.created_at,
+                file_name: blobs::display_name(path),
+                revisions: revs.len() as u64,
+                attachments: placed.len() as u64,
+                sent: Default::default(),
+            })?);
+            revs.extend(self.sign(drafts)?);
+            self.commit_revisions(revs).map_err(tampered_in_bundle)
+        })();
+        if let Err(e) = outcome {
+            for p in &placed {
+                let _ = fsutil::remove_file_if_exists(p);
+            }
+            return Err(e);
+        }
+        report.conflicts = self.conflicts_among(&verified.revisions)?;
+        report.sender = self.sender_info(&verified.sender)?;
+        report.imported = true;
+        Ok(report)
+    }
+
+    /// What applying the bundle would change, worked out in a transaction that is rolled
+    /// back (so every revision is checked against this vault exactly as the import will).
+    fn preview(&mut self, v: &Verified) -> Result<ImportReport> {
+        let mut report = ImportReport {
+            sender: self.sender_info(&v.sender)?,
+            profile: v.manifest.profile,
+            created_at: v.manifest.created_at,
+            seq: v.manifest.seq,
+            manifest_sha256: v.manifest_sha256.clone(),
+            testimonies_new: 0,
+            testimonies_changed: 0,
+            attachments_new: 0,
+            revisions_new: 0,
+            revisions_known: 0,
+            attachment_bytes: v
+                .manifest
+                .members
+                .iter()
+                .filter(|m| m.path != super::REVISIONS)
+                .map(|m| m.size)
+                .sum(),
+            conflicts: Vec::new(),
+            already_imported: false,
+            imported: false,
+        };
+        let mut counted = HashSet::new();
+        for r in &v.revisions {
+            if self.store.revision(&r.hash)?.is_some() {
+                report.revisions_known += 1;
+                continue;
+            }
+            report.revisions_new += 1;
+            if !counted.insert(r.record) {
+                continue;
+            }
+            let exists = self.store.record_kind(r.record)?.is_some();
+            match (r.kind, exists) {
+                (RecordKind::Testimony, false) => report.testimonies_new += 1,
+                (RecordKind::Testimony, true) => report.testimonies_changed += 1,
+                (RecordKind::Attachment, false) => report.attachments_new += 1,
+                _ => {}
+            }
+        }
+        let seq = self.log_pos().seq + 1;
+        let tx = self.store.tx()?;
+        for r in &v.revisions {
+            tx.apply(r, seq).map_err(tampered_in_bundle)?;
+        }
+        report.conflicts = tx.conflicts_among(&v.revisions)?;
+        drop(tx);
+        Ok(report)
+    }
+
+    fn sender_contact(&self, card: &ContactCard) -> Result<Option<(Uuid, Contact)>> {
+        self.store
+            .contact_by_key(&hex::encode(card.verifying_key().as_bytes()))
+    }
+
+    fn sender_info(&self, card: &ContactCard) -> Result<Sender> {
+        let contact = self.sender_contact(card)?;
+        Ok(Sender {
+            name: card.name().to_string(),
+            fingerprint: card.fingerprint(),
+            verified: contact.as_ref().is_some_and(|(_, c)| c.verified_at.is_some()),
+            contact: contact.map(|(_, c)| c.name),
+            is_self: hex::encode(card.verifying_key().as_bytes()) == self.device_key(),
+        })
+    }
+
+    /// A contact for a sender the user accepted: not verified, trusted as a partner, named
+    /// as on their card (with a number if that name is taken).
+    fn new_contact_draft(&self, card: &ContactCard) -> Result<Draft> {
+        let taken: HashSet<String> = self
+            .contacts()?
+            .into_iter()
+            .map(|c| c.name.to_lowercase())
+            .collect();
+        let mut name = card.name().to_string();
+        let mut n = 2;
+        while taken.contains(&name.to_lowercase()) {
+            name = format!("{} ({n})", card.name());
+            n += 1;
+        }
+        let contact = Contact {
+            card: card.to_string(),
+            name,
+            trust: ContactTrust::Partner,
+            added_at: jiff::Timestamp::now(),
+            verified_at: None,
+        };
+        Ok(Draft {
+            record: Uuid::now_v7(),
+            kind: RecordKind::Contact,
+            op: Op::Create,
+            parents: vec![],
+            reason: Some("sender of an imported bundle".into()),
+            state: Some(serde_json::to_value(&contact).map_err(|e| Error::Internal(e.to_string()))?),
+        })
+    }
+
+    fn conflicts_among(&self, revs: &[Revision]) -> Result<Vec<Conflict>> {
+        crate::store::conflicts_among(self.store.conn(), revs)
+    }
+}
+
+/// Revisions that do not fit the vault are a property of the bundle: say so.
+fn tampered_in_bundle(e: Error) -> Error {
+    match e {
+        Error::Tampered { what, detail } => Error::BundleTampered(format!("{what}: {detail}")),
+        other => other,
+    }
+}
+
+fn imported_on(store: &crate::store::Store, sha: &str) -> Result<String> {
+    Ok(store
+        .transfers(TransferDirection::Import)?
+        .into_iter()
+        .find(|(_, t)| t.manifest_sha256 == sha)
+        .map(|(id, _)| {
+            // A UUIDv7 carries the time it was made: when the import was recorded.
+            id.get_timestamp()
+                .and_then(|ts| {
+                    let (s, _) = ts.to_unix();
+                    jiff::Timestamp::from_second(s as i64).ok()
+                })
+                .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default())
+}
+
+/// (blob, sha256) of every attachment whose last revision in the bundle leaves it live.
+fn files_needed(revs: &[Revision]) -> Result<Vec<(String, String)>> {
+    let mut last: HashMap<Uuid, &Revision> = HashMap::new();
+    let mut order = Vec::new();
+    for r in revs.iter().filter(|r| r.kind == RecordKind::Attachment) {
+        if last.insert(r.record, r).is_none() {
+            order.push(r.record);
+        }
+    }
+    let mut out = Vec::new();
+    for id in order {
+        let Some(r) = last.get(&id) else { continue };
+        let Some(state) = r.state.as_ref().filter(|_| r.op != Op::Delete) else {
+            continue;
+        };
+        let a: Attachment = serde_json::from_value(state.clone())
+            .map_err(|e| Error::BundleInvalid(format!("an attachment revision: {e}")))?;
+        a.validate()
+            .map_err(|e| Error::BundleInvalid(format!("an attachment revision: {e}")))?;
+        out.push((a.blob, a.sha256));
+    }
+    Ok(out)
+}

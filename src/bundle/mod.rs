@@ -1,0 +1,180 @@
+//! Bundles: how testimonies leave a vault on a USB stick (DESIGN.md §4, docs/bundle-format.md).
+//!
+//! A bundle is one age file encrypted to the chosen contacts only, holding a tar stream:
+//! `manifest.json` (what is inside, each member's SHA-256 and size), `manifest.sig`
+//! (Ed25519 over the manifest), `revisions.jsonl` (the signed revisions) and
+//! `blobs/<sha256>` (attachment plaintexts, inside the encryption). Import checks all of it
+//! before anything is written, then commits every revision in one frame: all or nothing.
+
+mod anonymise;
+mod consent;
+mod export;
+mod import;
+mod read;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::crypto::{self, DOMAIN_MANIFEST};
+use crate::error::{Error, Result};
+use crate::model::ExportProfile;
+
+pub use consent::ConsentProblem;
+pub use export::{ExportPlan, ExportRequest, ExportResult, LeftOut, PlannedTestimony, Selection};
+pub use import::{Conflict, ImportOptions, ImportReport, Sender};
+
+pub(crate) const FORMAT: &str = "amanat-bundle";
+pub(crate) const VERSION: u32 = 1;
+pub(crate) const MANIFEST: &str = "manifest.json";
+pub(crate) const SIGNATURE: &str = "manifest.sig";
+pub(crate) const REVISIONS: &str = "revisions.jsonl";
+pub(crate) const BLOB_DIR: &str = "blobs/";
+
+/// Limits that keep a hostile bundle from exhausting memory before it is refused.
+pub(crate) const MANIFEST_MAX: u64 = 16 << 20;
+pub(crate) const SIGNATURE_LEN: u64 = 128;
+/// The revisions are committed as one log frame (which is capped at 256 MiB encrypted).
+pub(crate) const REVISIONS_MAX: u64 = 192 << 20;
+pub(crate) const REVISION_LINE_MAX: usize = 16 << 20;
+pub(crate) const MEMBERS_MAX: usize = 100_000;
+/// One attachment: 1 TiB.
+pub(crate) const BLOB_MAX: u64 = 1 << 40;
+
+/// The table of contents of a bundle, signed by its exporter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always "amanat-bundle".
+    pub format: String,
+    /// 1 for this format.
+    pub version: u32,
+    /// The exporting device's contact card (name, age recipient, Ed25519 key, fingerprint).
+    pub exporter: String,
+    /// Fingerprints of the contacts it is encrypted to.
+    pub recipients: Vec<String>,
+    pub created_at: jiff::Timestamp,
+    pub profile: ExportProfile,
+    /// The exporter's bundle number, from 1.
+    pub seq: u64,
+    /// SHA-256 of the exporter's previous manifest (a chain per device), hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev_manifest: Option<String>,
+    /// Every member after `manifest.sig`, in the order they appear.
+    pub members: Vec<Member>,
+    /// For an anonymised bundle: what was redacted in each record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redactions: Vec<Redaction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub path: String,
+    /// SHA-256 of the member's bytes, hex.
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// One anonymised record: which revision replaced which original, and what was taken out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct Redaction {
+    pub record: Uuid,
+    /// Hash of the anonymised revision in this bundle.
+    pub revision: String,
+    /// Hashes of the original record's head revisions (not in this bundle).
+    pub original: Vec<String>,
+    /// The fields replaced or removed, as paths (`persons[].names`, `interviewer`, …).
+    pub fields: Vec<String>,
+    /// Attachments left out because they were not marked safe to publish.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub attachments_dropped: u64,
+}
+
+impl Manifest {
+    /// Parses and checks a manifest's shape: version first (so a newer format gets its own
+    /// error), then every member's name, hash and size.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Manifest> {
+        let v: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|_| Error::BundleInvalid("manifest.json is not JSON".into()))?;
+        if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+            return Err(Error::BundleInvalid(
+                "manifest.json does not describe an Amanat bundle".into(),
+            ));
+        }
+        match v.get("version").and_then(|f| f.as_u64()) {
+            Some(n) if n == u64::from(VERSION) => {}
+            Some(n) => {
+                return Err(Error::UnsupportedVersion(format!(
+                    "bundle format {n}, this build reads {VERSION}"
+                )));
+            }
+            None => return Err(Error::BundleInvalid("manifest.json has no version".into())),
+        }
+        let m: Manifest = serde_json::from_value(v)
+            .map_err(|e| Error::BundleInvalid(format!("manifest.json: {e}")))?;
+        m.check_members()?;
+        Ok(m)
+    }
+
+    fn check_members(&self) -> Result<()> {
+        let invalid = |p: &str, why: &str| Error::BundleInvalid(format!("member {p:?} {why}"));
+        if self.members.len() > MEMBERS_MAX {
+            return Err(Error::BundleInvalid(format!(
+                "it lists {} members (at most {MEMBERS_MAX})",
+                self.members.len()
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut has_revisions = false;
+        for m in &self.members {
+            if !seen.insert(m.path.as_str()) {
+                return Err(invalid(&m.path, "is listed twice"));
+            }
+            if !is_hex(&m.sha256, 64) {
+                return Err(invalid(&m.path, "has no valid SHA-256"));
+            }
+            if m.path == REVISIONS {
+                has_revisions = true;
+                if m.size > REVISIONS_MAX {
+                    return Err(invalid(&m.path, "is larger than the limit"));
+                }
+            } else if let Some(sha) = m.path.strip_prefix(BLOB_DIR) {
+                if !is_hex(sha, 64) || sha != m.sha256 {
+                    return Err(invalid(&m.path, "is not named by its SHA-256"));
+                }
+                if m.size == 0 || m.size > BLOB_MAX {
+                    return Err(invalid(&m.path, "is empty or larger than the limit"));
+                }
+            } else {
+                return Err(invalid(&m.path, "is not a file a bundle may hold"));
+            }
+        }
+        if !has_revisions {
+            return Err(Error::BundleInvalid("it lists no revisions.jsonl".into()));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn member(&self, path: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.path == path)
+    }
+}
+
+/// The hash a manifest's signature covers.
+pub(crate) fn manifest_hash(bytes: &[u8]) -> crypto::Hash {
+    crypto::labelled_hash(DOMAIN_MANIFEST, bytes)
+}
+
+/// SHA-256 of a manifest's bytes, as transfers record it.
+pub(crate) fn manifest_id(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn is_hex(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}

@@ -1,0 +1,290 @@
+//! Reading a bundle: decrypt as a stream, check the signed manifest first, then every member
+//! against it. Nothing here writes to the vault; members go to a sink the caller chooses.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use super::{
+    MANIFEST, MANIFEST_MAX, Manifest, Member, REVISION_LINE_MAX, REVISIONS, SIGNATURE,
+    SIGNATURE_LEN,
+};
+use crate::attachments::Progress;
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::keys::ContactCard;
+use crate::model::{RecordKind, Revision};
+use crate::store::short_hash;
+
+/// A bundle whose manifest is signed and whose members all match it.
+pub(crate) struct Verified {
+    pub manifest: Manifest,
+    pub manifest_sha256: String,
+    pub sender: ContactCard,
+    pub revisions: Vec<Revision>,
+}
+
+/// What the caller decides once the manifest's signature is checked, before any member is
+/// read: go on, or stop with an error (an unknown sender, a bundle already imported).
+pub(crate) type SenderCheck<'a> = dyn FnMut(&Manifest, &ContactCard, &str) -> Result<()> + 'a;
+/// Receives each file member's bytes (exactly its size); the hash is checked by the reader.
+pub(crate) type BlobSink<'a> = dyn FnMut(&Member, &mut dyn Read) -> Result<()> + 'a;
+
+/// Trailing bytes after the end of the tar archive (zero padding) accepted at most.
+const TRAILER_MAX: u64 = 1 << 20;
+
+fn damaged(e: io::Error) -> Error {
+    Error::BundleDamaged(match e.kind() {
+        io::ErrorKind::UnexpectedEof => "it ends too early (cut short?)".into(),
+        io::ErrorKind::InvalidData => "a part of it does not decrypt (damaged or altered)".into(),
+        _ => format!("it cannot be read: {e}"),
+    })
+}
+
+pub(crate) fn read_bundle(
+    path: &Path,
+    identity: &age::x25519::Identity,
+    my_fingerprint: &str,
+    check_sender: &mut SenderCheck<'_>,
+    sink: &mut BlobSink<'_>,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Verified> {
+    let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
+    if !file
+        .metadata()
+        .map_err(|e| Error::io("read", path, e))?
+        .is_file()
+    {
+        return Err(Error::invalid(crate::blobs::display_name(path), "is not a file"));
+    }
+    let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(1 << 20, file))
+        .map_err(|e| match e {
+            age::DecryptError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => {
+                Error::io("read", path, e)
+            }
+            _ => Error::BundleDamaged("it is not an encrypted bundle, or its header is damaged".into()),
+        })?;
+    if decryptor.is_scrypt() {
+        return Err(Error::BundleNotForYou);
+    }
+    let plain = decryptor
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => Error::BundleNotForYou,
+            _ => Error::BundleDamaged("its header is damaged".into()),
+        })?;
+    let mut archive = tar::Archive::new(plain);
+    let mut entries = archive.entries().map_err(damaged)?;
+
+    // manifest.json, then manifest.sig.
+    let manifest_bytes = {
+        let mut e = next_entry(&mut entries, MANIFEST)?;
+        read_small(&mut e, MANIFEST, MANIFEST_MAX)?
+    };
+    let sig = {
+        let mut e = next_entry(&mut entries, SIGNATURE)?;
+        read_small(&mut e, SIGNATURE, SIGNATURE_LEN)?
+    };
+    let manifest = Manifest::parse(&manifest_bytes)?;
+    let sender = ContactCard::parse(&manifest.exporter)
+        .map_err(|e| Error::BundleInvalid(format!("the exporter's card: {e}")))?;
+    let sig = std::str::from_utf8(&sig)
+        .ok()
+        .and_then(|s| hex::decode(s).ok())
+        .unwrap_or_default();
+    if !crypto::verify(
+        sender.verifying_key(),
+        &super::manifest_hash(&manifest_bytes),
+        &sig,
+    ) {
+        return Err(Error::BundleTampered(
+            "the manifest's signature does not verify".into(),
+        ));
+    }
+    if !manifest.recipients.iter().any(|r| r == my_fingerprint) {
+        return Err(Error::BundleTampered(
+            "it was made for other recipients and encrypted again to this vault".into(),
+        ));
+    }
+    let manifest_sha256 = super::manifest_id(&manifest_bytes);
+    check_sender(&manifest, &sender, &manifest_sha256)?;
+
+    let total: u64 = manifest.members.iter().map(|m| m.size).sum();
+    let mut done = 0u64;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut jsonl: Option<Zeroizing<Vec<u8>>> = None;
+    for entry in entries.by_ref() {
+        let mut entry = entry.map_err(damaged)?;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let member = manifest.member(&name).ok_or_else(|| {
+            Error::BundleInvalid(format!("it holds {name:?}, which its manifest does not list"))
+        })?;
+        if !seen.insert(name.clone()) {
+            return Err(Error::BundleInvalid(format!("it holds {name:?} twice")));
+        }
+        check_entry(&entry, &name, member.size)?;
+        let mut hashing = Hashing {
+            inner: &mut entry,
+            hash: Sha256::new(),
+            read: 0,
+            done: &mut done,
+            total,
+            progress: &mut *progress,
+            cancelled: false,
+        };
+        let outcome = if name == REVISIONS {
+            let mut buf = Zeroizing::new(Vec::with_capacity(member.size as usize));
+            hashing
+                .read_to_end(&mut buf)
+                .map_err(damaged)
+                .map(|_| jsonl = Some(buf))
+        } else {
+            sink(member, &mut hashing)
+        };
+        if hashing.cancelled {
+            return Err(Error::Cancelled);
+        }
+        outcome?;
+        // Whatever the sink left unread still counts towards the hash.
+        io::copy(&mut hashing, &mut io::sink()).map_err(damaged)?;
+        if hashing.read != member.size || hex::encode(hashing.hash.finalize()) != member.sha256 {
+            return Err(Error::BundleTampered(format!(
+                "{name} does not match the SHA-256 its manifest gives"
+            )));
+        }
+    }
+    drop(entries);
+    if let Some(missing) = manifest.members.iter().find(|m| !seen.contains(&m.path)) {
+        return Err(Error::BundleInvalid(format!(
+            "{} is listed in its manifest but missing",
+            missing.path
+        )));
+    }
+    // Read to the very end: age authenticates the last chunk only there, which is what
+    // tells a complete bundle from one cut short after the archive's end marker.
+    let mut rest = archive.into_inner().take(TRAILER_MAX + 1);
+    let mut trailer = Vec::new();
+    rest.read_to_end(&mut trailer).map_err(damaged)?;
+    if trailer.len() as u64 > TRAILER_MAX || trailer.iter().any(|b| *b != 0) {
+        return Err(Error::BundleInvalid(
+            "there is data after the end of the archive".into(),
+        ));
+    }
+    let revisions = parse_revisions(jsonl.as_ref().map(|j| j.as_slice()).unwrap_or_default())?;
+    Ok(Verified {
+        manifest,
+        manifest_sha256,
+        sender,
+        revisions,
+    })
+}
+
+type Entries<'a, R> = tar::Entries<'a, R>;
+
+fn next_entry<'a, R: Read>(
+    entries: &mut Entries<'a, R>,
+    expected: &str,
+) -> Result<tar::Entry<'a, R>> {
+    let entry = entries
+        .next()
+        .ok_or_else(|| Error::BundleInvalid(format!("it has no {expected}")))?
+        .map_err(damaged)?;
+    if entry.path_bytes().as_ref() != expected.as_bytes() {
+        return Err(Error::BundleInvalid(format!(
+            "it does not start with {MANIFEST} and {SIGNATURE}"
+        )));
+    }
+    Ok(entry)
+}
+
+fn check_entry<R: Read>(entry: &tar::Entry<'_, R>, name: &str, size: u64) -> Result<()> {
+    let kind = entry.header().entry_type();
+    if kind != tar::EntryType::Regular {
+        return Err(Error::BundleInvalid(format!(
+            "{name} is not a plain file (links and folders are refused)"
+        )));
+    }
+    if entry.size() != size {
+        return Err(Error::BundleInvalid(format!(
+            "{name} is not the size its manifest gives"
+        )));
+    }
+    Ok(())
+}
+
+fn read_small<R: Read>(entry: &mut tar::Entry<'_, R>, name: &str, max: u64) -> Result<Vec<u8>> {
+    if entry.header().entry_type() != tar::EntryType::Regular || entry.size() > max {
+        return Err(Error::BundleInvalid(format!(
+            "{name} is not a plain file of a sensible size"
+        )));
+    }
+    let mut out = Vec::new();
+    entry
+        .take(max + 1)
+        .read_to_end(&mut out)
+        .map_err(damaged)?;
+    Ok(out)
+}
+
+fn parse_revisions(jsonl: &[u8]) -> Result<Vec<Revision>> {
+    let mut out = Vec::new();
+    for (i, line) in jsonl.split(|b| *b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let what = || format!("{REVISIONS} line {}", i + 1);
+        if line.len() > REVISION_LINE_MAX {
+            return Err(Error::BundleInvalid(format!("{} is too long", what())));
+        }
+        let rev: Revision = serde_json::from_slice(line)
+            .map_err(|e| Error::BundleInvalid(format!("{} is not a revision: {e}", what())))?;
+        if !matches!(rev.kind, RecordKind::Testimony | RecordKind::Attachment) {
+            return Err(Error::BundleInvalid(format!(
+                "{} is a {} record, which bundles never carry",
+                what(),
+                rev.kind.as_str()
+            )));
+        }
+        rev.check().map_err(|why| {
+            Error::BundleTampered(format!("revision {}: {why}", short_hash(&rev.hash)))
+        })?;
+        out.push(rev);
+    }
+    if out.is_empty() {
+        return Err(Error::BundleInvalid("it carries no revisions".into()));
+    }
+    Ok(out)
+}
+
+struct Hashing<'a, R> {
+    inner: R,
+    hash: Sha256,
+    read: u64,
+    done: &'a mut u64,
+    total: u64,
+    progress: &'a mut dyn FnMut(Progress) -> bool,
+    cancelled: bool,
+}
+
+impl<R: Read> Read for Hashing<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.read += n as u64;
+        *self.done += n as u64;
+        if n > 0
+            && !(self.progress)(Progress {
+                done: *self.done,
+                total: self.total,
+            })
+        {
+            self.cancelled = true;
+            return Err(io::Error::other("cancelled"));
+        }
+        Ok(n)
+    }
+}

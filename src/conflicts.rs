@@ -1,0 +1,98 @@
+//! Conflicts: a testimony that two devices changed from the same version in different ways
+//! has two heads after an import. Both versions are kept; the user sees them side by side and
+//! resolves the conflict with a revision that follows both (one side, or fields merged).
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::bundle::Conflict;
+use crate::error::{Error, Result};
+use crate::model::revision::Draft;
+use crate::model::{Op, RecordKind, Testimony};
+use crate::records::check_reason;
+use crate::vault::Vault;
+
+/// One version of a testimony in conflict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConflictSide {
+    /// The revision (head) this version is.
+    pub revision: String,
+    /// Hex key of the device that made it.
+    pub author: String,
+    /// The contact it belongs to, or "" for this device or a device not in the contacts.
+    pub author_name: String,
+    pub is_self: bool,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub at: jiff::Timestamp,
+    pub testimony: Testimony,
+}
+
+impl Vault {
+    /// Every testimony with more than one version to choose between.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>> {
+        let mut out = Vec::new();
+        for t in self.store.list_testimonies()? {
+            let heads = self.record_heads(t.id)?;
+            if heads.len() > 1 {
+                out.push(Conflict {
+                    id: t.id,
+                    code: t.code,
+                    heads,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The versions of a testimony in conflict, oldest first.
+    pub fn conflict_sides(&self, id: Uuid) -> Result<Vec<ConflictSide>> {
+        let me = self.device_key();
+        let contacts = self.contacts()?;
+        let mut sides = Vec::new();
+        for h in self.record_heads(id)? {
+            let rev = self
+                .store
+                .revision(&h)?
+                .ok_or_else(|| Error::Internal(format!("head {h} has no revision")))?;
+            let Some(state) = rev.state else { continue };
+            let testimony: Testimony = serde_json::from_value(state)
+                .map_err(|e| Error::Internal(format!("stored testimony: {e}")))?;
+            sides.push(ConflictSide {
+                author_name: contacts
+                    .iter()
+                    .find(|c| c.signing_key == rev.author)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
+                is_self: rev.author == me,
+                revision: h,
+                author: rev.author,
+                at: rev.at,
+                testimony,
+            });
+        }
+        sides.sort_by_key(|s| s.at);
+        Ok(sides)
+    }
+
+    /// Resolves a conflict with `t` (one side as it was, or fields merged by the user): a
+    /// revision whose parents are all the heads, so history keeps both sides.
+    pub fn resolve_conflict(&mut self, id: Uuid, t: Testimony, reason: Option<&str>) -> Result<()> {
+        t.validate()?;
+        let reason = check_reason(reason)?;
+        let heads = self.record_heads(id)?;
+        if heads.len() < 2 {
+            return Err(Error::invalid("testimony", "has no conflict to resolve"));
+        }
+        self.check_code_free(&t.code, Some(id))?;
+        self.commit(vec![Draft {
+            record: id,
+            kind: RecordKind::Testimony,
+            op: Op::Update,
+            parents: heads,
+            reason: Some(reason.unwrap_or_else(|| "conflict resolved".into())),
+            state: Some(t.to_value()?),
+        }])?;
+        Ok(())
+    }
+}

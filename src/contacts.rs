@@ -1,0 +1,173 @@
+//! Contacts on an open vault: add from a card, list, rename, mark verified, remove. Each
+//! change is a revision of a `contact` record, so the list survives crashes like any data.
+
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::keys::{self, ContactCard};
+use crate::model::revision::Draft;
+use crate::model::{Contact, ContactInfo, ContactTrust, Op, RecordKind};
+use crate::vault::Vault;
+
+/// A card file is one line; anything much larger is not a card.
+const CARD_FILE_MAX: u64 = 4096;
+
+impl Vault {
+    /// Adds a contact from their card (one line, as pasted or read from a file). The name
+    /// shown is the card's unless `name` is given. Refuses this vault's own card and a
+    /// second contact with the same key or name.
+    pub fn add_contact(
+        &mut self,
+        card_text: &str,
+        name: Option<&str>,
+        trust: ContactTrust,
+    ) -> Result<ContactInfo> {
+        let card = ContactCard::parse(card_text)?;
+        let key = hex::encode(card.verifying_key().as_bytes());
+        if key == self.device_key() {
+            return Err(Error::invalid("card", "is this vault's own card"));
+        }
+        if let Some((_, existing)) = self.store.contact_by_key(&key)? {
+            return Err(Error::invalid(
+                "card",
+                format!("belongs to a contact you already have ({})", existing.name),
+            ));
+        }
+        let name = name.map(str::trim).unwrap_or(card.name()).to_string();
+        keys::check_device_name(&name)?;
+        self.check_contact_name_free(&name, None)?;
+        let contact = Contact {
+            card: card.to_string(),
+            name,
+            trust,
+            added_at: jiff::Timestamp::now(),
+            verified_at: None,
+        };
+        let id = Uuid::now_v7();
+        self.commit(vec![contact_draft(id, Op::Create, vec![], &contact)?])?;
+        ContactInfo::new(id, contact)
+    }
+
+    /// Reads a card from a file (as saved by another device's "Save my card").
+    pub fn read_card_file(path: &std::path::Path) -> Result<String> {
+        let bytes = crate::fsutil::read_capped(path, CARD_FILE_MAX)
+            .map_err(|_| Error::InvalidCard("the file cannot be read or is too large"))?;
+        String::from_utf8(bytes).map_err(|_| Error::InvalidCard("the file is not text"))
+    }
+
+    /// Every contact, by name.
+    pub fn contacts(&self) -> Result<Vec<ContactInfo>> {
+        self.store.contact_infos()
+    }
+
+    /// A contact by its name (any case), its fingerprint or its id.
+    pub fn contact(&self, name_or_id: &str) -> Result<ContactInfo> {
+        let wanted = name_or_id.trim();
+        self.contacts()?
+            .into_iter()
+            .find(|c| {
+                c.name.to_lowercase() == wanted.to_lowercase()
+                    || c.fingerprint == wanted
+                    || c.id.to_string() == wanted
+            })
+            .ok_or_else(|| Error::NotFound(format!("contact {wanted}")))
+    }
+
+    /// Records that the fingerprint was compared with the contact (by voice or in person).
+    pub fn verify_contact(&mut self, name_or_id: &str) -> Result<ContactInfo> {
+        self.change_contact(name_or_id, |c| {
+            c.verified_at.get_or_insert_with(jiff::Timestamp::now);
+            Ok(())
+        })
+    }
+
+    pub fn rename_contact(&mut self, name_or_id: &str, new_name: &str) -> Result<ContactInfo> {
+        let new_name = new_name.trim().to_string();
+        keys::check_device_name(&new_name)?;
+        let id = self.contact(name_or_id)?.id;
+        self.check_contact_name_free(&new_name, Some(id))?;
+        self.change_contact(name_or_id, |c| {
+            c.name = new_name;
+            Ok(())
+        })
+    }
+
+    pub fn set_contact_trust(
+        &mut self,
+        name_or_id: &str,
+        trust: ContactTrust,
+    ) -> Result<ContactInfo> {
+        self.change_contact(name_or_id, |c| {
+            c.trust = trust;
+            Ok(())
+        })
+    }
+
+    /// Removes a contact. Bundles from them are then "unknown sender" again.
+    pub fn remove_contact(&mut self, name_or_id: &str) -> Result<()> {
+        let info = self.contact(name_or_id)?;
+        let heads = self.record_heads(info.id)?;
+        self.commit(vec![Draft {
+            record: info.id,
+            kind: RecordKind::Contact,
+            op: Op::Delete,
+            parents: heads,
+            reason: Some("contact removed".into()),
+            state: None,
+        }])?;
+        Ok(())
+    }
+
+    fn change_contact(
+        &mut self,
+        name_or_id: &str,
+        change: impl FnOnce(&mut Contact) -> Result<()>,
+    ) -> Result<ContactInfo> {
+        let info = self.contact(name_or_id)?;
+        let (_, mut contact) = self
+            .store
+            .contact_by_key(&info.signing_key)?
+            .ok_or_else(|| Error::NotFound(format!("contact {name_or_id}")))?;
+        let before = contact.clone();
+        change(&mut contact)?;
+        if contact != before {
+            let heads = self.record_heads(info.id)?;
+            self.commit(vec![contact_draft(info.id, Op::Update, heads, &contact)?])?;
+        }
+        ContactInfo::new(info.id, contact)
+    }
+
+    fn check_contact_name_free(&self, name: &str, except: Option<Uuid>) -> Result<()> {
+        let lower = name.to_lowercase();
+        if self
+            .contacts()?
+            .iter()
+            .any(|c| c.name.to_lowercase() == lower && Some(c.id) != except)
+        {
+            return Err(Error::invalid(
+                "name",
+                format!("another contact is called {name}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The current heads of a record.
+    pub(crate) fn record_heads(&self, id: Uuid) -> Result<Vec<String>> {
+        self.store
+            .heads(id)?
+            .map(|(h, _)| h)
+            .ok_or_else(|| Error::NotFound(id.to_string()))
+    }
+}
+
+fn contact_draft(id: Uuid, op: Op, parents: Vec<String>, c: &Contact) -> Result<Draft> {
+    Ok(Draft {
+        record: id,
+        kind: RecordKind::Contact,
+        op,
+        parents,
+        reason: None,
+        state: Some(serde_json::to_value(c).map_err(|e| Error::Internal(e.to_string()))?),
+    })
+}

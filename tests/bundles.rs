@@ -1,0 +1,339 @@
+//! Bundles between real vaults on a real filesystem: contacts, a full round trip with
+//! attachments, re-import, consent, anonymisation, conflicts, and what a recipient who is
+//! not addressed sees.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use amanat::bundle::{ExportRequest, ImportOptions, Selection};
+use amanat::model::{ContactTrust, ExportProfile};
+use amanat::{AttachOptions, Progress, Testimony, Vault};
+use uuid::Uuid;
+
+fn go(_: Progress) -> bool {
+    true
+}
+
+struct Pair {
+    _root: tempfile::TempDir,
+    root: PathBuf,
+    a: Vault,
+    b: Vault,
+}
+
+/// Interviewer vault A and coordinator vault B, each with the other as a contact.
+fn pair() -> Pair {
+    let root = common::tempdir();
+    let path = root.path().to_path_buf();
+    let (mut a, _) = common::create(&path.join("a.amanat"));
+    let (mut b, _) = common::create(&path.join("b.amanat"));
+    let card_a = a.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let card_b = b.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    a.add_contact(&card_b, Some("Coordinator"), ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("add contact: {e}"));
+    b.add_contact(&card_a, Some("Interviewer"), ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("add contact: {e}"));
+    Pair {
+        _root: root,
+        root: path,
+        a,
+        b,
+    }
+}
+
+fn export(v: &mut Vault, to: &str, profile: ExportProfile, sel: Selection, out: &Path) {
+    let req = ExportRequest {
+        to: vec![to.into()],
+        profile,
+        selection: sel,
+    };
+    v.export_bundle(&req, out, &mut go)
+        .unwrap_or_else(|e| panic!("export: error[{}] {e}", e.code()));
+}
+
+fn import(v: &mut Vault, file: &Path) -> amanat::bundle::ImportReport {
+    v.import_bundle(file, &ImportOptions::default(), &mut go)
+        .unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code()))
+}
+
+fn attach(v: &mut Vault, id: Uuid, path: &Path, seed: u32) -> Uuid {
+    common::png_like(path, 300_000, seed);
+    v.attach_file(id, path, &AttachOptions::default(), &mut go)
+        .unwrap_or_else(|e| panic!("attach: {e}"))
+}
+
+fn content(v: &mut Vault, id: Uuid) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    v.read_attachment(id)
+        .and_then(|mut r| r.read_to_end(&mut out).map_err(|e| amanat::Error::Internal(e.to_string())))
+        .unwrap_or_else(|e| panic!("read: {e}"));
+    out
+}
+
+/// Every revision of the vault, as JSON lines sorted, for comparing two vaults.
+fn history_of(v: &Vault, id: Uuid) -> Vec<String> {
+    let mut h: Vec<String> = v
+        .history(id)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|e| serde_json::to_string(&e).unwrap_or_default())
+        .collect();
+    h.sort();
+    h
+}
+
+#[test]
+fn a_round_trip_brings_every_revision_and_file_and_importing_again_changes_nothing() {
+    let mut p = pair();
+    let t = p
+        .a
+        .add_testimony(common::testimony("ALA-1", "ROUNDTRIP"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    p.a.edit_testimony(t, &serde_json::json!({"summary": "second version"}), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let f1 = attach(&mut p.a, t, &p.root.join("call.png"), 1);
+    let f2 = attach(&mut p.a, t, &p.root.join("doc.png"), 2);
+    let out = p.root.join("usb").join("to-coordinator.amanat");
+    std::fs::create_dir_all(out.parent().unwrap_or(&p.root)).unwrap_or_else(|e| panic!("{e}"));
+    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::Ids(vec![t]), &out);
+
+    let report = import(&mut p.b, &out);
+    assert_eq!(report.testimonies_new, 1);
+    assert_eq!(report.attachments_new, 2);
+    assert!(report.conflicts.is_empty());
+    assert_eq!(report.sender.contact.as_deref(), Some("Interviewer"));
+
+    let on_a = p.a.testimony(t).unwrap_or_else(|e| panic!("{e}"));
+    let on_b = p.b.testimony(t).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(on_a.testimony, on_b.testimony);
+    assert_eq!(on_a.heads, on_b.heads);
+    assert_eq!(history_of(&p.a, t), history_of(&p.b, t));
+    for f in [f1, f2] {
+        assert_eq!(content(&mut p.a, f), content(&mut p.b, f));
+        let a_att = p.a.attachment(f).unwrap_or_else(|e| panic!("{e}"));
+        let b_att = p.b.attachment(f).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a_att.attachment, b_att.attachment);
+        assert_eq!(a_att.heads, b_att.heads);
+        // The transfer is in the custody log on both sides.
+        let last = a_att.attachment.custody.last().map(|c| c.action.as_str());
+        assert_eq!(last, Some("transferred"));
+    }
+    let verified = p.b.verify().unwrap_or_else(|e| panic!("{e}"));
+    assert!(verified.ok(), "{:?}", verified.problems);
+
+    // The same bundle again: refused, nothing written.
+    let before = snapshot_dir(&p.root.join("b.amanat"));
+    let again = p.b.import_bundle(&out, &ImportOptions::default(), &mut go);
+    assert_eq!(again.err().map(|e| e.code()), Some("bundle_already_imported"));
+    assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
+
+    // B reopened still has everything (the commit was durable).
+    drop(p.b);
+    let mut b = common::open(&p.root.join("b.amanat"));
+    assert_eq!(b.testimony(t).map(|s| s.testimony).ok(), Some(on_a.testimony));
+    assert!(b.verify().map(|r| r.ok()).unwrap_or(false));
+}
+
+/// Every file under a vault with its bytes (the lock file excluded).
+pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "lock") {
+                out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn since_last_sends_only_what_is_new_or_changed() {
+    let mut p = pair();
+    let t1 = p.a.add_testimony(common::testimony("S-1", "x")).unwrap_or_else(|e| panic!("{e}"));
+    let out1 = p.root.join("1.amanat");
+    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::SinceLast, &out1);
+    let req = ExportRequest {
+        to: vec!["Coordinator".into()],
+        profile: ExportProfile::Full,
+        selection: Selection::SinceLast,
+    };
+    let plan = p.a.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.included.is_empty(), "{plan:?}");
+    let none = p.a.export_bundle(&req, &p.root.join("none.amanat"), &mut go);
+    assert_eq!(none.err().map(|e| e.code()), Some("nothing_to_export"));
+
+    let t2 = p.a.add_testimony(common::testimony("S-2", "y")).unwrap_or_else(|e| panic!("{e}"));
+    p.a.edit_testimony(t1, &serde_json::json!({"summary": "changed"}), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = p.a.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
+    let mut codes: Vec<&str> = plan.included.iter().map(|t| t.code.as_str()).collect();
+    codes.sort();
+    assert_eq!(codes, ["S-1", "S-2"]);
+    let out2 = p.root.join("2.amanat");
+    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::SinceLast, &out2);
+
+    // Delivered out of order: the second bundle first, then the first one: both import.
+    let r2 = import(&mut p.b, &out2);
+    assert_eq!((r2.testimonies_new, r2.seq), (2, 2));
+    let r1 = import(&mut p.b, &out1);
+    assert_eq!((r1.testimonies_new, r1.revisions_new), (0, 0));
+    assert_eq!(
+        p.b.testimony(t1).map(|s| s.testimony.summary).ok().as_deref(),
+        Some("changed")
+    );
+    assert!(p.b.testimony(t2).is_ok());
+}
+
+fn with_consent(code: &str, scopes: serde_json::Value) -> Testimony {
+    let mut v = common::testimony(code, "c").to_value().unwrap_or_default();
+    v["consents"] = serde_json::json!([{ "scopes": scopes }]);
+    Testimony::from_json(&v.to_string()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn consent_decides_what_leaves_and_the_plan_says_why_before_anything_is_written() {
+    let mut p = pair();
+    let partner_vault = p.root.join("partner.amanat");
+    let (partner, _) = common::create(&partner_vault);
+    let card = partner.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    p.a.add_contact(&card, Some("Partner NGO"), ContactTrust::Partner)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let internal_only = p
+        .a
+        .add_testimony(with_consent("C-1", serde_json::json!({"store_internally": "granted"})))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shareable = p
+        .a
+        .add_testimony(with_consent(
+            "C-2",
+            serde_json::json!({"store_internally": "granted", "share_with_partner": "granted",
+                               "publish_anonymised": "refused"}),
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let to_partner = ExportRequest {
+        to: vec!["Partner NGO".into()],
+        profile: ExportProfile::Full,
+        selection: Selection::All,
+    };
+    let plan = p.a.plan_export(&to_partner).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.included.iter().map(|t| t.id).collect::<Vec<_>>(), [shareable]);
+    assert_eq!(plan.left_out.len(), 1);
+    assert_eq!(plan.left_out[0].id, internal_only);
+    assert_eq!(plan.left_out[0].scope.as_str(), "share_with_partner");
+
+    let anonymised = ExportRequest {
+        to: vec!["Partner NGO".into()],
+        profile: ExportProfile::Anonymised,
+        selection: Selection::Ids(vec![internal_only, shareable]),
+    };
+    let plan = p.a.plan_export(&anonymised).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.included.is_empty());
+    let refused = p.a.export_bundle(&anonymised, &p.root.join("anon.amanat"), &mut go);
+    assert_eq!(refused.err().map(|e| e.code()), Some("nothing_to_export"));
+    assert!(!p.root.join("anon.amanat").exists());
+    assert!(!p.root.join("anon.amanat.tmp").exists());
+}
+
+#[test]
+fn two_interviewers_editing_one_testimony_make_one_conflict_that_the_coordinator_resolves() {
+    let mut p = pair();
+    let (mut c, _) = common::create(&p.root.join("c.amanat"));
+    let card_b = p.b.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let card_c = c.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let card_a = p.a.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    c.add_contact(&card_b, Some("Coordinator"), ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.add_contact(&card_a, Some("Interviewer A"), ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("{e}"));
+    p.a.add_contact(&card_c, Some("Interviewer C"), ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("{e}"));
+    p.b.add_contact(&card_c, Some("Interviewer C"), ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let t = p.a.add_testimony(common::testimony("K-1", "k")).unwrap_or_else(|e| panic!("{e}"));
+    let shared = p.root.join("shared.amanat");
+    export(&mut p.a, "Interviewer C", ExportProfile::Full, Selection::Ids(vec![t]), &shared);
+    import(&mut c, &shared);
+    p.a.edit_testimony(t, &serde_json::json!({"summary": "A's version"}), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.edit_testimony(t, &serde_json::json!({"summary": "C's version"}), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from_a = p.root.join("from-a.amanat");
+    let from_c = p.root.join("from-c.amanat");
+    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::Ids(vec![t]), &from_a);
+    export(&mut c, "Coordinator", ExportProfile::Full, Selection::Ids(vec![t]), &from_c);
+    assert!(import(&mut p.b, &from_a).conflicts.is_empty());
+    let report = import(&mut p.b, &from_c);
+    assert_eq!(report.conflicts.len(), 1);
+    assert_eq!(p.b.conflicts().map(|c| c.len()).ok(), Some(1));
+
+    // An ordinary edit is refused until the conflict is resolved.
+    let edit = p.b.edit_testimony(t, &serde_json::json!({"summary": "x"}), None);
+    assert_eq!(edit.err().map(|e| e.code()), Some("conflict"));
+    let sides = p.b.conflict_sides(t).unwrap_or_else(|e| panic!("{e}"));
+    let summaries: Vec<&str> = sides.iter().map(|s| s.testimony.summary.as_str()).collect();
+    assert!(summaries.contains(&"A's version") && summaries.contains(&"C's version"));
+    let mut merged = sides[0].testimony.clone();
+    merged.summary = "A's version; C's version".into();
+    p.b.resolve_conflict(t, merged, Some("both are right"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(p.b.conflicts().map(|c| c.len()).ok(), Some(0));
+    // History keeps both sides, and the resolution follows both.
+    let history = p.b.history(t).unwrap_or_else(|e| panic!("{e}"));
+    let side_hashes: Vec<&str> = sides.iter().map(|s| s.revision.as_str()).collect();
+    for h in &side_hashes {
+        assert!(history.iter().any(|e| e.hash == *h), "side {h} missing");
+    }
+    let resolution = history
+        .iter()
+        .find(|e| e.reason.as_deref() == Some("both are right"))
+        .unwrap_or_else(|| panic!("no resolution in {history:?}"));
+    let mut parents: Vec<&str> = resolution.parents.iter().map(String::as_str).collect();
+    parents.sort();
+    let mut expected = side_hashes.clone();
+    expected.sort();
+    assert_eq!(parents, expected);
+    assert!(p.b.verify().map(|r| r.ok()).unwrap_or(false));
+}
+
+#[test]
+fn a_bundle_for_someone_else_or_from_a_stranger_is_refused_and_changes_nothing() {
+    let mut p = pair();
+    let t = p.a.add_testimony(common::testimony("U-1", "u")).unwrap_or_else(|e| panic!("{e}"));
+    let out = p.root.join("b.bundle.amanat");
+    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::Ids(vec![t]), &out);
+
+    // A third vault that is not a recipient.
+    let (mut x, _) = common::create(&p.root.join("x.amanat"));
+    let r = x.import_bundle(&out, &ImportOptions::default(), &mut go);
+    assert_eq!(r.err().map(|e| e.code()), Some("bundle_not_for_you"));
+
+    // B without A as a contact: held for confirmation, then accepted with the fingerprint.
+    p.b.remove_contact("Interviewer").unwrap_or_else(|e| panic!("{e}"));
+    let before = snapshot_dir(&p.root.join("b.amanat"));
+    let held = p.b.import_bundle(&out, &ImportOptions::default(), &mut go);
+    let fingerprint = match held {
+        Err(amanat::Error::UnknownSender { fingerprint, .. }) => fingerprint,
+        other => panic!("expected unknown_sender, got {:?}", other.err()),
+    };
+    assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
+    let checked = p.b.verify_bundle(&out, &mut go).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(checked.sender.fingerprint, fingerprint);
+    assert_eq!(checked.sender.contact, None);
+    assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
+    let opts = ImportOptions {
+        accept_sender: Some(fingerprint),
+    };
+    p.b.import_bundle(&out, &opts, &mut go)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let contacts = p.b.contacts().unwrap_or_else(|e| panic!("{e}"));
+    assert!(contacts.iter().any(|c| c.card_name == "Test device" && c.verified_at.is_none()));
+}
