@@ -49,10 +49,11 @@ impl Anonymiser {
         format!("Person {code}")
     }
 
-    /// The id of the anonymised copy of a record in one state: the same state always gives
-    /// the same copy, so exporting it again changes nothing for the recipient.
-    pub(crate) fn record_id(&self, original: Uuid, heads: &[String]) -> Uuid {
-        let mut parts: Vec<&[u8]> = vec![b"record", original.as_bytes()];
+    /// The id of the anonymised copy of a record: the same original state anonymised the
+    /// same way always gives the same copy, so exporting it again changes nothing for the
+    /// recipient, and a copy that differs in any way is a record of its own.
+    pub(crate) fn record_id(&self, original: Uuid, heads: &[String], copy: &[u8]) -> Uuid {
+        let mut parts: Vec<&[u8]> = vec![b"record", original.as_bytes(), copy];
         parts.extend(heads.iter().map(|h| h.as_bytes()));
         let d = self.keyed(&parts);
         let mut bytes = [0u8; 16];
@@ -65,8 +66,41 @@ impl Anonymiser {
         hex::encode(&self.keyed(&[b"blob", original_blob.as_bytes()])[..16])
     }
 
+    /// Every name of every person in `testimonies`, and each part of it, with the person's
+    /// pseudonym, longest first: what free text is searched for. Built over the whole bundle,
+    /// so a relative named as a person in one testimony is also replaced where another
+    /// testimony only mentions them in its narrative.
+    pub(crate) fn needles<'a>(
+        &self,
+        testimonies: impl Iterator<Item = &'a Testimony>,
+    ) -> Vec<(String, String)> {
+        let mut needles: Vec<(String, String)> = Vec::new();
+        for t in testimonies {
+            for p in t.testifier.iter().chain(t.persons.iter()) {
+                let Some(first) = p.names.first() else {
+                    continue;
+                };
+                let pseudonym = self.pseudonym(&first.name);
+                for n in &p.names {
+                    for needle in needles_of(&n.name) {
+                        needles.push((needle, pseudonym.clone()));
+                    }
+                }
+            }
+        }
+        needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+        needles.dedup_by(|a, b| a.0 == b.0);
+        needles
+    }
+
     /// The anonymised testimony and the paths of the fields that were changed or dropped.
-    pub(crate) fn testimony(&self, t: &Testimony, code: &str) -> (Testimony, Vec<String>) {
+    /// `needles` come from [`Anonymiser::needles`].
+    pub(crate) fn testimony(
+        &self,
+        t: &Testimony,
+        code: &str,
+        needles: &[(String, String)],
+    ) -> (Testimony, Vec<String>) {
         let mut out = t.clone();
         let mut fields = Vec::new();
         let mut note = |cond: bool, f: &str| {
@@ -83,34 +117,24 @@ impl Anonymiser {
         note(out.ended_at.take().is_some(), "ended_at");
         note(out.time_zone.take().is_some(), "time_zone");
 
-        // Every name of every person, longest first, with its pseudonym.
-        let mut needles: Vec<(String, String)> = Vec::new();
-        let people = out.testifier.iter_mut().chain(out.persons.iter_mut());
         let mut any_person = false;
         let mut birth_cut = false;
         let mut dropped_personal = false;
-        for p in people {
+        for p in out.testifier.iter_mut().chain(out.persons.iter_mut()) {
             any_person = true;
             let Some(first) = p.names.first() else {
                 continue;
             };
             let pseudonym = self.pseudonym(&first.name);
-            for n in &p.names {
-                for needle in needles_of(&n.name) {
-                    needles.push((needle, pseudonym.clone()));
-                }
-            }
             birth_cut |= anonymise_person(p, pseudonym, &mut dropped_personal);
         }
         note(any_person, "persons[].names");
         note(birth_cut, "persons[].birth");
         note(dropped_personal, "persons[].notes");
-        needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
-        needles.dedup();
 
         let mut changed_text = false;
         let mut redact = |s: &mut String| {
-            let r = replace_all(s, &needles);
+            let r = replace_all(s, needles);
             if r != *s {
                 *s = r;
                 changed_text = true;

@@ -79,7 +79,12 @@ mod tests {
     use super::*;
 
     fn testimony(consents: &str) -> Testimony {
-        Testimony::from_json(&format!(r#"{{"code": "T-1", "consents": {consents}}}"#))
+        Testimony::from_json(&format!(
+            r#"{{"code": "T-1", "testifier": {{"names": [{{"name": "A"}}]}},
+                "persons": [{{"id": "0190a1b2-0000-7000-8000-000000000001",
+                              "names": [{{"name": "B"}}]}}],
+                "consents": {consents}}}"#
+        ))
             .unwrap_or_else(|e| panic!("{e}"))
     }
 

@@ -453,10 +453,14 @@ impl Vault {
             sent: BTreeMap::new(),
         };
         let mut shas = std::collections::HashSet::new();
+        let needles = anon.needles(chosen.iter().map(|c| &c.testimony));
         for t in chosen {
-            let record = anon.record_id(t.id, &t.heads);
+            let (testimony, fields) = anon.testimony(&t.testimony, "", &needles);
+            let state = testimony.to_value()?;
+            let record = anon.record_id(t.id, &t.heads, &crypto::canonical_json(&state));
             let code = format!("ANON-{}", &record.simple().to_string()[..10].to_uppercase());
-            let (testimony, fields) = anon.testimony(&t.testimony, &code);
+            let mut testimony = testimony;
+            testimony.code = code;
             // The time of the original's latest revision, so the copy is deterministic.
             let at = self.latest_at(&t.heads)?;
             let rev = Revision::sign(
@@ -491,7 +495,7 @@ impl Vault {
                 let copy = anon.attachment(&a.attachment, record, i + 1, custody);
                 let rev = Revision::sign(
                     Draft {
-                        record: anon.record_id(a.id, &a.heads),
+                        record: anon.record_id(a.id, &a.heads, record.as_bytes()),
                         kind: RecordKind::Attachment,
                         op: Op::Create,
                         parents: vec![],
