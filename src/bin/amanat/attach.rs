@@ -56,7 +56,7 @@ fn parse_attachment_id(s: &str) -> Result<Uuid> {
 }
 
 /// A progress printer: a line that updates in place on a terminal, every 10% otherwise.
-fn progress_printer(label: String) -> impl FnMut(Progress) -> bool {
+pub(crate) fn progress_printer(label: String) -> impl FnMut(Progress) -> bool {
     let tty = std::io::stderr().is_terminal();
     let mut last = u64::MAX;
     move |p: Progress| {

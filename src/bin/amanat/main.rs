@@ -3,7 +3,7 @@
 //! language of the locale (messages.rs).
 #![forbid(unsafe_code)]
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
 mod attach;
+mod bundle;
 mod messages;
 mod render;
 
@@ -91,10 +92,15 @@ enum Command {
         #[arg(long)]
         new_passphrase_file: Option<PathBuf>,
     },
-    /// Print this device's contact card
-    Card,
+    /// Print this device's contact card (or save it to a file for a USB stick)
+    Card {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     #[command(flatten)]
     Attachment(attach::AttachCommand),
+    #[command(flatten)]
+    Bundle(bundle::BundleCommand),
 }
 
 fn main() -> ExitCode {
@@ -339,12 +345,26 @@ fn run(cli: Cli) -> Result<()> {
             v.close()?;
             outcome
         }
-        Command::Card => {
+        Command::Card { out } => {
             let v = open(&cli)?;
             let card = v.contact_card()?;
+            if let Some(out) = out {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(out)
+                    .and_then(|mut f| writeln!(f, "{card}"))
+                    .map_err(|e| io_err("write", out, e))?;
+            }
             println!("{card}");
             println!("fingerprint: {}", card.fingerprint());
             Ok(())
+        }
+        Command::Bundle(cmd) => {
+            let mut v = open(&cli)?;
+            let outcome = bundle::run(&mut v, cmd);
+            v.close()?;
+            outcome
         }
     }
 }

@@ -1,0 +1,331 @@
+//! Contacts, bundles and conflicts: `contact …`, `export`, `import`, `verify-bundle`,
+//! `conflicts`, `resolve`. Parse, call the core, print.
+
+use std::path::PathBuf;
+
+use amanat::bundle::{ExportPlan, ExportRequest, ImportOptions, ImportReport, Selection};
+use amanat::model::{ContactTrust, ExportProfile};
+use amanat::{Error, Result, Testimony, Vault};
+use clap::Subcommand;
+
+use crate::attach::progress_printer;
+use crate::print_json;
+
+#[derive(Subcommand)]
+pub enum ContactCommand {
+    /// Add a contact from their card (the line `amanat card` prints), or --file
+    Add {
+        card: Option<String>,
+        #[arg(long, conflicts_with = "card")]
+        file: Option<PathBuf>,
+        /// The name to show [default: the name on the card]
+        #[arg(long)]
+        name: Option<String>,
+        /// organisation (e.g. your coordinator) or partner (another organisation) [default: partner]
+        #[arg(long, default_value = "partner")]
+        trust: String,
+    },
+    /// List contacts with their fingerprints
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that you compared the fingerprint with the contact (by voice or in person)
+    Verify { name: String },
+    Rename { name: String, new_name: String },
+    /// organisation or partner: which consent an export to them needs
+    Trust { name: String, trust: String },
+    Remove { name: String },
+}
+
+#[derive(Subcommand)]
+pub enum BundleCommand {
+    /// Contacts: who bundles go to and come from
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// Write an encrypted bundle for one or more contacts
+    Export {
+        /// Contacts (name or fingerprint), one or more
+        #[arg(long = "to", required = true, num_args = 1..)]
+        to: Vec<String>,
+        /// full or anonymised
+        #[arg(long, default_value = "full")]
+        profile: String,
+        /// Testimonies by id or code [default: everything new or changed since the last export to them]
+        #[arg(long, num_args = 1.., conflicts_with_all = ["since_last", "all"])]
+        ids: Vec<String>,
+        #[arg(long)]
+        since_last: bool,
+        #[arg(long)]
+        all: bool,
+        /// Only show what would be exported and what consent keeps out
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, required_unless_present = "dry_run")]
+        out: Option<PathBuf>,
+    },
+    /// Import a bundle: all or nothing
+    Import {
+        file: PathBuf,
+        /// Accept a sender who is not a contact, by the fingerprint they read to you
+        #[arg(long)]
+        accept_sender: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a bundle completely without importing it
+    VerifyBundle {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Testimonies with two versions from different devices
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resolve a conflict: keep one version (--take REVISION) or a merged one (--json FILE)
+    Resolve {
+        id: String,
+        #[arg(long, conflicts_with = "json")]
+        take: Option<String>,
+        #[arg(long)]
+        json: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+fn vocab<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|e| Error::invalid(field, e.to_string()))
+}
+
+pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
+    match cmd {
+        BundleCommand::Contact(c) => contact(v, c),
+        BundleCommand::Export {
+            to,
+            profile,
+            ids,
+            since_last: _,
+            all,
+            dry_run,
+            out,
+        } => {
+            let selection = if !ids.is_empty() {
+                Selection::Ids(ids.iter().map(|i| v.resolve(i)).collect::<Result<_>>()?)
+            } else if *all {
+                Selection::All
+            } else {
+                Selection::SinceLast
+            };
+            let req = ExportRequest {
+                to: to.clone(),
+                profile: vocab::<ExportProfile>("profile", profile)?,
+                selection,
+            };
+            let plan = v.plan_export(&req)?;
+            print_plan(&plan);
+            let Some(out) = out.as_ref().filter(|_| !*dry_run) else {
+                return Ok(());
+            };
+            let mut progress = progress_printer("export".into());
+            let r = v.export_bundle(&req, out, &mut progress)?;
+            println!(
+                "wrote {} ({} bytes, bundle {} of this device)\nsha256 {}",
+                r.path.display(),
+                r.size,
+                r.seq,
+                r.sha256
+            );
+            Ok(())
+        }
+        BundleCommand::Import {
+            file,
+            accept_sender,
+            json,
+        } => {
+            let opts = ImportOptions {
+                accept_sender: accept_sender.clone(),
+            };
+            let mut progress = progress_printer("import".into());
+            match v.import_bundle(file, &opts, &mut progress) {
+                Err(Error::UnknownSender { name, fingerprint }) => {
+                    eprintln!(
+                        "The bundle is signed by {name}, who is not one of your contacts.\n\
+                         Fingerprint: {fingerprint}\n\
+                         Compare it with them (by voice or in person), then run again with\n  \
+                         --accept-sender {fingerprint}"
+                    );
+                    Err(Error::UnknownSender { name, fingerprint })
+                }
+                Err(e) => Err(e),
+                Ok(r) if *json => print_json(&r),
+                Ok(r) => {
+                    print_report(&r);
+                    Ok(())
+                }
+            }
+        }
+        BundleCommand::VerifyBundle { file, json } => {
+            let mut progress = progress_printer("verify".into());
+            let r = v.verify_bundle(file, &mut progress)?;
+            if *json {
+                return print_json(&r);
+            }
+            print_report(&r);
+            println!("ok: signature, every member's SHA-256 and size, and every revision check");
+            Ok(())
+        }
+        BundleCommand::Conflicts { json } => {
+            let list = v.conflicts()?;
+            if *json {
+                return print_json(&list);
+            }
+            for c in &list {
+                println!("{}  {}", c.id, c.code);
+                for s in v.conflict_sides(c.id)? {
+                    let who = if s.is_self {
+                        "this device".to_string()
+                    } else if s.author_name.is_empty() {
+                        format!("device {}", &s.author[..12])
+                    } else {
+                        s.author_name.clone()
+                    };
+                    println!("  version {}  by {who}  at {}", s.revision, s.at);
+                }
+            }
+            if list.is_empty() {
+                println!("no conflicts");
+            }
+            Ok(())
+        }
+        BundleCommand::Resolve {
+            id,
+            take,
+            json,
+            reason,
+        } => {
+            let id = v.resolve(id)?;
+            let t = match (take, json) {
+                (Some(rev), _) => v
+                    .conflict_sides(id)?
+                    .into_iter()
+                    .find(|s| s.revision.starts_with(rev.as_str()) && rev.len() >= 8)
+                    .map(|s| s.testimony)
+                    .ok_or_else(|| Error::invalid("--take", "is not one of the versions"))?,
+                (None, Some(file)) => Testimony::from_json(&crate::read_input(file)?)?,
+                (None, None) => {
+                    return Err(Error::invalid("resolve", "give --take REVISION or --json FILE"));
+                }
+            };
+            v.resolve_conflict(id, t, reason.as_deref())
+        }
+    }
+}
+
+fn contact(v: &mut Vault, cmd: &ContactCommand) -> Result<()> {
+    let show = |c: &amanat::ContactInfo| {
+        let verified = if c.verified_at.is_some() { "verified" } else { "not verified" };
+        println!(
+            "{}  [{}, {verified}]\n  fingerprint {}",
+            c.name,
+            c.trust.as_str(),
+            c.fingerprint
+        );
+    };
+    match cmd {
+        ContactCommand::Add {
+            card,
+            file,
+            name,
+            trust,
+        } => {
+            let text = match (card, file) {
+                (Some(c), _) => c.clone(),
+                (None, Some(f)) => Vault::read_card_file(f)?,
+                (None, None) => crate::read_input("-")?,
+            };
+            let c = v.add_contact(&text, name.as_deref(), vocab::<ContactTrust>("trust", trust)?)?;
+            show(&c);
+            println!("Compare the fingerprint with them, then: amanat contact verify {:?}", c.name);
+            Ok(())
+        }
+        ContactCommand::List { json } => {
+            let list = v.contacts()?;
+            if *json {
+                return print_json(&list);
+            }
+            list.iter().for_each(show);
+            Ok(())
+        }
+        ContactCommand::Verify { name } => v.verify_contact(name).map(|c| show(&c)),
+        ContactCommand::Rename { name, new_name } => {
+            v.rename_contact(name, new_name).map(|c| show(&c))
+        }
+        ContactCommand::Trust { name, trust } => v
+            .set_contact_trust(name, vocab::<ContactTrust>("trust", trust)?)
+            .map(|c| show(&c)),
+        ContactCommand::Remove { name } => v.remove_contact(name),
+    }
+}
+
+fn print_plan(p: &ExportPlan) {
+    let to: Vec<&str> = p.recipients.iter().map(|r| r.name.as_str()).collect();
+    println!(
+        "{} export to {}: {} testimonies, {} attachment bytes",
+        p.profile.as_str(),
+        to.join(", "),
+        p.included.len(),
+        p.total_bytes
+    );
+    for t in &p.included {
+        let withheld = if t.attachments_withheld > 0 {
+            format!(", {} withheld (not safe to publish)", t.attachments_withheld)
+        } else {
+            String::new()
+        };
+        println!("  {}  {} attachments{withheld}", t.code, t.attachments);
+    }
+    for l in &p.left_out {
+        let why = serde_json::to_value(l.problem)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        println!(
+            "  left out: {} (consent to {} for {}: {why})",
+            l.code,
+            l.scope.as_str(),
+            l.recipient
+        );
+    }
+}
+
+fn print_report(r: &ImportReport) {
+    let who = match &r.sender.contact {
+        _ if r.sender.is_self => "this device".to_string(),
+        Some(name) if r.sender.verified => format!("{name} (verified)"),
+        Some(name) => format!("{name} (fingerprint not yet compared)"),
+        None => format!("{} (not a contact)", r.sender.name),
+    };
+    let done = if r.imported { "imported" } else { "would import" };
+    println!(
+        "bundle {} from {who}, {} profile, made {}\n  fingerprint {}\n  {done}: {} new testimonies, {} changed, {} new attachments, {} new revisions ({} already here)",
+        r.seq,
+        r.profile.as_str(),
+        r.created_at,
+        r.sender.fingerprint,
+        r.testimonies_new,
+        r.testimonies_changed,
+        r.attachments_new,
+        r.revisions_new,
+        r.revisions_known
+    );
+    if r.already_imported {
+        println!("  this bundle was already imported: importing it again changes nothing");
+    }
+    for c in &r.conflicts {
+        println!("  conflict: {} has two versions; see amanat conflicts", c.code);
+    }
+}
