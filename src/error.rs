@@ -23,7 +23,7 @@ pub enum Error {
     VaultExists(PathBuf),
     #[error("{0} is not an Amanat vault")]
     NotAVault(PathBuf),
-    #[error("this vault was made by a newer version of Amanat ({0})")]
+    #[error("this was made by a newer version of Amanat ({0})")]
     UnsupportedVersion(String),
     #[error("the key file {file} is damaged: {detail}")]
     KeyFileCorrupt { file: PathBuf, detail: &'static str },

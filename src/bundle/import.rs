@@ -280,6 +280,15 @@ impl Vault {
             already_imported: false,
             imported: false,
         };
+        let live = self.store.live_blobs()?;
+        for (blob, sha) in files_needed(&v.revisions)? {
+            let path = format!("{}{sha}", super::BLOB_DIR);
+            if !live.contains(&blob) && v.manifest.member(&path).is_none() {
+                return Err(Error::BundleInvalid(format!(
+                    "the file {path} that an attachment needs is missing"
+                )));
+            }
+        }
         let mut counted = HashSet::new();
         for r in &v.revisions {
             if self.store.revision(&r.hash)?.is_some() {

@@ -173,6 +173,20 @@ pub(crate) fn manifest_id(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
+/// For fuzzing only: reads a decrypted bundle (a tar stream) the way import does, with every
+/// sender accepted and file members discarded. Never panics, whatever the bytes.
+#[doc(hidden)]
+pub fn fuzz_read_plain(bytes: &[u8], my_fingerprint: &str) -> Result<usize> {
+    let mut check = |_: &Manifest, _: &crate::keys::ContactCard, _: &str| Ok(());
+    let mut sink = |_: &Member, r: &mut dyn std::io::Read| {
+        std::io::copy(r, &mut std::io::sink())
+            .map(|_| ())
+            .map_err(|e| Error::BundleDamaged(e.to_string()))
+    };
+    read::read_plain(bytes, my_fingerprint, &mut check, &mut sink, &mut |_| true)
+        .map(|v| v.revisions.len())
+}
+
 fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len
         && s.bytes()

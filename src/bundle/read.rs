@@ -77,6 +77,17 @@ pub(crate) fn read_bundle(
             age::DecryptError::NoMatchingKeys => Error::BundleNotForYou,
             _ => Error::BundleDamaged("its header is damaged".into()),
         })?;
+    read_plain(plain, my_fingerprint, check_sender, sink, progress)
+}
+
+/// Everything after decryption: the tar stream, checked member by member.
+pub(crate) fn read_plain(
+    plain: impl Read,
+    my_fingerprint: &str,
+    check_sender: &mut SenderCheck<'_>,
+    sink: &mut BlobSink<'_>,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Verified> {
     let mut archive = tar::Archive::new(plain);
     let mut entries = archive.entries().map_err(damaged)?;
 
