@@ -29,7 +29,7 @@ pub struct JobProgress {
 }
 
 impl JobProgress {
-    fn of(file: usize, files: usize, name: &str, p: Progress) -> JobProgress {
+    pub(crate) fn of(file: usize, files: usize, name: &str, p: Progress) -> JobProgress {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         JobProgress {
             file: count(file),

@@ -56,7 +56,7 @@ pub(crate) fn parse_id(id: &str) -> CmdResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| amanat::Error::invalid("id", "is not a record id").into())
 }
 
-fn testimony(state: &Value) -> CmdResult<Testimony> {
+pub(crate) fn testimony(state: &Value) -> CmdResult<Testimony> {
     Ok(Testimony::from_json(&state.to_string())?)
 }
 

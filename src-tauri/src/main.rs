@@ -6,6 +6,7 @@
 
 mod attach;
 mod bindings;
+mod bundles;
 mod commands;
 mod dialogs;
 mod error;
@@ -77,6 +78,20 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             attach::attach_files,
             attach::extract_attachment,
             attach::delete_attachment,
+            bundles::list_contacts,
+            bundles::add_contact,
+            bundles::read_card_file,
+            bundles::verify_contact,
+            bundles::rename_contact,
+            bundles::set_contact_trust,
+            bundles::remove_contact,
+            bundles::plan_export,
+            bundles::export_bundle,
+            bundles::verify_bundle,
+            bundles::import_bundle,
+            bundles::list_conflicts,
+            bundles::conflict_sides,
+            bundles::resolve_conflict,
         ])
         .register_asynchronous_uri_scheme_protocol(media::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();

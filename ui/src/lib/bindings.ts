@@ -267,3 +267,117 @@ export type AttachmentKind = "audio" | "video" | "photo" | "document" | "transcr
 export type AttachmentRole = "evidentiary" | "working" | "derivative" | "redacted";
 
 export type CustodyAction = "collected" | "imported" | "hashed" | "copied" | "transcribed" | "exported" | "transferred" | "redacted";
+
+export type ContactInfo = { id: string, name: string, 
+/**
+ * The name on their card (what they call themselves).
+ */
+card_name: string, fingerprint: string, 
+/**
+ * Hex Ed25519 key: matches revision authors and bundle exporters.
+ */
+signing_key: string, trust: ContactTrust, added_at: string, verified_at: string | null, card: string, };
+
+export type ContactTrust = "organisation" | "partner";
+
+export type ExportProfile = "full" | "anonymised";
+
+export type ExportArgs = { to: Array<string>, profile: ExportProfile, 
+/**
+ * Testimony ids; `null` for everything new or changed since the last export.
+ */
+ids: Array<string> | null, };
+
+export type ExportPlan = { recipients: Array<ContactInfo>, profile: ExportProfile, included: Array<PlannedTestimony>, left_out: Array<LeftOut>, total_bytes: number, };
+
+export type PlannedTestimony = { id: string, code: string, 
+/**
+ * Attachments that go with it (for `anonymised`: only those safe to publish).
+ */
+attachments: number, attachment_bytes: number, 
+/**
+ * Attachments left behind because they are not marked safe to publish.
+ */
+attachments_withheld: number, };
+
+export type LeftOut = { id: string, code: string, 
+/**
+ * The scope the export needs.
+ */
+scope: ConsentScope, problem: ConsentProblem, 
+/**
+ * The recipient it is refused for.
+ */
+recipient: string, };
+
+export type ConsentProblem = "no_consent" | "withdrawn" | "refused" | "conditional" | "not_asked";
+
+export type ExportResult = { plan: ExportPlan, path: string, size: number, 
+/**
+ * SHA-256 of the bundle file, hex: what the recipient can compare.
+ */
+sha256: string, manifest_sha256: string, revisions: number, seq: number, };
+
+export type ImportReport = { sender: Sender, profile: ExportProfile, created_at: string, seq: number, manifest_sha256: string, 
+/**
+ * Testimonies this vault did not have.
+ */
+testimonies_new: number, 
+/**
+ * Testimonies this vault had that the bundle changes.
+ */
+testimonies_changed: number, attachments_new: number, revisions_new: number, 
+/**
+ * Revisions this vault already had.
+ */
+revisions_known: number, 
+/**
+ * Bytes of attachments in the bundle.
+ */
+attachment_bytes: number, 
+/**
+ * Testimonies that will have (or have) two versions to choose between.
+ */
+conflicts: Array<Conflict>, 
+/**
+ * Whether this bundle was already imported (nothing would change).
+ */
+already_imported: boolean, 
+/**
+ * Whether the revisions were committed (false for `verify_bundle`).
+ */
+imported: boolean, };
+
+export type Sender = { 
+/**
+ * The name on their card.
+ */
+name: string, fingerprint: string, 
+/**
+ * The contact it matches, if any (the name this vault shows).
+ */
+contact: string | null, 
+/**
+ * Whether that contact's fingerprint was compared with them.
+ */
+verified: boolean, 
+/**
+ * The bundle was made by this vault itself.
+ */
+is_self: boolean, };
+
+export type Conflict = { id: string, code: string, heads: Array<string>, };
+
+export type ConflictSide = { 
+/**
+ * The revision (head) this version is.
+ */
+revision: string, 
+/**
+ * Hex key of the device that made it.
+ */
+author: string, 
+/**
+ * The contact it belongs to, or "" for this device or a device not in the contacts.
+ */
+author_name: string, is_self: boolean, at: string, testimony: Testimony, };
