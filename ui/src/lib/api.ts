@@ -5,6 +5,14 @@ import type {
   AppStatus,
   AttachmentKind,
   CardView,
+  Conflict,
+  ConflictSide,
+  ContactInfo,
+  ContactTrust,
+  ExportArgs,
+  ExportPlan,
+  ExportResult,
+  ImportReport,
   DateReading,
   DraftInfo,
   DraftList,
@@ -77,7 +85,33 @@ export const api = {
   deleteAttachment: (id: string, reason: string) =>
     invoke<void>('delete_attachment', { id, reason }),
   verifyAttachment: (id: string) => invoke<void>('verify_attachment', { id }),
+  listContacts: () => invoke<ContactInfo[]>('list_contacts'),
+  addContact: (card: string, name: string | null, trust: ContactTrust) =>
+    invoke<ContactInfo>('add_contact', { card, name, trust }),
+  readCardFile: (path: string) => invoke<string>('read_card_file', { path }),
+  verifyContact: (id: string) => invoke<ContactInfo>('verify_contact', { id }),
+  renameContact: (id: string, name: string) => invoke<ContactInfo>('rename_contact', { id, name }),
+  setContactTrust: (id: string, trust: ContactTrust) =>
+    invoke<ContactInfo>('set_contact_trust', { id, trust }),
+  removeContact: (id: string) => invoke<void>('remove_contact', { id }),
+  planExport: (args: ExportArgs) => invoke<ExportPlan>('plan_export', { args }),
+  exportBundle: (args: ExportArgs, path: string, progress: (p: JobProgress) => void) =>
+    invoke<ExportResult>('export_bundle', { args, path, onProgress: channel(progress) }),
+  verifyBundle: (path: string, progress: (p: JobProgress) => void) =>
+    invoke<ImportReport>('verify_bundle', { path, onProgress: channel(progress) }),
+  importBundle: (path: string, acceptSender: string | null, progress: (p: JobProgress) => void) =>
+    invoke<ImportReport>('import_bundle', { path, acceptSender, onProgress: channel(progress) }),
+  listConflicts: () => invoke<Conflict[]>('list_conflicts'),
+  conflictSides: (id: string) => invoke<ConflictSide[]>('conflict_sides', { id }),
+  resolveConflict: (id: string, testimonyState: unknown, reason: string | null) =>
+    invoke<void>('resolve_conflict', { id, testimonyState, reason }),
 };
+
+function channel<T>(onMessage: (m: T) => void): Channel<T> {
+  const c = new Channel<T>();
+  c.onmessage = onMessage;
+  return c;
+}
 
 /** The URL the page loads an attachment's content from (decrypted range by range). */
 export function mediaUrl(id: string): string {
