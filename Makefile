@@ -42,7 +42,7 @@ test-ui: setup
 # The real app under Xvfb, driven through WebDriver; screenshots in target/e2e/.
 e2e: build-app
 	scripts/e2e.sh
-	E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs
+	E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs
 
 test: check test-rust test-ui e2e
 

@@ -11,7 +11,7 @@ import { appendFileSync, readFileSync, readdirSync, statSync, writeFileSync } fr
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { after, test } from 'node:test';
-import { ROOT, byId, choose, click, shot, shown, startApp, stopApp, type } from './driver.mjs';
+import { ROOT, answerDialog, byId, choose, click, shot, shown, startApp, stopApp, type } from './driver.mjs';
 
 const VAULT = join(ROOT, 'vault-files');
 const USB = join(ROOT, 'usb');
@@ -80,38 +80,6 @@ function makePhoto(path) {
     chunk('IDAT', deflateSync(Buffer.concat(rows))),
     chunk('IEND', Buffer.alloc(0)),
   ]));
-}
-
-const xdotool = (...args) => spawnSync('xdotool', args, { encoding: 'utf8' });
-
-/** Answers the system's file dialog titled `title` with `path`, by keyboard. There is no
- *  window manager under Xvfb, so the dialog gets the input focus explicitly. */
-async function answerDialog(title, path, { save = false } = {}) {
-  let win = '';
-  for (let i = 0; i < 100 && !win; i++) {
-    win = xdotool('search', '--onlyvisible', '--name', `^${title}$`).stdout.trim().split('\n').pop() ?? '';
-    if (!win) await sleep(200);
-  }
-  if (!win) {
-    spawnSync('import', ['-window', 'root', join(process.env.E2E_SHOTS, 'FAILED-dialog-screen.png')]);
-    const names = xdotool('search', '--name', '.').stdout.trim().split('\n')
-      .map((w) => `${w}: ${xdotool('getwindowname', w).stdout.trim()}`);
-    assert.fail(`the dialog "${title}" did not open; windows: ${names.join(' | ')}; ${xdotool('version').stdout}`);
-  }
-  await sleep(800);
-  xdotool('windowfocus', '--sync', win);
-  if (save) {
-    // The name field has the focus: replace the suggested name with a full path.
-    xdotool('key', '--clearmodifiers', 'ctrl+a');
-  } else {
-    xdotool('key', '--clearmodifiers', 'ctrl+l');
-  }
-  await sleep(300);
-  xdotool('type', '--delay', '30', path);
-  await sleep(500);
-  // The dialog is GTK's, outside the page: WebDriver cannot see it, the X screen can.
-  spawnSync('import', ['-window', 'root', join(process.env.E2E_SHOTS, `dialog-${save ? 'save' : 'open'}.png`)]);
-  xdotool('key', 'Return');
 }
 
 async function rows() {

@@ -1,6 +1,7 @@
 // WebDriver helpers for the real app: tauri-driver (127.0.0.1:4444) starts the binary in
 // WebKitGTK; we find elements by data-testid and save a screenshot of every screen.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Key, remote } from 'webdriverio';
@@ -97,3 +98,38 @@ export async function choose(b, id, value) {
   await click(b, id);
   await click(b, `${id}-option-${value}`);
 }
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export const xdotool = (...args) => spawnSync('xdotool', args, { encoding: 'utf8' });
+
+/** Answers the system's file dialog titled `title` with `path`, by keyboard. There is no
+ *  window manager under Xvfb, so the dialog gets the input focus explicitly. */
+export async function answerDialog(title, path, { save = false } = {}) {
+  let win = '';
+  for (let i = 0; i < 100 && !win; i++) {
+    win = xdotool('search', '--onlyvisible', '--name', `^${title}$`).stdout.trim().split('\n').pop() ?? '';
+    if (!win) await sleep(200);
+  }
+  if (!win) {
+    spawnSync('import', ['-window', 'root', join(process.env.E2E_SHOTS, 'FAILED-dialog-screen.png')]);
+    const names = xdotool('search', '--name', '.').stdout.trim().split('\n')
+      .map((w) => `${w}: ${xdotool('getwindowname', w).stdout.trim()}`);
+    assert.fail(`the dialog "${title}" did not open; windows: ${names.join(' | ')}; ${xdotool('version').stdout}`);
+  }
+  await sleep(800);
+  xdotool('windowfocus', '--sync', win);
+  if (save) {
+    // The name field has the focus: replace the suggested name with a full path.
+    xdotool('key', '--clearmodifiers', 'ctrl+a');
+  } else {
+    xdotool('key', '--clearmodifiers', 'ctrl+l');
+  }
+  await sleep(300);
+  xdotool('type', '--delay', '30', path);
+  await sleep(500);
+  // The dialog is GTK's, outside the page: WebDriver cannot see it, the X screen can.
+  spawnSync('import', ['-window', 'root', join(process.env.E2E_SHOTS, `dialog-${save ? 'save' : 'open'}.png`)]);
+  xdotool('key', 'Return');
+}
+
