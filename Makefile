@@ -2,8 +2,10 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 NPM ?= npm
+# rage: the reference age tool, for tests and benchmarks only; the app never uses it.
+RAGE := $(CURDIR)/target/tools/bin/rage
 
-.PHONY: setup ui build build-app run test check test-rust test-ui e2e crash bench bench-app clean
+.PHONY: setup ui build build-app run test check test-rust test-ui e2e fuzz fuzz-short crash bench bench-app clean
 
 setup:
 	@scripts/setup.sh
@@ -33,8 +35,10 @@ check: ui
 	$(NPM) --prefix ui run check --silent
 	scripts/no-network-deps.sh
 
+# rage stands in for someone outside Amanat: a bundle must open with it (tests/bundle_outside.rs).
 test-rust: ui
-	$(CARGO) test --locked --workspace
+	test -x $(RAGE) || $(CARGO) install --locked --root target/tools rage
+	RAGE=$(RAGE) $(CARGO) test --locked --workspace
 
 test-ui: setup
 	$(NPM) --prefix ui test --silent
@@ -44,19 +48,26 @@ e2e: build-app
 	scripts/e2e.sh
 	E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs
 
-test: check test-rust test-ui e2e
+test: check test-rust test-ui e2e fuzz-short
+
+# Every parser of hostile input under AFL++, an hour per target (FUZZ_SECONDS to change).
+fuzz: setup
+	scripts/fuzz.sh
+
+# The same, 20 s per target: part of `make test`.
+fuzz-short: setup
+	FUZZ_SECONDS=20 scripts/fuzz.sh
 
 # The long crash campaign: 1,000 kill -9 at random moments.
 crash: setup
 	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash --test crash_attachments -- --nocapture
 
-# rage is installed for the attachment import comparison only; the app never uses it.
-RAGE := $(CURDIR)/target/tools/bin/rage
 
 bench: setup
 	$(CARGO) bench --locked --bench vault
 	test -x $(RAGE) || $(CARGO) install --locked --root target/tools rage
 	RAGE=$(RAGE) $(CARGO) bench --locked --bench attachments
+	RAGE=$(RAGE) $(CARGO) bench --locked --bench bundles
 
 clean:
 	$(CARGO) clean

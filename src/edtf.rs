@@ -307,8 +307,16 @@ fn parse_year(t: &str) -> Result<(i64, u8, bool), EdtfError> {
             Some(d) => (true, d),
             None => (false, digits),
         };
-        if digits.len() < 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return err(t, "a Y-year needs five or more digits");
+        // Five or more digits and no leading zero: `Y-04111` would be the year -4111, which
+        // is written `-4111`, and two spellings of one year would not read back the same.
+        if digits.len() < 5
+            || digits.starts_with('0')
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return err(
+                t,
+                "a Y-year needs five or more digits, without leading zeros",
+            );
         }
         let v: i64 = digits
             .parse()
@@ -574,6 +582,10 @@ mod tests {
             ("/", "/"),
             ("2018/2019/2020", "2018/2019/2020"),
             ("Y123", "Y123"),
+            // Found by `make fuzz`: these used to parse and then print as another text.
+            ("Y-04111", "Y-04111"),
+            ("Y000000", "Y000000"),
+            ("Y01111/", "Y01111"),
             ("spring 2018", "spring 2018"),
             ("2018-", "2018-"),
             ("", ""),

@@ -72,7 +72,9 @@ pub enum Error {
     BundleInvalid(String),
     #[error("the bundle was altered after it was signed: {0}")]
     BundleTampered(String),
-    #[error("the bundle comes from {name}, who is not one of your contacts (fingerprint {fingerprint})")]
+    #[error(
+        "the bundle comes from {name}, who is not one of your contacts (fingerprint {fingerprint})"
+    )]
     UnknownSender { name: String, fingerprint: String },
     #[error("this bundle was already imported on {0}")]
     BundleAlreadyImported(String),

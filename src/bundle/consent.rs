@@ -54,7 +54,10 @@ pub(crate) fn check(t: &Testimony, scope: ConsentScope) -> Result<(), ConsentPro
     }
     // A later withdrawn version withdraws what the person said before.
     for c in t.consents.iter().filter(|c| c.withdrawn_at.is_some()) {
-        if latest.get(&c.person).is_some_and(|l| l.version <= c.version) {
+        if latest
+            .get(&c.person)
+            .is_some_and(|l| l.version <= c.version)
+        {
             return Err(ConsentProblem::Withdrawn);
         }
     }
@@ -85,13 +88,16 @@ mod tests {
                               "names": [{{"name": "B"}}]}}],
                 "consents": {consents}}}"#
         ))
-            .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
     fn a_scope_is_allowed_only_when_every_current_consent_grants_it() {
         let scope = ConsentScope::PublishAnonymised;
-        assert_eq!(check(&testimony("[]"), scope), Err(ConsentProblem::NoConsent));
+        assert_eq!(
+            check(&testimony("[]"), scope),
+            Err(ConsentProblem::NoConsent)
+        );
         let granted = testimony(r#"[{"scopes": {"publish_anonymised": "granted"}}]"#);
         assert_eq!(check(&granted, scope), Ok(()));
         assert_eq!(
@@ -121,9 +127,11 @@ mod tests {
                 {"version": 2, "withdrawn_at": "2025-03", "scopes": {"share_with_partner": "granted"}}]"#,
         );
         assert_eq!(check(&withdrawn, scope), Err(ConsentProblem::Withdrawn));
-        let only_withdrawn = testimony(
-            r#"[{"withdrawn_at": "2025", "scopes": {"share_with_partner": "granted"}}]"#,
+        let only_withdrawn =
+            testimony(r#"[{"withdrawn_at": "2025", "scopes": {"share_with_partner": "granted"}}]"#);
+        assert_eq!(
+            check(&only_withdrawn, scope),
+            Err(ConsentProblem::Withdrawn)
         );
-        assert_eq!(check(&only_withdrawn, scope), Err(ConsentProblem::Withdrawn));
     }
 }

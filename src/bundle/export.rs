@@ -12,7 +12,9 @@ use uuid::Uuid;
 
 use super::anonymise::Anonymiser;
 use super::consent::{self, ConsentProblem};
-use super::{BLOB_DIR, FORMAT, MANIFEST, Manifest, Member, REVISIONS, Redaction, SIGNATURE, VERSION};
+use super::{
+    BLOB_DIR, FORMAT, MANIFEST, Manifest, Member, REVISIONS, Redaction, SIGNATURE, VERSION,
+};
 use crate::attachments::Progress;
 use crate::error::{Error, Result};
 use crate::model::revision::Draft;
@@ -71,6 +73,14 @@ pub struct LeftOut {
     pub recipient: String,
 }
 
+/// A testimony deleted here after it was sent: its deletion goes to the recipients.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeletedTestimony {
+    pub id: Uuid,
+    pub code: String,
+}
+
 /// What an export would do, shown before anything is written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -79,6 +89,8 @@ pub struct ExportPlan {
     pub profile: ExportProfile,
     pub included: Vec<PlannedTestimony>,
     pub left_out: Vec<LeftOut>,
+    /// Testimonies deleted since they were sent (full profile, "since the last export").
+    pub deleted: Vec<DeletedTestimony>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
 }
@@ -107,6 +119,8 @@ struct Chosen {
     heads: Vec<String>,
     testimony: crate::model::Testimony,
     attachments: Vec<StoredAttachment>,
+    /// Deleted attachments: their history (ending in the deletion) goes in a full export.
+    deleted_attachments: Vec<Uuid>,
     withheld: u64,
 }
 
@@ -205,6 +219,7 @@ impl Vault {
                 testimony: stored.testimony,
                 withheld: total - attachments.len() as u64,
                 attachments,
+                deleted_attachments: self.store.deleted_attachments_of(id)?,
             });
         }
         let included: Vec<PlannedTestimony> = chosen
@@ -217,14 +232,51 @@ impl Vault {
                 attachments_withheld: c.withheld,
             })
             .collect();
+        let deleted = match (&req.selection, req.profile) {
+            (Selection::SinceLast, ExportProfile::Full) => self.deleted_since(&already_sent)?,
+            _ => Vec::new(),
+        };
         let plan = ExportPlan {
             total_bytes: included.iter().map(|p| p.attachment_bytes).sum(),
             recipients,
             profile: req.profile,
             included,
             left_out,
+            deleted,
         };
         Ok((plan, chosen))
+    }
+
+    /// Testimonies sent to any of these recipients before and deleted here since.
+    fn deleted_since(
+        &self,
+        sent: &HashMap<String, HashMap<Uuid, Vec<String>>>,
+    ) -> Result<Vec<DeletedTestimony>> {
+        let mut out: Vec<DeletedTestimony> = Vec::new();
+        for (id, heads) in sent.values().flat_map(|m| m.iter()) {
+            if out.iter().any(|d| d.id == *id) {
+                continue;
+            }
+            let Some((now, true)) = self.store.heads(*id)? else {
+                continue;
+            };
+            let mut now = now;
+            now.sort();
+            if now == *heads {
+                continue;
+            }
+            // The code as it was last saved.
+            let code = self
+                .store
+                .revisions_of(*id)?
+                .iter()
+                .rev()
+                .find_map(|r| r.state.as_ref()?.get("code")?.as_str().map(String::from))
+                .unwrap_or_default();
+            out.push(DeletedTestimony { id: *id, code });
+        }
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(out)
     }
 
     /// For each recipient fingerprint: every testimony sent to them and its heads then.
@@ -261,7 +313,7 @@ impl Vault {
             return Err(Error::Poisoned);
         }
         let (plan, chosen) = self.choose(req)?;
-        if chosen.is_empty() {
+        if chosen.is_empty() && plan.deleted.is_empty() {
             return Err(Error::NothingToExport(if plan.left_out.is_empty() {
                 "no testimony is new or selected".into()
             } else {
@@ -279,7 +331,7 @@ impl Vault {
         }
         let (seq, prev) = self.last_export()?;
         let content = match req.profile {
-            ExportProfile::Full => self.full_content(&chosen, &plan.recipients, seq)?,
+            ExportProfile::Full => self.full_content(&chosen, &plan, seq)?,
             ExportProfile::Anonymised => self.anonymised_content(&chosen)?,
         };
         let jsonl = revisions_jsonl(&content.revisions)?;
@@ -297,7 +349,11 @@ impl Vault {
             format: FORMAT.into(),
             version: VERSION,
             exporter: self.contact_card()?.to_string(),
-            recipients: plan.recipients.iter().map(|r| r.fingerprint.clone()).collect(),
+            recipients: plan
+                .recipients
+                .iter()
+                .map(|r| r.fingerprint.clone())
+                .collect(),
             created_at: jiff::Timestamp::now(),
             profile: req.profile,
             seq,
@@ -395,13 +451,12 @@ impl Vault {
 
     /// Every revision of each testimony and of its attachments, plus a custody entry on
     /// each attachment recording this transfer.
-    fn full_content(
-        &self,
-        chosen: &[Chosen],
-        recipients: &[ContactInfo],
-        seq: u64,
-    ) -> Result<Content> {
-        let to: Vec<&str> = recipients.iter().map(|r| r.fingerprint.as_str()).collect();
+    fn full_content(&self, chosen: &[Chosen], plan: &ExportPlan, seq: u64) -> Result<Content> {
+        let to: Vec<&str> = plan
+            .recipients
+            .iter()
+            .map(|r| r.fingerprint.as_str())
+            .collect();
         let note = format!("bundle {seq} to {}", to.join(", "));
         let mut c = Content {
             revisions: Vec::new(),
@@ -435,8 +490,22 @@ impl Vault {
                     ));
                 }
             }
+            for id in &t.deleted_attachments {
+                c.revisions.extend(self.store.revisions_of(*id)?);
+            }
             heads.sort();
             c.sent.insert(t.id, heads);
+        }
+        // Deletions: the whole history of the testimony and its attachments, ending in the
+        // tombstones (no file goes with them).
+        for d in &plan.deleted {
+            c.revisions.extend(self.store.revisions_of(d.id)?);
+            for id in self.store.deleted_attachments_of(d.id)? {
+                c.revisions.extend(self.store.revisions_of(id)?);
+            }
+            let mut heads = self.record_heads(d.id)?;
+            heads.sort();
+            c.sent.insert(d.id, heads);
         }
         Ok(c)
     }
@@ -548,10 +617,9 @@ impl Vault {
                     .map_err(|_| Error::Internal("a contact's recipient does not parse".into()))
             })
             .collect::<Result<_>>()?;
-        let encryptor = age::Encryptor::with_recipients(
-            parsed.iter().map(|r| r as &dyn age::Recipient),
-        )
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        let encryptor =
+            age::Encryptor::with_recipients(parsed.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|e| Error::Internal(e.to_string()))?;
         let w = encryptor
             .wrap_output(BufWriter::with_capacity(1 << 20, file))
             .map_err(io_err)?;
@@ -663,4 +731,3 @@ pub(crate) fn transfer_draft(t: &Transfer) -> Result<Draft> {
         state: Some(serde_json::to_value(t).map_err(|e| Error::Internal(e.to_string()))?),
     })
 }
-

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::read::{Verified, read_bundle};
 use super::export::transfer_draft;
+use super::read::{Verified, read_bundle};
 use crate::attachments::Progress;
 use crate::blobs;
 use crate::error::{Error, Result};
@@ -171,6 +171,13 @@ impl Vault {
                 Ok(())
             };
             let mut sink = |m: &super::Member, r: &mut dyn Read| {
+                if store.blob_with_sha(&m.sha256)?.is_some() {
+                    // This vault has the file already: check it (the reader hashes what is
+                    // read) without writing a copy.
+                    return std::io::copy(r, &mut std::io::sink())
+                        .map(|_| ())
+                        .map_err(|e| Error::BundleDamaged(e.to_string()));
+                }
                 let s = blobs::stage(&dir, &recipient, r)?;
                 if let Some(old) = staged.insert(m.sha256.clone(), s) {
                     let _ = fsutil::remove_file_if_exists(&old);
@@ -191,8 +198,9 @@ impl Vault {
         // Place the file of every attachment that is live once the bundle is applied and
         // whose file this vault does not have yet.
         let mut placed: Vec<PathBuf> = Vec::new();
+        let live_before = self.store.live_blobs()?;
         let outcome = (|| {
-            let live = self.store.live_blobs()?;
+            let live = live_before.clone();
             let mut first_copy: HashMap<String, PathBuf> = HashMap::new();
             for (blob, sha) in files_needed(&verified.revisions)? {
                 if live.contains(&blob) {
@@ -202,6 +210,9 @@ impl Vault {
                 if let Some(src) = first_copy.get(&sha) {
                     // The same content in two attachments: a second copy of the file.
                     blobs::place_copy(self.dir(), src, &blob)?;
+                } else if let Some(held) = self.store.blob_with_sha(&sha)? {
+                    // The content is here already under another attachment: copy that file.
+                    blobs::place_copy(self.dir(), &blobs::path(self.dir(), &held), &blob)?;
                 } else {
                     let Some(tmp) = staged.get(&sha) else {
                         return Err(Error::BundleInvalid(format!(
@@ -223,8 +234,7 @@ impl Vault {
                 }
             }
             let mut drafts = Vec::new();
-            if opts.accept_sender.is_some() && self.sender_contact(&verified.sender)?.is_none()
-            {
+            if opts.accept_sender.is_some() && self.sender_contact(&verified.sender)?.is_none() {
                 drafts.push(self.new_contact_draft(&verified.sender)?);
             }
             drafts.push(transfer_draft(&Transfer {
@@ -248,6 +258,12 @@ impl Vault {
                 let _ = fsutil::remove_file_if_exists(p);
             }
             return Err(e);
+        }
+        // Attachments the bundle deleted: their files go now (the deletions are durable; a
+        // file that cannot be removed is an orphan the next open removes).
+        let live_after = self.store.live_blobs()?;
+        for gone in live_before.difference(&live_after) {
+            let _ = blobs::remove(self.dir(), gone);
         }
         report.conflicts = self.conflicts_among(&verified.revisions)?;
         report.sender = self.sender_info(&verified.sender)?;
@@ -283,7 +299,10 @@ impl Vault {
         let live = self.store.live_blobs()?;
         for (blob, sha) in files_needed(&v.revisions)? {
             let path = format!("{}{sha}", super::BLOB_DIR);
-            if !live.contains(&blob) && v.manifest.member(&path).is_none() {
+            if !live.contains(&blob)
+                && v.manifest.member(&path).is_none()
+                && self.store.blob_with_sha(&sha)?.is_none()
+            {
                 return Err(Error::BundleInvalid(format!(
                     "the file {path} that an attachment needs is missing"
                 )));
@@ -327,7 +346,9 @@ impl Vault {
         Ok(Sender {
             name: card.name().to_string(),
             fingerprint: card.fingerprint(),
-            verified: contact.as_ref().is_some_and(|(_, c)| c.verified_at.is_some()),
+            verified: contact
+                .as_ref()
+                .is_some_and(|(_, c)| c.verified_at.is_some()),
             contact: contact.map(|(_, c)| c.name),
             is_self: hex::encode(card.verifying_key().as_bytes()) == self.device_key(),
         })
@@ -360,7 +381,9 @@ impl Vault {
             op: Op::Create,
             parents: vec![],
             reason: Some("sender of an imported bundle".into()),
-            state: Some(serde_json::to_value(&contact).map_err(|e| Error::Internal(e.to_string()))?),
+            state: Some(
+                serde_json::to_value(&contact).map_err(|e| Error::Internal(e.to_string()))?,
+            ),
         })
     }
 

@@ -20,7 +20,9 @@ use crate::error::{Error, Result};
 use crate::model::ExportProfile;
 
 pub use consent::ConsentProblem;
-pub use export::{ExportPlan, ExportRequest, ExportResult, LeftOut, PlannedTestimony, Selection};
+pub use export::{
+    DeletedTestimony, ExportPlan, ExportRequest, ExportResult, LeftOut, PlannedTestimony, Selection,
+};
 pub use import::{Conflict, ImportOptions, ImportReport, Sender};
 
 pub(crate) const FORMAT: &str = "amanat-bundle";

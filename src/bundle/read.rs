@@ -59,15 +59,21 @@ pub(crate) fn read_bundle(
         .map_err(|e| Error::io("read", path, e))?
         .is_file()
     {
-        return Err(Error::invalid(crate::blobs::display_name(path), "is not a file"));
+        return Err(Error::invalid(
+            crate::blobs::display_name(path),
+            "is not a file",
+        ));
     }
-    let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(1 << 20, file))
-        .map_err(|e| match e {
+    let decryptor = age::Decryptor::new_buffered(BufReader::with_capacity(1 << 20, file)).map_err(
+        |e| match e {
             age::DecryptError::Io(e) if e.kind() != io::ErrorKind::UnexpectedEof => {
                 Error::io("read", path, e)
             }
-            _ => Error::BundleDamaged("it is not an encrypted bundle, or its header is damaged".into()),
-        })?;
+            _ => Error::BundleDamaged(
+                "it is not an encrypted bundle, or its header is damaged".into(),
+            ),
+        },
+    )?;
     if decryptor.is_scrypt() {
         return Err(Error::BundleNotForYou);
     }
@@ -132,7 +138,9 @@ pub(crate) fn read_plain(
         let mut entry = entry.map_err(damaged)?;
         let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
         let member = manifest.member(&name).ok_or_else(|| {
-            Error::BundleInvalid(format!("it holds {name:?}, which its manifest does not list"))
+            Error::BundleInvalid(format!(
+                "it holds {name:?}, which its manifest does not list"
+            ))
         })?;
         if !seen.insert(name.clone()) {
             return Err(Error::BundleInvalid(format!("it holds {name:?} twice")));
@@ -234,10 +242,7 @@ fn read_small<R: Read>(entry: &mut tar::Entry<'_, R>, name: &str, max: u64) -> R
         )));
     }
     let mut out = Vec::new();
-    entry
-        .take(max + 1)
-        .read_to_end(&mut out)
-        .map_err(damaged)?;
+    entry.take(max + 1).read_to_end(&mut out).map_err(damaged)?;
     Ok(out)
 }
 

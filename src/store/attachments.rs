@@ -161,6 +161,31 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The blob of a live attachment whose content has this SHA-256, if any.
+    pub(crate) fn blob_with_sha(&self, sha256: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT blob FROM attachments WHERE json_extract(json, '$.sha256') = ?1 LIMIT 1",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Attachments of a testimony that were deleted (their records keep their history).
+    pub(crate) fn deleted_attachments_of(&self, testimony: Uuid) -> Result<Vec<Uuid>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT DISTINCT c.id FROM records c JOIN revisions r ON r.record_id = c.id
+             WHERE c.kind = 'attachment' AND c.deleted = 1
+               AND json_extract(r.json, '$.state.testimony') = ?1
+             ORDER BY c.created_at, c.id",
+        )?;
+        let rows = stmt.query_map([testimony.to_string()], |r| r.get::<_, String>(0))?;
+        rows.map(|id| Uuid::parse_str(&id?).map_err(|e| Error::Internal(format!("stored id: {e}"))))
+            .collect()
+    }
+
     /// The kind of a record (`testimony`, `attachment`), if it exists.
     pub(crate) fn record_kind(&self, id: Uuid) -> Result<Option<String>> {
         Ok(self

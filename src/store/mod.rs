@@ -15,8 +15,8 @@ use rusqlite::{Connection, MAIN_DB, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
 use crate::bundle::Conflict;
+use crate::error::{Error, Result};
 use crate::model::{Op, RecordKind, Revision, Testimony};
 
 pub use attachments::StoredAttachment;

@@ -185,7 +185,13 @@ pub struct Parts {
 
 impl Parts {
     /// A manifest that lists exactly these parts, for `recipients`.
-    pub fn new(sender: &Sender, recipients: &[String], seq: u64, revs: &[Value], blobs: Vec<Vec<u8>>) -> Parts {
+    pub fn new(
+        sender: &Sender,
+        recipients: &[String],
+        seq: u64,
+        revs: &[Value],
+        blobs: Vec<Vec<u8>>,
+    ) -> Parts {
         let revisions = jsonl(revs);
         let mut p = Parts {
             manifest: json!({

@@ -31,11 +31,21 @@ pub enum ContactCommand {
         json: bool,
     },
     /// Record that you compared the fingerprint with the contact (by voice or in person)
-    Verify { name: String },
-    Rename { name: String, new_name: String },
+    Verify {
+        name: String,
+    },
+    Rename {
+        name: String,
+        new_name: String,
+    },
     /// organisation or partner: which consent an export to them needs
-    Trust { name: String, trust: String },
-    Remove { name: String },
+    Trust {
+        name: String,
+        trust: String,
+    },
+    Remove {
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -217,7 +227,10 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
                     .ok_or_else(|| Error::invalid("--take", "is not one of the versions"))?,
                 (None, Some(file)) => Testimony::from_json(&crate::read_input(file)?)?,
                 (None, None) => {
-                    return Err(Error::invalid("resolve", "give --take REVISION or --json FILE"));
+                    return Err(Error::invalid(
+                        "resolve",
+                        "give --take REVISION or --json FILE",
+                    ));
                 }
             };
             v.resolve_conflict(id, t, reason.as_deref())
@@ -227,7 +240,11 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
 
 fn contact(v: &mut Vault, cmd: &ContactCommand) -> Result<()> {
     let show = |c: &amanat::ContactInfo| {
-        let verified = if c.verified_at.is_some() { "verified" } else { "not verified" };
+        let verified = if c.verified_at.is_some() {
+            "verified"
+        } else {
+            "not verified"
+        };
         println!(
             "{}  [{}, {verified}]\n  fingerprint {}",
             c.name,
@@ -247,9 +264,16 @@ fn contact(v: &mut Vault, cmd: &ContactCommand) -> Result<()> {
                 (None, Some(f)) => Vault::read_card_file(f)?,
                 (None, None) => crate::read_input("-")?,
             };
-            let c = v.add_contact(&text, name.as_deref(), vocab::<ContactTrust>("trust", trust)?)?;
+            let c = v.add_contact(
+                &text,
+                name.as_deref(),
+                vocab::<ContactTrust>("trust", trust)?,
+            )?;
             show(&c);
-            println!("Compare the fingerprint with them, then: amanat contact verify {:?}", c.name);
+            println!(
+                "Compare the fingerprint with them, then: amanat contact verify {:?}",
+                c.name
+            );
             Ok(())
         }
         ContactCommand::List { json } => {
@@ -282,7 +306,10 @@ fn print_plan(p: &ExportPlan) {
     );
     for t in &p.included {
         let withheld = if t.attachments_withheld > 0 {
-            format!(", {} withheld (not safe to publish)", t.attachments_withheld)
+            format!(
+                ", {} withheld (not safe to publish)",
+                t.attachments_withheld
+            )
         } else {
             String::new()
         };
@@ -309,7 +336,11 @@ fn print_report(r: &ImportReport) {
         Some(name) => format!("{name} (fingerprint not yet compared)"),
         None => format!("{} (not a contact)", r.sender.name),
     };
-    let done = if r.imported { "imported" } else { "would import" };
+    let done = if r.imported {
+        "imported"
+    } else {
+        "would import"
+    };
     println!(
         "bundle {} from {who}, {} profile, made {}\n  fingerprint {}\n  {done}: {} new testimonies, {} changed, {} new attachments, {} new revisions ({} already here)",
         r.seq,
@@ -326,6 +357,9 @@ fn print_report(r: &ImportReport) {
         println!("  this bundle was already imported: importing it again changes nothing");
     }
     for c in &r.conflicts {
-        println!("  conflict: {} has two versions; see amanat conflicts", c.code);
+        println!(
+            "  conflict: {} has two versions; see amanat conflicts",
+            c.code
+        );
     }
 }

@@ -288,7 +288,11 @@ export type ExportArgs = { to: Array<string>, profile: ExportProfile,
  */
 ids: Array<string> | null, };
 
-export type ExportPlan = { recipients: Array<ContactInfo>, profile: ExportProfile, included: Array<PlannedTestimony>, left_out: Array<LeftOut>, total_bytes: number, };
+export type ExportPlan = { recipients: Array<ContactInfo>, profile: ExportProfile, included: Array<PlannedTestimony>, left_out: Array<LeftOut>, 
+/**
+ * Testimonies deleted since they were sent (full profile, "since the last export").
+ */
+deleted: Array<DeletedTestimony>, total_bytes: number, };
 
 export type PlannedTestimony = { id: string, code: string, 
 /**
@@ -309,6 +313,8 @@ scope: ConsentScope, problem: ConsentProblem,
  * The recipient it is refused for.
  */
 recipient: string, };
+
+export type DeletedTestimony = { id: string, code: string, };
 
 export type ConsentProblem = "no_consent" | "withdrawn" | "refused" | "conditional" | "not_asked";
 
