@@ -10,7 +10,7 @@ use std::process::Command;
 use age::secrecy::ExposeSecret;
 use amanat::bundle::{ExportRequest, ImportOptions, Selection};
 use amanat::model::{ContactTrust, ExportProfile};
-use amanat::{AttachOptions, ContactCard, Progress, Testimony, Vault};
+use amanat::{AttachOptions, ContactCard, Progress, Testimony};
 
 fn go(_: Progress) -> bool {
     true

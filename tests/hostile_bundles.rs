@@ -230,7 +230,7 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
         resigned(p),
     );
     let mut p = base();
-    p.manifest["recipients"] = json!([Sender::stranger(3).card().split(':').last()]);
+    p.manifest["recipients"] = json!([Sender::stranger(3).card().split(':').next_back()]);
     p.sign(&s.key);
     add(
         "30-made-for-someone-else-re-encrypted",

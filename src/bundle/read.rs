@@ -176,7 +176,6 @@ pub(crate) fn read_plain(
             )));
         }
     }
-    drop(entries);
     if let Some(missing) = manifest.members.iter().find(|m| !seen.contains(&m.path)) {
         return Err(Error::BundleInvalid(format!(
             "{} is listed in its manifest but missing",

@@ -9,7 +9,7 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::model::{Contact, ContactInfo, Op, Revision, Transfer, TransferDirection};
 
-fn live_state<'a>(rev: &'a Revision) -> Option<&'a Value> {
+fn live_state(rev: &Revision) -> Option<&Value> {
     rev.state.as_ref().filter(|_| rev.op != Op::Delete)
 }
 
