@@ -82,7 +82,7 @@ pub fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.to_string_lossy().into_owned())
 }
 
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+fn read_full(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {
@@ -141,25 +141,42 @@ pub(crate) fn stage(
     let tmp = fsutil::tmp_path(&path(vault, &new_id()));
     let outcome = (|| {
         let file = fsutil::create_new_file(&tmp)?;
-        let mut w =
-            crypto::encrypt_writer(recipient, file).map_err(|e| Error::io("write", &tmp, e))?;
-        let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
-        loop {
-            let n = match src.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(StageError::Source(e)),
-            };
-            w.write_all(&buf[..n])
-                .map_err(|e| StageError::Vault(Error::io("write", &tmp, e)))?;
-        }
-        let file = w
-            .finish()
-            .map_err(|e| StageError::Vault(Error::io("write", &tmp, e)))?;
-        file.sync_all()
-            .map_err(|e| StageError::Vault(Error::io("sync", &tmp, e)))?;
-        Ok(tmp.clone())
+        let tmp = tmp.as_path();
+        // This thread reads (for a bundle: decrypts and hashes); another encrypts and writes.
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::sync_channel::<Zeroizing<Vec<u8>>>(QUEUE);
+            let writer = scope.spawn(move || -> Result<()> {
+                let mut w = crypto::encrypt_writer(recipient, file)
+                    .map_err(|e| Error::io("write", tmp, e))?;
+                for chunk in rx {
+                    w.write_all(&chunk)
+                        .map_err(|e| Error::io("write", tmp, e))?;
+                }
+                let file = w.finish().map_err(|e| Error::io("write", tmp, e))?;
+                file.sync_all().map_err(|e| Error::io("sync", tmp, e))
+            });
+            let read = (|| {
+                loop {
+                    let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
+                    let n = read_full(src, &mut buf)?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    buf.truncate(n);
+                    // The writer stopped on an error: it is reported below.
+                    if tx.send(buf).is_err() {
+                        return Ok(());
+                    }
+                }
+            })();
+            drop(tx);
+            let written = writer
+                .join()
+                .map_err(|_| StageError::Vault(Error::Internal("write thread failed".into())))?;
+            read.map_err(StageError::Source)?;
+            written.map_err(StageError::Vault)?;
+            Ok(tmp.to_path_buf())
+        })
     })();
     outcome.map_err(|e| {
         let _ = fsutil::remove_file_if_exists(&tmp);

@@ -226,6 +226,13 @@ fn an_anonymised_bundle_holds_no_original_name_in_any_script_and_pseudonyms_are_
         "a file not marked safe to publish is in the bundle"
     );
     assert!(contains(&plain, &safe_content[..4096]));
+    let original = v.testimony(t1).unwrap_or_else(|e| panic!("{e}")).testimony;
+    for p in original.testifier.iter().chain(original.persons.iter()) {
+        assert!(
+            !text.contains(&p.id.to_string()),
+            "a person's id (a UUIDv7, which dates it) is in the bundle"
+        );
+    }
     assert!(text.contains("\"1985\""), "the year of birth stays");
     assert!(!text.contains("1985-03"), "the day and month of birth go");
 

@@ -504,3 +504,56 @@ fn deletions_travel_with_the_next_export_and_files_are_not_sent_twice() {
     );
     assert!(p.b.verify().map(|r| r.ok()).unwrap_or(false));
 }
+
+#[test]
+fn a_cancelled_export_or_import_leaves_nothing_behind() {
+    let mut p = pair();
+    let t =
+        p.a.add_testimony(common::testimony("X-1", "x"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let big = p.root.join("big.png");
+    common::png_like(&big, 3 << 20, 9);
+    p.a.attach_file(t, &big, &AttachOptions::default(), &mut go)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let req = ExportRequest {
+        to: vec!["Coordinator".into()],
+        profile: ExportProfile::Full,
+        selection: Selection::Ids(vec![t]),
+    };
+    let a_dir = p.root.join("a.amanat");
+    let before = snapshot_dir(&a_dir);
+    let out = p.root.join("cancelled.amanat");
+    let mut calls = 0;
+    let r = p.a.export_bundle(&req, &out, &mut |_| {
+        calls += 1;
+        calls < 3
+    });
+    assert_eq!(r.err().map(|e| e.code()), Some("cancelled"));
+    assert!(!out.exists() && !p.root.join("cancelled.amanat.tmp").exists());
+    assert!(
+        before == snapshot_dir(&a_dir),
+        "a cancelled export records nothing"
+    );
+
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &out,
+    );
+    let b_dir = p.root.join("b.amanat");
+    let before = snapshot_dir(&b_dir);
+    let mut calls = 0;
+    let r =
+        p.b.import_bundle(&out, &ImportOptions::default(), &mut |_| {
+            calls += 1;
+            calls < 3
+        });
+    assert_eq!(r.err().map(|e| e.code()), Some("cancelled"));
+    assert!(
+        before == snapshot_dir(&b_dir),
+        "a cancelled import changes nothing"
+    );
+    assert_eq!(import(&mut p.b, &out).attachments_new, 1);
+}

@@ -93,6 +93,35 @@ impl Anonymiser {
         needles
     }
 
+    /// The testimony with every id in it (persons, events, acts' references, consents,
+    /// places) replaced by a keyed hash of it: references stay consistent, and no UUIDv7
+    /// tells when a person or an event was first written down.
+    pub(crate) fn remap_ids(&self, t: &Testimony) -> crate::error::Result<Testimony> {
+        let mut v = t.to_value()?;
+        self.remap_value(&mut v);
+        Testimony::from_value(&v)
+    }
+
+    fn remap_value(&self, v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => {
+                if s.len() == 36
+                    && let Ok(id) = Uuid::parse_str(s)
+                {
+                    let d = self.keyed(&[b"id", id.as_bytes()]);
+                    let mut bytes = [0u8; 16];
+                    bytes.copy_from_slice(&d[..16]);
+                    *s = uuid::Builder::from_custom_bytes(bytes)
+                        .into_uuid()
+                        .to_string();
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| self.remap_value(x)),
+            serde_json::Value::Object(m) => m.values_mut().for_each(|x| self.remap_value(x)),
+            _ => {}
+        }
+    }
+
     /// The anonymised testimony and the paths of the fields that were changed or dropped.
     /// `needles` come from [`Anonymiser::needles`].
     pub(crate) fn testimony(

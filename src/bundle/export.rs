@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -24,7 +25,7 @@ use crate::model::{
 };
 use crate::store::StoredAttachment;
 use crate::vault::Vault;
-use crate::{blobs, crypto, fsutil};
+use crate::{blobs, crypto, fsutil, readahead};
 
 /// Which testimonies to export.
 #[derive(Debug, Clone, PartialEq)]
@@ -530,7 +531,10 @@ impl Vault {
             let code = format!("ANON-{}", &record.simple().to_string()[..10].to_uppercase());
             let mut testimony = testimony;
             testimony.code = code;
-            // The time of the original's latest revision, so the copy is deterministic.
+            // Every id inside (persons, events, consents, places) replaced: a UUIDv7 carries
+            // the moment it was made, which would date the interview.
+            let testimony = anon.remap_ids(&testimony)?;
+            // The day of the original's latest revision: deterministic, and no finer.
             let at = self.latest_at(&t.heads)?;
             let rev = Revision::sign(
                 Draft {
@@ -595,7 +599,8 @@ impl Vault {
                 latest = latest.max(r.at);
             }
         }
-        Ok(latest)
+        let day = latest.as_second().div_euclid(86_400) * 86_400;
+        jiff::Timestamp::from_second(day).map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// The age + tar stream: the three small members, then each file decrypted from the
@@ -632,26 +637,41 @@ impl Vault {
         let mut done = 0u64;
         for (blob, sha, size) in files {
             let reader = blobs::open(self.dir(), self.secret.identity(), blob)?;
-            let mut checked = Checked {
-                inner: reader,
-                hash: Sha256::new(),
-                read: 0,
-                limit: *size,
+            let header = header(&format!("{BLOB_DIR}{sha}"), *size)?;
+            // Decryption and hashing of the blob run on another thread, ahead of the tar
+            // writer's encryption.
+            let seen = Arc::new(Mutex::new((Sha256::new(), 0u64)));
+            let hashed = Hashed {
+                inner: reader.take(*size),
+                seen: Arc::clone(&seen),
+            };
+            let ahead =
+                readahead::read_ahead(hashed).map_err(|e| Error::Internal(e.to_string()))?;
+            let mut counted = Counted {
+                inner: ahead,
                 done: &mut done,
                 total,
                 progress: &mut *progress,
                 cancelled: false,
             };
-            let appended = tar.append(&header(&format!("{BLOB_DIR}{sha}"), *size)?, &mut checked);
-            if checked.cancelled {
+            let appended = tar.append(&header, &mut counted);
+            if counted.cancelled {
                 return Err(Error::Cancelled);
             }
             appended.map_err(|e| match e.kind() {
-                io::ErrorKind::InvalidData => blobs::damaged(blob),
+                io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof => blobs::damaged(blob),
                 _ => io_err(e),
             })?;
-            let digest = hex::encode(checked.hash.finalize());
-            if checked.read != *size || digest != *sha {
+            drop(counted);
+            // Every byte the tar stream took was hashed before it was handed over.
+            let (digest, read) = {
+                let mut seen = seen
+                    .lock()
+                    .map_err(|_| Error::Internal("blob hash".into()))?;
+                let (h, n) = std::mem::replace(&mut *seen, (Sha256::new(), 0));
+                (h.finalize(), n)
+            };
+            if read != *size || hex::encode(digest) != *sha {
                 return Err(blobs::damaged(blob));
             }
         }
@@ -674,25 +694,37 @@ fn header(path: &str, size: u64) -> Result<tar::Header> {
     Ok(h)
 }
 
-/// Reads a decrypted blob into the tar stream, hashing it, reporting progress, and never
-/// giving more than the recorded size (so the tar entry stays well-formed).
-struct Checked<'a, R> {
+/// Hashes what it reads, on the thread that reads it (the read-ahead thread).
+struct Hashed<R> {
     inner: R,
-    hash: Sha256,
-    read: u64,
-    limit: u64,
+    seen: Arc<Mutex<(Sha256, u64)>>,
+}
+
+impl<R: Read> Read for Hashed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut seen = self
+            .seen
+            .lock()
+            .map_err(|_| io::Error::other("hash state poisoned"))?;
+        seen.0.update(&buf[..n]);
+        seen.1 += n as u64;
+        Ok(n)
+    }
+}
+
+/// Feeds a decrypted blob into the tar stream, reporting progress; a cancel is an error.
+struct Counted<'a, R> {
+    inner: R,
     done: &'a mut u64,
     total: u64,
     progress: &'a mut dyn FnMut(Progress) -> bool,
     cancelled: bool,
 }
 
-impl<R: Read> Read for Checked<'_, R> {
+impl<R: Read> Read for Counted<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let room = (self.limit - self.read).min(buf.len() as u64) as usize;
-        let n = self.inner.read(&mut buf[..room])?;
-        self.hash.update(&buf[..n]);
-        self.read += n as u64;
+        let n = self.inner.read(buf)?;
         *self.done += n as u64;
         if !(self.progress)(Progress {
             done: *self.done,
