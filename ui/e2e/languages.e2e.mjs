@@ -154,6 +154,7 @@ async function walkWithMouse(lang) {
   assert.equal(await textOf('nav-list'), c['nav.testimonies']);
   await shot(b, `${lang}-list`);
 
+  await exchangeScreens(lang);
   await click(b, 'nav-settings');
   await shown(b, 'contact-card');
   await shot(b, `${lang}-settings`);
@@ -161,6 +162,23 @@ async function walkWithMouse(lang) {
   await shown(b, 'unlock-screen');
   assert.deepEqual(await documentLanguage(), { lang, dir: 'ltr' }, 'the language survives the lock');
   await shot(b, `${lang}-unlock`);
+}
+
+/** Contacts, the export wizard's first step, import and conflicts: drawn in `lang`. */
+async function exchangeScreens(lang) {
+  const c = catalog(lang);
+  for (const [nav, screen, title] of [
+    ['nav-contacts', 'contacts', 'contacts.title'],
+    ['nav-export', 'export-step-what', 'export.whatTitle'],
+    ['nav-import', 'import-start', 'import.title'],
+    ['nav-conflicts', 'conflicts-empty', 'conflicts.title'],
+  ]) {
+    await click(b, nav);
+    await shown(b, screen);
+    const page = await b.execute(() => document.querySelector('.content')?.textContent ?? '');
+    assert.ok(page.includes(c[title]), `${lang} ${screen} shows its title`);
+    await shot(b, `${lang}-${screen}`);
+  }
 }
 
 test('every main screen in English, Kazakh, Russian and Chinese, with no system fonts', async () => {
@@ -250,6 +268,8 @@ test('Uyghur: right to left, and the whole flow with the keyboard alone', async 
   assert.deepEqual(await documentLanguage(), { lang: 'ug', dir: 'rtl' });
   await press('open-testimony');
   assert.equal(await (await shown(b, 'testifier-name-0')).getValue(), s.name);
+  await click(b, 'close-editor');
+  await exchangeScreens('ug');
 });
 
 test('the language is kept across a restart of the app', async () => {
