@@ -8,8 +8,10 @@
 
 mod anonymise;
 mod consent;
+mod content;
 mod export;
 mod import;
+mod plan;
 mod read;
 
 use serde::{Deserialize, Serialize};
@@ -20,10 +22,9 @@ use crate::error::{Error, Result};
 use crate::model::ExportProfile;
 
 pub use consent::ConsentProblem;
-pub use export::{
-    DeletedTestimony, ExportPlan, ExportRequest, ExportResult, LeftOut, PlannedTestimony, Selection,
-};
+pub use export::ExportResult;
 pub use import::{Conflict, ImportOptions, ImportReport, Sender};
+pub use plan::{DeletedTestimony, ExportPlan, ExportRequest, LeftOut, PlannedTestimony, Selection};
 
 pub(crate) const FORMAT: &str = "amanat-bundle";
 pub(crate) const VERSION: u32 = 1;

@@ -1,0 +1,256 @@
+//! The export plan: which testimonies go, to whom, and which consent keeps out (with the
+//! reason), worked out and shown before anything is written.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::consent::{self, ConsentProblem};
+use crate::error::{Error, Result};
+use crate::model::{ConsentScope, ContactInfo, ExportProfile, Testimony, TransferDirection};
+use crate::store::StoredAttachment;
+use crate::vault::Vault;
+
+/// Which testimonies to export.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Selection {
+    /// These testimonies (ids).
+    Ids(Vec<Uuid>),
+    /// Every testimony not yet sent, as it is now, to each of the recipients.
+    SinceLast,
+    /// Every testimony.
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExportRequest {
+    /// Contacts, by name, fingerprint or id.
+    pub to: Vec<String>,
+    pub profile: ExportProfile,
+    pub selection: Selection,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PlannedTestimony {
+    pub id: Uuid,
+    pub code: String,
+    /// Attachments that go with it (for `anonymised`: only those safe to publish).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub attachments: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub attachment_bytes: u64,
+    /// Attachments left behind because they are not marked safe to publish.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub attachments_withheld: u64,
+}
+
+/// A testimony that consent keeps out of this export.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LeftOut {
+    pub id: Uuid,
+    pub code: String,
+    /// The scope the export needs.
+    pub scope: ConsentScope,
+    pub problem: ConsentProblem,
+    /// The recipient it is refused for.
+    pub recipient: String,
+}
+
+/// A testimony deleted here after it was sent: its deletion goes to the recipients.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DeletedTestimony {
+    pub id: Uuid,
+    pub code: String,
+}
+
+/// What an export would do, shown before anything is written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ExportPlan {
+    pub recipients: Vec<ContactInfo>,
+    pub profile: ExportProfile,
+    pub included: Vec<PlannedTestimony>,
+    pub left_out: Vec<LeftOut>,
+    /// Testimonies deleted since they were sent (full profile, "since the last export").
+    pub deleted: Vec<DeletedTestimony>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub total_bytes: u64,
+}
+
+/// One testimony chosen for the export, with its attachments.
+pub(super) struct Chosen {
+    pub id: Uuid,
+    pub code: String,
+    pub heads: Vec<String>,
+    pub testimony: Testimony,
+    pub attachments: Vec<StoredAttachment>,
+    /// Deleted attachments: their history (ending in the deletion) goes in a full export.
+    pub deleted_attachments: Vec<Uuid>,
+    pub withheld: u64,
+}
+
+impl Vault {
+    /// Works out what an export would carry and what consent keeps out of it.
+    pub fn plan_export(&self, req: &ExportRequest) -> Result<ExportPlan> {
+        let (plan, _) = self.choose(req)?;
+        Ok(plan)
+    }
+
+    fn recipients(&self, to: &[String]) -> Result<Vec<ContactInfo>> {
+        if to.is_empty() {
+            return Err(Error::invalid("to", "name at least one contact"));
+        }
+        let mut out: Vec<ContactInfo> = Vec::new();
+        for name in to {
+            let c = self.contact(name)?;
+            if !out.iter().any(|o| o.id == c.id) {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn choose(&self, req: &ExportRequest) -> Result<(ExportPlan, Vec<Chosen>)> {
+        let recipients = self.recipients(&req.to)?;
+        let ids: Vec<Uuid> = match &req.selection {
+            Selection::Ids(ids) => ids.clone(),
+            Selection::All | Selection::SinceLast => self
+                .store
+                .list_testimonies()?
+                .into_iter()
+                .map(|t| t.id)
+                .collect(),
+        };
+        let already_sent = self.sent_to(&recipients)?;
+        let mut chosen = Vec::new();
+        let mut left_out = Vec::new();
+        let mut seen = HashSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            let stored = self.store.testimony(id)?;
+            let all_attachments = self.store.attachments_of(id)?;
+            let mut heads = stored.heads.clone();
+            heads.extend(all_attachments.iter().flat_map(|a| a.heads.iter().cloned()));
+            heads.sort();
+            if req.selection == Selection::SinceLast
+                && recipients.iter().all(|r| {
+                    already_sent
+                        .get(&r.fingerprint)
+                        .is_some_and(|s| s.get(&id) == Some(&heads))
+                })
+            {
+                continue;
+            }
+            let refusal = recipients.iter().find_map(|r| {
+                let scope = consent::scope_for(req.profile, r.trust);
+                consent::check(&stored.testimony, scope)
+                    .err()
+                    .map(|problem| (scope, problem, r.name.clone()))
+            });
+            if let Some((scope, problem, recipient)) = refusal {
+                left_out.push(LeftOut {
+                    id,
+                    code: stored.testimony.code.clone(),
+                    scope,
+                    problem,
+                    recipient,
+                });
+                continue;
+            }
+            let total = all_attachments.len() as u64;
+            let attachments: Vec<StoredAttachment> = all_attachments
+                .into_iter()
+                .filter(|a| req.profile == ExportProfile::Full || a.attachment.safe_to_publish)
+                .collect();
+            chosen.push(Chosen {
+                id,
+                code: stored.testimony.code.clone(),
+                heads,
+                testimony: stored.testimony,
+                withheld: total - attachments.len() as u64,
+                attachments,
+                deleted_attachments: self.store.deleted_attachments_of(id)?,
+            });
+        }
+        let included: Vec<PlannedTestimony> = chosen
+            .iter()
+            .map(|c| PlannedTestimony {
+                id: c.id,
+                code: c.code.clone(),
+                attachments: c.attachments.len() as u64,
+                attachment_bytes: c.attachments.iter().map(|a| a.attachment.size).sum(),
+                attachments_withheld: c.withheld,
+            })
+            .collect();
+        let deleted = match (&req.selection, req.profile) {
+            (Selection::SinceLast, ExportProfile::Full) => self.deleted_since(&already_sent)?,
+            _ => Vec::new(),
+        };
+        let plan = ExportPlan {
+            total_bytes: included.iter().map(|p| p.attachment_bytes).sum(),
+            recipients,
+            profile: req.profile,
+            included,
+            left_out,
+            deleted,
+        };
+        Ok((plan, chosen))
+    }
+
+    /// Testimonies sent to any of these recipients before and deleted here since.
+    fn deleted_since(
+        &self,
+        sent: &HashMap<String, HashMap<Uuid, Vec<String>>>,
+    ) -> Result<Vec<DeletedTestimony>> {
+        let mut out: Vec<DeletedTestimony> = Vec::new();
+        for (id, heads) in sent.values().flat_map(|m| m.iter()) {
+            if out.iter().any(|d| d.id == *id) {
+                continue;
+            }
+            let Some((now, true)) = self.store.heads(*id)? else {
+                continue;
+            };
+            let mut now = now;
+            now.sort();
+            if now == *heads {
+                continue;
+            }
+            // The code as it was last saved.
+            let code = self
+                .store
+                .revisions_of(*id)?
+                .iter()
+                .rev()
+                .find_map(|r| r.state.as_ref()?.get("code")?.as_str().map(String::from))
+                .unwrap_or_default();
+            out.push(DeletedTestimony { id: *id, code });
+        }
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(out)
+    }
+
+    /// For each recipient fingerprint: every testimony sent to them and its heads then.
+    pub(super) fn sent_to(
+        &self,
+        recipients: &[ContactInfo],
+    ) -> Result<HashMap<String, HashMap<Uuid, Vec<String>>>> {
+        let mut out: HashMap<String, HashMap<Uuid, Vec<String>>> = HashMap::new();
+        for (_, t) in self.store.transfers(TransferDirection::Export)? {
+            for r in recipients {
+                if t.recipients.contains(&r.fingerprint) {
+                    let sent = out.entry(r.fingerprint.clone()).or_default();
+                    for (id, heads) in &t.sent {
+                        sent.insert(*id, heads.clone());
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
