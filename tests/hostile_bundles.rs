@@ -2,8 +2,9 @@
 //! must produce (expected.tsv, applied in order to one copy of a fixture vault). Every
 //! refused bundle must leave the vault byte for byte as it was.
 //!
-//! Regenerate (after a format change) with
-//! `AMANAT_REGENERATE_CORPUS=1 cargo test --test hostile_bundles -- --ignored regenerate`.
+//! Add new cases with
+//! `AMANAT_REGENERATE_CORPUS=1 cargo test --test hostile_bundles -- --ignored regenerate`
+//! (writes only missing files); after a format change, `AMANAT_REGENERATE_CORPUS=all`.
 
 mod common;
 mod craft;
@@ -415,6 +416,38 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
     p.blobs.clear();
     add("52-revisions-not-json", "bundle_invalid", resigned(p));
     add(
+        "54-gnu-long-name-claiming-a-gigabyte",
+        "bundle_invalid",
+        with_entries(&|e| {
+            e.insert(
+                2,
+                Entry {
+                    name: b"././@LongLink".to_vec(),
+                    kind: tar::EntryType::GNULongName,
+                    data: b"revisions.jsonl\0".to_vec(),
+                    size: 1 << 30,
+                    link: None,
+                },
+            )
+        }),
+    );
+    add(
+        "55-pax-extended-header",
+        "bundle_invalid",
+        with_entries(&|e| {
+            e.insert(
+                2,
+                Entry {
+                    name: b"PaxHeaders/revisions.jsonl".to_vec(),
+                    kind: tar::EntryType::XHeader,
+                    data: b"30 path=../../etc/cron.d/evil\n".to_vec(),
+                    size: 30,
+                    link: None,
+                },
+            )
+        }),
+    );
+    add(
         "53-deeply-nested-manifest",
         "bundle_invalid",
         with_entries(&|e| {
@@ -429,34 +462,53 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
 #[test]
 #[ignore = "writes the corpus; run with AMANAT_REGENERATE_CORPUS=1"]
 fn regenerate() {
-    if std::env::var("AMANAT_REGENERATE_CORPUS").is_err() {
+    let Ok(mode) = std::env::var("AMANAT_REGENERATE_CORPUS") else {
         return;
-    }
+    };
+    // "all" makes a new fixture vault and rewrites every file; otherwise only missing files
+    // are written (age encryption is randomised: unchanged cases stay as they are in git),
+    // encrypted to the existing fixture vault.
+    let all = mode == "all";
     let vault = fixture_vault();
-    let _ = std::fs::remove_dir_all(&vault);
-    std::fs::create_dir_all(vault.parent().unwrap_or(Path::new(".")))
+    let card = if all || !vault.exists() {
+        let _ = std::fs::remove_dir_all(&vault);
+        std::fs::create_dir_all(vault.parent().unwrap_or(Path::new(".")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (mut v, _) = common::create(&vault);
+        v.add_contact(
+            &Sender::corpus().card(),
+            Some("Corpus sender"),
+            ContactTrust::Organisation,
+        )
         .unwrap_or_else(|e| panic!("{e}"));
-    let (mut v, _) = common::create(&vault);
-    v.add_contact(
-        &Sender::corpus().card(),
-        Some("Corpus sender"),
-        ContactTrust::Organisation,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let card = v.contact_card().unwrap_or_else(|e| panic!("{e}"));
-    v.close().unwrap_or_else(|e| panic!("{e}"));
+        let card = v.contact_card().unwrap_or_else(|e| panic!("{e}"));
+        v.close().unwrap_or_else(|e| panic!("{e}"));
+        card
+    } else {
+        let copy = common::tempdir();
+        let dir = copy.path().join("v.amanat");
+        common::copy_dir(&vault, &dir);
+        let card = common::open(&dir).contact_card();
+        card.unwrap_or_else(|e| panic!("{e}"))
+    };
     let recipient: age::x25519::Recipient =
         card.recipient().parse().unwrap_or_else(|e| panic!("{e}"));
     let dir = corpus_dir();
-    let _ = std::fs::remove_dir_all(&dir);
+    if all {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let mut tsv = String::from("# file\texpected code (ok: imported), applied in this order\n");
     for (name, code, bytes) in cases(&recipient, &card.fingerprint()) {
-        std::fs::write(dir.join(&name), bytes).unwrap_or_else(|e| panic!("{e}"));
+        if all || !dir.join(&name).exists() {
+            std::fs::write(dir.join(&name), bytes).unwrap_or_else(|e| panic!("{e}"));
+        }
         tsv.push_str(&format!("{name}\t{code}\n"));
     }
     std::fs::write(dir.join("expected.tsv"), tsv).unwrap_or_else(|e| panic!("{e}"));
-    write_fuzz_seeds();
+    if all {
+        write_fuzz_seeds();
+    }
 }
 
 /// Plaintext bundles (what the fuzz target reads after decryption), addressed to the

@@ -95,7 +95,10 @@ pub(crate) fn read_plain(
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Verified> {
     let mut archive = tar::Archive::new(plain);
-    let mut entries = archive.entries().map_err(damaged)?;
+    // Raw: GNU long-name and PAX headers come out as members of their own (and are refused
+    // as such) instead of being read whole into memory by the tar reader, which a bundle
+    // could make gigabytes long. Bundles never need them: every name is short.
+    let mut entries = archive.entries().map_err(damaged)?.raw(true);
 
     // manifest.json, then manifest.sig.
     let manifest_bytes = {
