@@ -68,7 +68,25 @@ pub(crate) fn encrypt_writer<W: Write>(
 ) -> io::Result<age::stream::StreamWriter<W>> {
     let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as _))
         .map_err(|e| io::Error::other(e.to_string()))?;
-    encryptor.wrap_output(out)
+    encryptor.wrap_output(out).map_err(header_write_error)
+}
+
+/// age reports a failed header write as text ("failed to write header: IoError(Os { code:
+/// 28, … })"), which loses the OS error. Recover it, so a full disk while a file is started
+/// is reported as a full disk (found by the fault-injection test, tests/faults.rs).
+fn header_write_error(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    let text = e.to_string();
+    let code = text
+        .split_once("code: ")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse::<i32>().ok());
+    match code {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => e,
+    }
 }
 
 /// Why an age file could not be opened.

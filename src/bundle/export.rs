@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::content::Content;
 use super::plan::{ExportPlan, ExportRequest};
 use super::{BLOB_DIR, FORMAT, MANIFEST, Manifest, Member, REVISIONS, SIGNATURE, VERSION};
 use crate::attachments::Progress;
@@ -135,7 +136,6 @@ impl Vault {
                 ));
             }
             fsutil::rename(&tmp, out)?;
-            fsutil::sync_parent(out)?;
             Ok((size, sha256))
         })();
         let (size, sha256) = match written {
@@ -145,23 +145,19 @@ impl Vault {
                 return Err(e);
             }
         };
-        let manifest_sha256 = super::manifest_id(&manifest_bytes);
-        let transfer = Transfer {
-            direction: TransferDirection::Export,
-            manifest_sha256: manifest_sha256.clone(),
-            exporter: self.device_key(),
-            seq,
-            profile: req.profile,
-            recipients: manifest.recipients.clone(),
-            created_at: manifest.created_at,
-            file_name: blobs::display_name(out),
-            revisions: content.revisions.len() as u64,
-            attachments: content.blobs.len() as u64,
-            sent: content.sent,
+        // From here the bundle is in place. If it cannot be made durable or recorded, it is
+        // removed again: an export that reports failure leaves no bundle on the stick.
+        let recorded = fsutil::sync_parent(out).and_then(|()| {
+            self.record_export(&manifest, &manifest_bytes, out, &content, seq, req.profile)
+        });
+        let manifest_sha256 = match recorded {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = fsutil::remove_file_if_exists(out);
+                let _ = fsutil::sync_parent(out);
+                return Err(e);
+            }
         };
-        let mut local = content.local;
-        local.extend(self.sign(vec![transfer_draft(&transfer)?])?);
-        self.commit_revisions(local)?;
         Ok(ExportResult {
             plan,
             path: out.to_path_buf(),
@@ -171,6 +167,37 @@ impl Vault {
             revisions: content.revisions.len() as u64,
             seq,
         })
+    }
+
+    /// Commits the export: the custody entries of the files sent and the transfer record.
+    /// Returns the manifest's SHA-256.
+    fn record_export(
+        &mut self,
+        manifest: &Manifest,
+        manifest_bytes: &[u8],
+        out: &Path,
+        content: &Content,
+        seq: u64,
+        profile: ExportProfile,
+    ) -> Result<String> {
+        let manifest_sha256 = super::manifest_id(manifest_bytes);
+        let transfer = Transfer {
+            direction: TransferDirection::Export,
+            manifest_sha256: manifest_sha256.clone(),
+            exporter: self.device_key(),
+            seq,
+            profile,
+            recipients: manifest.recipients.clone(),
+            created_at: manifest.created_at,
+            file_name: blobs::display_name(out),
+            revisions: content.revisions.len() as u64,
+            attachments: content.blobs.len() as u64,
+            sent: content.sent.clone(),
+        };
+        let mut local = content.local.clone();
+        local.extend(self.sign(vec![transfer_draft(&transfer)?])?);
+        self.commit_revisions(local)?;
+        Ok(manifest_sha256)
     }
 
     /// This device's next bundle number and the hash of its last manifest.
