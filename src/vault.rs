@@ -10,6 +10,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use age::secrecy::SecretString;
@@ -64,7 +65,9 @@ struct SnapshotJob {
 pub struct Vault {
     dir: PathBuf,
     _lock: File,
-    pub(crate) secret: VaultSecret,
+    /// On the heap, in one place: moving the vault, or handing the keys to the snapshot
+    /// thread, moves a pointer, never a copy of the keys.
+    pub(crate) secret: Arc<VaultSecret>,
     pub(crate) store: Store,
     log: LogWriter,
     /// The start segment of the installed current snapshot.
@@ -288,7 +291,7 @@ impl Vault {
         Vault {
             dir: dir.to_path_buf(),
             _lock: lock,
-            secret,
+            secret: Arc::new(secret),
             store,
             log,
             snapshot_start,
@@ -474,10 +477,10 @@ impl Vault {
         };
         let dir = self.dir.clone();
         let recipient = self.secret.recipient();
-        let key = self.secret.signing_key().clone();
+        let secret = Arc::clone(&self.secret);
         let work = move || {
             let tmp = fsutil::tmp_path(&dir.join(snapshot::CURRENT));
-            let outcome = snapshot::write(&tmp, &recipient, &key, &meta, &db)
+            let outcome = snapshot::write(&tmp, &recipient, secret.signing_key(), &meta, &db)
                 .inspect_err(|_| {
                     let _ = fsutil::remove_file_if_exists(&tmp);
                 })
