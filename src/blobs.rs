@@ -95,6 +95,16 @@ fn read_full(r: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<usize> 
     Ok(n)
 }
 
+/// Creates `blobs/` if it is missing (a vault copied by a tool that drops empty folders).
+fn ensure_dir(vault: &Path) -> Result<()> {
+    let dir = vault.join(DIR);
+    if !dir.is_dir() {
+        fsutil::create_dir(&dir)?;
+        fsutil::sync_dir(vault)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn path(vault: &Path, id: &str) -> PathBuf {
     vault.join(DIR).join(format!("{id}.age"))
 }
@@ -112,6 +122,7 @@ pub(crate) fn import(
     src: Source,
     progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<Written> {
+    ensure_dir(vault)?;
     let id = new_id();
     let dest = path(vault, &id);
     let tmp = fsutil::tmp_path(&dest);
@@ -138,6 +149,7 @@ pub(crate) fn stage(
     recipient: &x25519::Recipient,
     src: &mut dyn Read,
 ) -> Result<PathBuf> {
+    ensure_dir(vault)?;
     let tmp = fsutil::tmp_path(&path(vault, &new_id()));
     let outcome = (|| {
         let file = fsutil::create_new_file(&tmp)?;

@@ -321,3 +321,21 @@ fn orphan_and_partial_blob_files_are_removed_on_open_and_others_left_alone() {
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(files.contains(&"README.txt".to_string()));
 }
+
+#[test]
+fn a_vault_whose_empty_blobs_folder_was_lost_takes_files_again() {
+    // Copying a vault with a tool (or git) that drops empty folders loses `blobs/`.
+    let (root, dir, mut v, id) = setup();
+    std::fs::remove_dir(dir.join("blobs")).unwrap_or_else(|e| panic!("{e}"));
+    let src = root.path().join("photo.png");
+    let data = write_png_like(&src, 100_000);
+    let aid = v
+        .attach_file(id, &src, &AttachOptions::default(), &mut never_cancel)
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let mut back = Vec::new();
+    v.read_attachment(aid)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .read_to_end(&mut back)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(back == data);
+}
