@@ -138,13 +138,13 @@ fn a_round_trip_brings_every_revision_and_file_and_importing_again_changes_nothi
     assert!(verified.ok(), "{:?}", verified.problems);
 
     // The same bundle again: refused, nothing written.
-    let before = snapshot_dir(&p.root.join("b.amanat"));
+    let before = common::snapshot_dir(&p.root.join("b.amanat"));
     let again = p.b.import_bundle(&out, &ImportOptions::default(), &mut go);
     assert_eq!(
         again.err().map(|e| e.code()),
         Some("bundle_already_imported")
     );
-    assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
+    assert_eq!(before, common::snapshot_dir(&p.root.join("b.amanat")));
 
     // B reopened still has everything (the commit was durable).
     drop(p.b);
@@ -154,24 +154,6 @@ fn a_round_trip_brings_every_revision_and_file_and_importing_again_changes_nothi
         Some(on_a.testimony)
     );
     assert!(b.verify().map(|r| r.ok()).unwrap_or(false));
-}
-
-/// Every file under a vault with its bytes (the lock file excluded).
-pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n != "lock") {
-                out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -409,19 +391,19 @@ fn a_bundle_for_someone_else_or_from_a_stranger_is_refused_and_changes_nothing()
     // B without A as a contact: held for confirmation, then accepted with the fingerprint.
     p.b.remove_contact("Interviewer")
         .unwrap_or_else(|e| panic!("{e}"));
-    let before = snapshot_dir(&p.root.join("b.amanat"));
+    let before = common::snapshot_dir(&p.root.join("b.amanat"));
     let held = p.b.import_bundle(&out, &ImportOptions::default(), &mut go);
     let fingerprint = match held {
         Err(amanat::Error::UnknownSender { fingerprint, .. }) => fingerprint,
         other => panic!("expected unknown_sender, got {:?}", other.err()),
     };
-    assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
+    assert_eq!(before, common::snapshot_dir(&p.root.join("b.amanat")));
     let checked =
         p.b.verify_bundle(&out, &mut go)
             .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(checked.sender.fingerprint, fingerprint);
     assert_eq!(checked.sender.contact, None);
-    assert_eq!(before, snapshot_dir(&p.root.join("b.amanat")));
+    assert_eq!(before, common::snapshot_dir(&p.root.join("b.amanat")));
     let opts = ImportOptions {
         accept_sender: Some(fingerprint),
     };
@@ -521,7 +503,7 @@ fn a_cancelled_export_or_import_leaves_nothing_behind() {
         selection: Selection::Ids(vec![t]),
     };
     let a_dir = p.root.join("a.amanat");
-    let before = snapshot_dir(&a_dir);
+    let before = common::snapshot_dir(&a_dir);
     let out = p.root.join("cancelled.amanat");
     let mut calls = 0;
     let r = p.a.export_bundle(&req, &out, &mut |_| {
@@ -531,7 +513,7 @@ fn a_cancelled_export_or_import_leaves_nothing_behind() {
     assert_eq!(r.err().map(|e| e.code()), Some("cancelled"));
     assert!(!out.exists() && !p.root.join("cancelled.amanat.tmp").exists());
     assert!(
-        before == snapshot_dir(&a_dir),
+        before == common::snapshot_dir(&a_dir),
         "a cancelled export records nothing"
     );
 
@@ -543,7 +525,7 @@ fn a_cancelled_export_or_import_leaves_nothing_behind() {
         &out,
     );
     let b_dir = p.root.join("b.amanat");
-    let before = snapshot_dir(&b_dir);
+    let before = common::snapshot_dir(&b_dir);
     let mut calls = 0;
     let r =
         p.b.import_bundle(&out, &ImportOptions::default(), &mut |_| {
@@ -552,7 +534,7 @@ fn a_cancelled_export_or_import_leaves_nothing_behind() {
         });
     assert_eq!(r.err().map(|e| e.code()), Some("cancelled"));
     assert!(
-        before == snapshot_dir(&b_dir),
+        before == common::snapshot_dir(&b_dir),
         "a cancelled import changes nothing"
     );
     assert_eq!(import(&mut p.b, &out).attachments_new, 1);

@@ -559,7 +559,7 @@ fn every_hostile_bundle_is_refused_with_its_code_and_changes_nothing() {
     let mut refused = 0;
     for (file, want) in &cases {
         let path = corpus_dir().join(file);
-        let before = snapshot_dir(&dir);
+        let before = common::snapshot_dir(&dir);
         let got = v.import_bundle(&path, &ImportOptions::default(), &mut go);
         match (got, want.as_str()) {
             (Ok(_), "ok") => {}
@@ -567,7 +567,10 @@ fn every_hostile_bundle_is_refused_with_its_code_and_changes_nothing() {
             (Err(e), _) => {
                 assert_eq!(e.code(), want, "{file}: {e}");
                 eprintln!("{file}: {e}");
-                assert!(before == snapshot_dir(&dir), "{file}: the vault changed");
+                assert!(
+                    before == common::snapshot_dir(&dir),
+                    "{file}: the vault changed"
+                );
                 // Checking without importing finds the same problem (an unknown sender and a
                 // bundle seen before are reported rather than refused by a check).
                 if !matches!(want.as_str(), "unknown_sender" | "bundle_already_imported") {
@@ -593,22 +596,4 @@ fn every_hostile_bundle_is_refused_with_its_code_and_changes_nothing() {
     assert!(report.ok(), "{:?}", report.problems);
     drop(v);
     let _ = Vault::open(&dir, &common::pass()).unwrap_or_else(|e| panic!("reopen: {e}"));
-}
-
-/// Every file under a vault with its bytes (the lock file excluded).
-fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n != "lock") {
-                out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
-            }
-        }
-    }
-    out.sort();
-    out
 }

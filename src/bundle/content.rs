@@ -10,10 +10,11 @@ use super::plan::{Chosen, ExportPlan};
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::model::revision::Draft;
-use crate::model::{CustodyAction, CustodyEvent, Op, RecordKind, Revision};
+use crate::model::{Attachment, CustodyAction, CustodyEvent, Op, RecordKind, Revision};
 use crate::vault::Vault;
 
 /// The revisions and files of a bundle, before it is written.
+#[derive(Default)]
 pub(super) struct Content {
     pub revisions: Vec<Revision>,
     /// Revisions this export adds to this vault (custody entries), committed once the
@@ -24,6 +25,17 @@ pub(super) struct Content {
     pub redactions: Vec<Redaction>,
     /// Per testimony: the heads of it and its attachments once this export is committed.
     pub sent: BTreeMap<uuid::Uuid, Vec<String>>,
+    /// The SHA-256s already in `blobs`.
+    shas: HashSet<String>,
+}
+
+impl Content {
+    /// Adds an attachment's file, unless a file with the same content is already in.
+    fn add_file(&mut self, a: &Attachment) {
+        if self.shas.insert(a.sha256.clone()) {
+            self.blobs.push((a.blob.clone(), a.sha256.clone(), a.size));
+        }
+    }
 }
 
 impl Vault {
@@ -41,14 +53,7 @@ impl Vault {
             .map(|r| r.fingerprint.as_str())
             .collect();
         let note = format!("bundle {seq} to {}", to.join(", "));
-        let mut c = Content {
-            revisions: Vec::new(),
-            local: Vec::new(),
-            blobs: Vec::new(),
-            redactions: Vec::new(),
-            sent: BTreeMap::new(),
-        };
-        let mut shas = HashSet::new();
+        let mut c = Content::default();
         for t in chosen {
             c.revisions.extend(self.store.revisions_of(t.id)?);
             let mut heads = t.heads.clone();
@@ -65,13 +70,7 @@ impl Vault {
                 heads.extend(signed.iter().map(|r| r.hash.clone()));
                 c.revisions.extend(signed.iter().cloned());
                 c.local.extend(signed);
-                if shas.insert(a.attachment.sha256.clone()) {
-                    c.blobs.push((
-                        a.attachment.blob.clone(),
-                        a.attachment.sha256.clone(),
-                        a.attachment.size,
-                    ));
-                }
+                c.add_file(&a.attachment);
             }
             for id in &t.deleted_attachments {
                 c.revisions.extend(self.store.revisions_of(*id)?);
@@ -97,14 +96,7 @@ impl Vault {
     /// device and deterministic (the same state exported again gives the same revisions).
     pub(super) fn anonymised_content(&self, chosen: &[Chosen]) -> Result<Content> {
         let anon = Anonymiser::new(self.secret.signing_key());
-        let mut c = Content {
-            revisions: Vec::new(),
-            local: Vec::new(),
-            blobs: Vec::new(),
-            redactions: Vec::new(),
-            sent: BTreeMap::new(),
-        };
-        let mut shas = HashSet::new();
+        let mut c = Content::default();
         let needles = anon.needles(chosen.iter().map(|c| &c.testimony));
         for t in chosen {
             let (testimony, fields) = anon.testimony(&t.testimony, "", &needles);
@@ -161,13 +153,7 @@ impl Vault {
                     at,
                 )?;
                 c.revisions.push(rev);
-                if shas.insert(a.attachment.sha256.clone()) {
-                    c.blobs.push((
-                        a.attachment.blob.clone(),
-                        a.attachment.sha256.clone(),
-                        a.attachment.size,
-                    ));
-                }
+                c.add_file(&a.attachment);
             }
             c.sent.insert(t.id, t.heads.clone());
         }

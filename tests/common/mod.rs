@@ -210,3 +210,22 @@ pub fn png_like(path: &Path, len: usize, seed: u32) -> Vec<u8> {
     std::fs::write(path, &data).unwrap_or_else(|e| panic!("write: {e}"));
     data
 }
+
+/// Every file under a vault with its bytes (the lock file excluded): to show that a refused
+/// operation left the vault byte for byte as it was.
+pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "lock") {
+                out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
