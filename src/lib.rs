@@ -34,6 +34,7 @@ mod media;
 pub mod model;
 mod readahead;
 mod records;
+pub mod search;
 pub mod settings;
 mod snapbuf;
 mod snapshot;
@@ -50,6 +51,7 @@ pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
 pub use model::{ContactInfo, Testimony};
 pub use records::VerifyReport;
+pub use search::{SearchHit, SearchQuery, SearchResults, SnippetPart};
 pub use store::{
     HistoryEntry, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,
 };

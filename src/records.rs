@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::log;
 use crate::model::revision::Draft;
 use crate::model::{Op, RecordKind, Status, Testimony};
+use crate::search::{SearchQuery, SearchResults};
 use crate::snapshot;
 use crate::store::{HistoryEntry, StoredTestimony, TestimonySummary, short_hash};
 use crate::vault::Vault;
@@ -203,8 +204,8 @@ impl Vault {
         self.store.count_testimonies()
     }
 
-    /// Full-text search over live testimonies (every word must occur).
-    pub fn search(&self, query: &str) -> Result<Vec<TestimonySummary>> {
+    /// Search over live testimonies in any script (every word must match), best first.
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
         self.store.search(query)
     }
 

@@ -151,6 +151,19 @@ fn the_documented_workflow_works_end_to_end() {
     let list: serde_json::Value =
         serde_json::from_str(&cli.ok(&["list", "--json"], None)).unwrap_or_default();
     assert_eq!(list[0]["status"], "reviewed");
+    // The witness's name in Latin letters finds the testimony written in Cyrillic.
+    let found = cli.ok(&["search", "Yerzhanat Abai"], None);
+    assert!(
+        found.contains("ALA-2025-0412") && found.contains("»Ержанат« »Абай«"),
+        "{found}"
+    );
+    assert!(found.ends_with("1 of 1 matching testimonies\n"), "{found}");
+    let found: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["search", "叶尔扎那提", "--json"], None))
+            .unwrap_or_default();
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["hits"][0]["testimony"]["code"], "ALA-2025-0412");
+    assert!(cli.ok(&["search", "nowhere"], None).contains("0 of 0"));
     let verify = cli.ok(&["verify"], None);
     assert!(
         verify.starts_with("ok: 2 revisions of 1 records"),

@@ -13,20 +13,37 @@ fn a_deleted_testimony_leaves_the_list_and_the_search_index_but_keeps_its_histor
     let gone = v
         .add_testimony(common::testimony("S-2", "Бета"))
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(v.search("Бета").map(|r| r.len()).ok(), Some(1));
     assert_eq!(
-        v.search("бета").map(|r| r.len()).ok(),
+        v.search(&amanat::SearchQuery::new("Бета"))
+            .map(|r| r.hits.len())
+            .ok(),
+        Some(1)
+    );
+    assert_eq!(
+        v.search(&amanat::SearchQuery::new("бета"))
+            .map(|r| r.hits.len())
+            .ok(),
         Some(1),
         "search ignores case in Cyrillic"
     );
     v.delete_testimony(gone, "consent withdrawn")
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(v.search("Бета").map(|r| r.len()).ok(), Some(0));
+    assert_eq!(
+        v.search(&amanat::SearchQuery::new("Бета"))
+            .map(|r| r.hits.len())
+            .ok(),
+        Some(0)
+    );
     assert_eq!(v.list_testimonies().map(|l| l.len()).ok(), Some(1));
     assert_eq!(v.history(gone).map(|h| h.len()).ok(), Some(2));
     v.close().unwrap_or_else(|e| panic!("{e}"));
     let v = common::open(&dir);
-    assert_eq!(v.search("Бета").map(|r| r.len()).ok(), Some(0));
+    assert_eq!(
+        v.search(&amanat::SearchQuery::new("Бета"))
+            .map(|r| r.hits.len())
+            .ok(),
+        Some(0)
+    );
     assert!(v.testimony(keep).is_ok());
     assert_eq!(v.testimony(gone).err().map(|e| e.code()), Some("not_found"));
 }

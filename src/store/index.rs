@@ -4,24 +4,28 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{Person, Testimony};
+use crate::search;
 
 const DERIVED: &[&str] = &["persons", "person_names", "events", "consent_scopes"];
 
 pub(super) fn reindex(
     conn: &Connection,
     id: &str,
+    rev: &str,
     state: Option<&Testimony>,
     at: &str,
 ) -> Result<()> {
-    let rowid: Option<i64> = conn
-        .query_row("SELECT rowid FROM testimonies WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+    let old: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT rowid, search_rev FROM testimonies WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
-    if let Some(rowid) = rowid {
-        conn.execute("DELETE FROM search WHERE rowid = ?1", [rowid])?;
+    if let Some((rowid, Some(indexed))) = old {
+        delete_search(conn, rowid, &indexed)?;
     }
     for table in DERIVED {
         conn.execute(
@@ -62,6 +66,7 @@ pub(super) fn reindex(
     let rowid: i64 = conn.query_row("SELECT rowid FROM testimonies WHERE id = ?1", [id], |r| {
         r.get(0)
     })?;
+    insert_search(conn, rowid, rev, t)?;
     for p in t.all_persons() {
         index_person(conn, id, p)?;
     }
@@ -102,9 +107,79 @@ pub(super) fn reindex(
             )?;
         }
     }
+    Ok(())
+}
+
+/// Indexes testimony `rowid` as revision `rev` has it (its old entry, if any, is already
+/// deleted), and records which revision that is: deleting the entry needs its text again.
+pub(super) fn insert_search(conn: &Connection, rowid: i64, rev: &str, t: &Testimony) -> Result<()> {
+    let [body, folded, han] = search::columns(t);
     conn.execute(
-        "INSERT INTO search (rowid, body) VALUES (?1, ?2)",
-        params![rowid, search_text(t)],
+        "INSERT INTO search (rowid, body, folded, han) VALUES (?1, ?2, ?3, ?4)",
+        params![rowid, body, folded, han],
+    )?;
+    conn.execute(
+        "UPDATE testimonies SET search_rev = ?1 WHERE rowid = ?2",
+        params![rev, rowid],
+    )?;
+    Ok(())
+}
+
+/// Removes testimony `rowid`'s entry, indexed from revision `rev`. The index keeps no text,
+/// so FTS5 is given the same columns again; with its secure-delete on, every term of them
+/// is taken out of the index at once.
+fn delete_search(conn: &Connection, rowid: i64, rev: &str) -> Result<()> {
+    let json: String =
+        conn.query_row("SELECT json FROM revisions WHERE hash = ?1", [rev], |r| {
+            r.get(0)
+        })?;
+    let rev: crate::model::Revision = serde_json::from_str(&json)
+        .map_err(|e| Error::Internal(format!("stored revision: {e}")))?;
+    let state = rev
+        .state
+        .ok_or_else(|| Error::Internal("the indexed revision has no state".into()))?;
+    let t = Testimony::from_value(&state)?;
+    let [body, folded, han] = search::columns(&t);
+    conn.execute(
+        "INSERT INTO search (search, rowid, body, folded, han) VALUES ('delete', ?1, ?2, ?3, ?4)",
+        params![rowid, body, folded, han],
+    )?;
+    Ok(())
+}
+
+/// Empties the search index and indexes every live testimony again, from its newest head:
+/// after a migration, or when the folding rules changed (`search::FOLD_VERSION`).
+pub(super) fn rebuild_search(conn: &Connection) -> Result<()> {
+    conn.execute_batch(super::schema::SEARCH_TABLE)?;
+    let live: Vec<(i64, String)> = conn
+        .prepare("SELECT t.rowid, r.heads FROM testimonies t JOIN records r ON r.id = t.id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (rowid, heads) in live {
+        let heads: Vec<String> =
+            serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut newest: Option<crate::model::Revision> = None;
+        for h in heads {
+            let json: String =
+                conn.query_row("SELECT json FROM revisions WHERE hash = ?1", [&h], |r| {
+                    r.get(0)
+                })?;
+            let rev: crate::model::Revision = serde_json::from_str(&json)
+                .map_err(|e| Error::Internal(format!("stored revision: {e}")))?;
+            if newest.as_ref().is_none_or(|n| rev.at > n.at) {
+                newest = Some(rev);
+            }
+        }
+        if let Some(rev) = newest
+            && let Some(state) = &rev.state
+        {
+            insert_search(conn, rowid, &rev.hash, &Testimony::from_value(state)?)?;
+        }
+    }
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('search_fold', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [search::FOLD_VERSION],
     )?;
     Ok(())
 }
@@ -139,36 +214,4 @@ fn index_person(conn: &Connection, testimony: &str, p: &Person) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// Every searchable text of the testimony, one per line.
-fn search_text(t: &Testimony) -> String {
-    let mut parts: Vec<&str> = vec![&t.code, &t.summary, &t.narrative];
-    parts.extend(t.tags.iter().map(String::as_str));
-    parts.extend(t.interviewer.as_deref());
-    parts.extend(t.interview_place.as_deref());
-    for p in t.all_persons() {
-        parts.extend(p.names.iter().map(|n| n.name.as_str()));
-        parts.extend(p.hometown.as_deref());
-        parts.extend(p.occupation.as_deref());
-        parts.extend(p.relation.as_deref());
-        parts.extend(p.notes.as_deref());
-    }
-    for e in &t.events {
-        parts.extend(e.place.as_deref());
-        parts.extend(e.facility.as_deref());
-        parts.extend(e.description.as_deref());
-        for a in &e.acts {
-            parts.extend(a.charge.as_deref());
-            parts.extend(a.stated_reason.as_deref());
-            parts.extend(a.sentence.as_deref());
-        }
-    }
-    for p in &t.places {
-        parts.extend(p.names.iter().map(|n| n.name.as_str()));
-    }
-    for c in &t.consents {
-        parts.extend(c.notes.as_deref());
-    }
-    parts.join("\n")
 }

@@ -36,6 +36,7 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         schema::configure(&conn)?;
         schema::migrate(&mut conn)?;
+        index::rebuild_search(&conn)?;
         // Re-load it as a memdb database: its pages are then one buffer that a snapshot
         // copies with one memcpy instead of reading page by page through the pager, which
         // keeps commits from waiting on a snapshot of a large index.
@@ -59,9 +60,16 @@ impl Store {
         Ok(Store { conn })
     }
 
-    /// Migrates a loaded index (only after its signature was verified: the bytes are ours).
+    /// Migrates a loaded index (only after its signature was verified: the bytes are ours),
+    /// and rebuilds its search entries if they were made by other folding rules.
     pub(crate) fn migrate(&mut self) -> Result<()> {
-        schema::migrate(&mut self.conn)
+        schema::migrate(&mut self.conn)?;
+        if self.meta("search_fold")?.as_deref() != Some(crate::search::FOLD_VERSION) {
+            let tx = self.conn.transaction()?;
+            index::rebuild_search(&tx)?;
+            tx.commit()?;
+        }
+        Ok(())
     }
 
     /// SQLite's own structural check of the index, for `verify`.
@@ -209,7 +217,7 @@ impl StoreTx<'_> {
                     Some(v) if !deleted => Some(testimony_state(v, &what)?),
                     _ => None,
                 };
-                index::reindex(&self.0, &record, state.as_ref(), &at)
+                index::reindex(&self.0, &record, &rev.hash, state.as_ref(), &at)
             }
             RecordKind::Attachment => {
                 attachments::reindex(&self.0, &record, rev, &created_at, &what)
@@ -270,4 +278,54 @@ fn testimony_state(v: &Value, what: &dyn Fn() -> String) -> Result<Testimony> {
 
 pub(crate) fn short_hash(h: &str) -> &str {
     h.get(..12).unwrap_or(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto;
+    use crate::model::revision::Draft;
+    use crate::search::{SearchQuery, SearchResults};
+
+    fn codes(r: SearchResults) -> Vec<String> {
+        r.hits.into_iter().map(|h| h.testimony.code).collect()
+    }
+
+    #[test]
+    fn an_index_from_before_cross_script_search_gets_its_rows_rebuilt() -> Result<()> {
+        let mut store = Store::new()?;
+        let rev = Revision::sign(
+            Draft {
+                record: uuid::Uuid::now_v7(),
+                kind: RecordKind::Testimony,
+                op: Op::Create,
+                parents: vec![],
+                reason: None,
+                state: Some(serde_json::json!({"code": "A-1", "narrative": "他被拘留了",
+                    "persons": [{"names": [{"name": "Ержанат Абай"}]}]})),
+            },
+            &crypto::new_signing_key(),
+            jiff::Timestamp::now(),
+        )?;
+        let tx = store.tx()?;
+        tx.apply(&rev, 1)?;
+        tx.commit()?;
+        // The index as schema 3 had it: one column of text, no record of what was indexed.
+        store.conn.execute_batch(
+            "DROP TABLE search;
+             CREATE VIRTUAL TABLE search USING fts5 (body, content = '', contentless_delete = 1,
+                 tokenize = 'unicode61 remove_diacritics 2');
+             INSERT INTO search (rowid, body) SELECT rowid, summary FROM testimonies;
+             ALTER TABLE testimonies DROP COLUMN search_rev;
+             DELETE FROM meta WHERE key = 'search_fold';
+             PRAGMA user_version = 3;",
+        )?;
+        store.migrate()?;
+        assert_eq!(
+            codes(store.search(&SearchQuery::new("Yerzhanat"))?),
+            ["A-1"]
+        );
+        assert_eq!(codes(store.search(&SearchQuery::new("拘留"))?), ["A-1"]);
+        Ok(())
+    }
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::Store;
 use crate::error::{Error, Result};
 use crate::model::{Op, Revision, Status, Testimony};
+use crate::search::{self, SearchHit, SearchQuery, SearchResults};
 
 /// A testimony as the list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -96,19 +97,39 @@ impl Store {
         )
     }
 
-    /// Live testimonies whose text matches an FTS5 query, best match first.
-    pub(crate) fn search(&self, query: &str) -> Result<Vec<TestimonySummary>> {
-        let q = fts_query(query);
-        if q.is_empty() {
-            return Ok(vec![]);
+    /// Live testimonies that match a query, best match first, each with a snippet.
+    pub(crate) fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
+        let parsed = search::Parsed::new(&query.text);
+        if parsed.is_empty() {
+            return Ok(SearchResults {
+                total: 0,
+                hits: vec![],
+            });
         }
-        self.summaries(
+        let fts = parsed.fts();
+        let total: u64 = self.conn().query_row(
+            "SELECT count(*) FROM search WHERE search MATCH ?1",
+            [&fts],
+            |r| r.get(0),
+        )?;
+        let found = self.summaries(
             &format!(
                 "SELECT {SUMMARY_COLUMNS} FROM search JOIN testimonies t ON t.rowid = search.rowid
-                 WHERE search MATCH ?1 ORDER BY rank"
+                 WHERE search MATCH ?1 ORDER BY rank LIMIT ?2"
             ),
-            [q],
-        )
+            params![fts, query.limit.min(i64::MAX as usize) as i64],
+        )?;
+        let mut hits = Vec::with_capacity(found.len());
+        for testimony in found {
+            let state = self.testimony(testimony.id)?.testimony;
+            let (field, snippet) = search::snippet::best(&search::fields(&state), &parsed);
+            hits.push(SearchHit {
+                testimony,
+                field,
+                snippet,
+            });
+        }
+        Ok(SearchResults { total, hits })
     }
 
     fn summaries<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<TestimonySummary>> {
@@ -285,14 +306,4 @@ fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> 
         .filter(|k| b.get(*k) != a.get(*k))
         .cloned()
         .collect()
-}
-
-/// Turns what a user typed into an FTS5 query of quoted terms (all must match), so that
-/// FTS5 syntax characters in the input are searched for, not interpreted.
-fn fts_query(input: &str) -> String {
-    input
-        .split_whitespace()
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" ")
 }

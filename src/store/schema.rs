@@ -135,7 +135,25 @@ CREATE TABLE transfers (
 CREATE INDEX transfers_by_manifest ON transfers (manifest_sha256);
 "#;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+/// Search across scripts (DESIGN.md §7): the text, its names and places folded to
+/// cross-script keys, and Han bigrams. Contentless (the index holds no copy of the text);
+/// a row is deleted by giving FTS5 its columns again, which with secure-delete on removes
+/// its terms from the index at once (contentless_delete would only mark the row deleted
+/// and leave its terms until segments merge). The rows are filled by
+/// `index::rebuild_search`, which runs this first.
+pub(crate) const SEARCH_TABLE: &str = r#"
+DROP TABLE IF EXISTS search;
+CREATE VIRTUAL TABLE search USING fts5 (
+    body, folded, han, content = '',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO search (search, rank) VALUES ('secure-delete', 1);
+"#;
+
+/// The revision whose text a testimony's search entry was made from.
+const V4: &str = "ALTER TABLE testimonies ADD COLUMN search_rev TEXT;";
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -149,8 +167,9 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Brings the schema up to `SCHEMA_VERSION`; refuses a newer one.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+/// Brings the schema up to `SCHEMA_VERSION`; refuses a newer one. Returns the version the
+/// index had.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<i64> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(Error::UnsupportedVersion(format!(
@@ -163,7 +182,7 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
     }
     tx.commit()?;
-    Ok(())
+    Ok(version)
 }
 
 #[cfg(test)]

@@ -72,6 +72,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search testimonies in any script: a name finds its spellings in the others
+    Search {
+        /// Words to find; every word must match
+        query: String,
+        /// How many results to show, best first
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// A testimony's revisions: time, author, hash, changed fields
     History {
         id: String,
@@ -275,6 +285,18 @@ fn run(cli: Cli) -> Result<()> {
             let id = v.resolve(id)?;
             v.delete_testimony(id, reason)?;
             v.close()
+        }
+        Command::Search { query, limit, json } => {
+            let v = open(&cli)?;
+            let mut q = amanat::SearchQuery::new(query.as_str());
+            q.limit = *limit;
+            let found = v.search(&q)?;
+            if *json {
+                print_json(&found)
+            } else {
+                print!("{}", render::search(&found));
+                Ok(())
+            }
         }
         Command::List { json } => {
             let v = open(&cli)?;

@@ -100,6 +100,35 @@ pub fn list(items: &[TestimonySummary]) -> String {
     o
 }
 
+/// Results with their snippets; matches between »«, which a terminal shows in any script.
+pub fn search(r: &amanat::SearchResults) -> String {
+    let mut o = String::new();
+    for h in &r.hits {
+        let snippet: String = h
+            .snippet
+            .iter()
+            .map(|p| {
+                if p.hit {
+                    format!("»{}«", p.text)
+                } else {
+                    p.text.clone()
+                }
+            })
+            .collect::<String>()
+            .replace(['\n', '\t'], " ");
+        let _ = writeln!(
+            o,
+            "{}\t{}\t{}: {}",
+            h.testimony.code,
+            h.testimony.interview_date.as_deref().unwrap_or("—"),
+            h.field,
+            snippet
+        );
+    }
+    let _ = writeln!(o, "{} of {} matching testimonies", r.hits.len(), r.total);
+    o
+}
+
 pub fn history(h: &[HistoryEntry], own_key: &str) -> String {
     let mut o = String::new();
     for e in h {
