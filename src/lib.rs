@@ -53,6 +53,6 @@ pub use model::{ContactInfo, Testimony};
 pub use records::VerifyReport;
 pub use search::{SearchHit, SearchQuery, SearchResults, SnippetPart};
 pub use store::{
-    HistoryEntry, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,
+    HistoryEntry, IndexSize, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,
 };
 pub use vault::{CreateOptions, DEFAULT_SNAPSHOT_AFTER_BYTES, OpenReport, Vault};

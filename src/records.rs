@@ -204,6 +204,11 @@ impl Vault {
         self.store.count_testimonies()
     }
 
+    /// How large the in-memory index and its search index are.
+    pub fn index_size(&self) -> Result<crate::store::IndexSize> {
+        self.store.index_size()
+    }
+
     /// Search over live testimonies in any script (every word must match), best first.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
         self.store.search(query)

@@ -312,3 +312,32 @@ fn deleted_and_redacted_text_leaves_no_trace_in_the_search_index() {
         );
     }
 }
+
+#[test]
+fn a_word_in_more_than_a_thousand_testimonies_shows_the_newest_first() {
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v"));
+    let items = (0..1100)
+        .map(|i| {
+            let words = if i % 100 == 7 {
+                "detained rarely"
+            } else {
+                "detained"
+            };
+            let json = serde_json::json!({"code": format!("M-{i:04}"), "narrative": words});
+            Testimony::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect();
+    v.add_testimonies(items).unwrap_or_else(|e| panic!("{e}"));
+    let r = v
+        .search(&SearchQuery::new("detained"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.more && r.total == 1000, "{} {}", r.total, r.more);
+    let got: Vec<&str> = r.hits.iter().map(|h| h.testimony.code.as_str()).collect();
+    assert_eq!(got.len(), 20);
+    assert_eq!(got[..3], ["M-1099", "M-1098", "M-1097"]);
+    let r = v
+        .search(&SearchQuery::new("detained rarely"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!r.more && r.total == 11, "{} {}", r.total, r.more);
+}

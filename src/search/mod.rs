@@ -55,16 +55,20 @@ pub struct SearchHit {
     pub snippet: Vec<SnippetPart>,
 }
 
-/// The best `limit` results and how many testimonies match in all.
+/// The best `limit` results and how many testimonies match.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchResults {
+    /// How many testimonies match, counted up to 1,000.
     pub total: u64,
+    /// More than `total` match: the results are then the newest matches, not the most
+    /// relevant (ranking a word found in most of the archive costs more than a search may).
+    pub more: bool,
     pub hits: Vec<SearchHit>,
 }
 
 /// Fields that are names or places: these also go into the folded column.
-const NAME_FIELDS: &[&str] = &["name", "place", "hometown", "interview_place"];
+pub(crate) const NAME_FIELDS: &[&str] = &["name", "place", "hometown", "interview_place"];
 
 /// Every searchable text of a testimony with the field it comes from.
 pub(crate) fn fields<'t>(t: &'t Testimony) -> Vec<(&'static str, &'t str)> {
@@ -179,7 +183,16 @@ impl Parsed {
             .map(|t| {
                 let mut alts = Vec::new();
                 if t.han.is_empty() {
-                    alts.push(format!("body : \"{}\" *", t.text.replace('"', "\"\"")));
+                    // A word of one or two letters would expand to too many terms as a prefix.
+                    let prefix = if t.text.chars().count() >= 3 {
+                        " *"
+                    } else {
+                        ""
+                    };
+                    alts.push(format!(
+                        "body : \"{}\"{prefix}",
+                        t.text.replace('"', "\"\"")
+                    ));
                 } else {
                     let runs: Vec<String> = t.han.iter().map(|r| han::query(r)).collect();
                     alts.push(format!("han : ({})", runs.join(" AND ")));

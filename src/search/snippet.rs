@@ -33,7 +33,9 @@ type Ranges = Vec<(usize, usize)>;
 
 /// Byte ranges in `text` that match a term of the query, sorted, and how many distinct
 /// terms matched.
-fn matches(text: &str, q: &Parsed) -> (Ranges, usize) {
+/// Words are compared by their folded keys only in names and places (`names`), as the
+/// index folds only those.
+fn matches(text: &str, q: &Parsed, names: bool) -> (Ranges, usize) {
     let mut ranges = Vec::new();
     let mut terms_hit = 0;
     for term in &q.terms {
@@ -41,7 +43,8 @@ fn matches(text: &str, q: &Parsed) -> (Ranges, usize) {
         if term.han.is_empty() {
             let want = plain(&term.text);
             for (start, word) in word_spans(text) {
-                let by_key = term.keys.len() == 1
+                let by_key = names
+                    && term.keys.len() == 1
                     && fold::fold_word_keys(word).map(|k| k.1)
                         == term.keys.first().map(|k| k.1.clone());
                 if plain(word).starts_with(&want) || by_key {
@@ -55,7 +58,7 @@ fn matches(text: &str, q: &Parsed) -> (Ranges, usize) {
                         .map(|(i, m)| (i, i + m.len())),
                 );
             }
-            for (start, word) in word_spans(text) {
+            for (start, word) in word_spans(text).filter(|_| names) {
                 if !word.chars().any(han::is_han)
                     && let Some((_, loose)) = fold::fold_word_keys(word)
                     && term.keys.iter().any(|k| k.1 == loose)
@@ -82,8 +85,8 @@ fn word_spans(text: &str) -> impl Iterator<Item = (usize, &str)> {
 pub(crate) fn best(fields: &[(&'static str, &str)], q: &Parsed) -> (String, Vec<SnippetPart>) {
     // (terms matched, index of the field, ranges)
     let mut best: Option<(usize, usize, Ranges)> = None;
-    for (i, (_, text)) in fields.iter().enumerate() {
-        let (ranges, hit) = matches(text, q);
+    for (i, (field, text)) in fields.iter().enumerate() {
+        let (ranges, hit) = matches(text, q, super::NAME_FIELDS.contains(field));
         if hit > 0 && best.as_ref().is_none_or(|b| hit > b.0) {
             best = Some((hit, i, ranges));
         }
@@ -164,12 +167,16 @@ mod tests {
         let fields = [
             ("summary", "Detention of a brother"),
             ("narrative", "Ержанат Абай was detained in Ürümqi in 2018."),
+            ("name", "Ержанат Абай"),
         ];
-        let (field, parts) = best(&fields, &Parsed::new("yerzhanat urum"));
+        let (field, parts) = best(&fields, &Parsed::new("yerzhanat"));
+        assert_eq!(field, "name", "only names are compared across scripts");
+        assert_eq!(marked(&parts), "[Ержанат] Абай");
+        let (field, parts) = best(&fields, &Parsed::new("detained urum"));
         assert_eq!(field, "narrative");
         assert_eq!(
             marked(&parts),
-            "[Ержанат] Абай was detained in [Ürümqi] in 2018."
+            "Ержанат Абай was [detained] in [Ürümqi] in 2018."
         );
     }
 

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::model::{Op, RecordKind, Revision, Testimony};
 
 pub use attachments::StoredAttachment;
-pub use queries::{HistoryEntry, StoredTestimony, TestimonySummary};
+pub use queries::{HistoryEntry, IndexSize, StoredTestimony, TestimonySummary};
 pub use schema::SCHEMA_VERSION;
 
 /// SQLite's allocator takes an `int`: a serialized index cannot exceed this.

@@ -27,6 +27,15 @@ pub struct TestimonySummary {
     pub updated_at: String,
 }
 
+/// How large the in-memory index is (what a snapshot holds, before encryption).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IndexSize {
+    /// The whole database, in bytes.
+    pub database: u64,
+    /// The search index's share of it, in bytes.
+    pub search: u64,
+}
+
 /// A testimony's current state and where it stands in its history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -82,6 +91,9 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(String, TestimonySummary)>
     ))
 }
 
+/// Up to this many matches are counted and ranked by relevance; beyond, the newest first.
+const RANKED_MAX: u64 = 1000;
+
 const SUMMARY_COLUMNS: &str = "t.id, t.code, t.interview_date, t.status, t.medium, t.interviewer,
      t.summary, t.persons, t.events, t.updated_at";
 
@@ -103,22 +115,30 @@ impl Store {
         if parsed.is_empty() {
             return Ok(SearchResults {
                 total: 0,
+                more: false,
                 hits: vec![],
             });
         }
         let fts = parsed.fts();
-        let total: u64 = self.conn().query_row(
-            "SELECT count(*) FROM search WHERE search MATCH ?1",
-            [&fts],
+        // Ranking by relevance (bm25) scores every match, which for a word in most of
+        // 100k testimonies takes far longer than a search may; so matches are counted up
+        // to a cap first, and beyond it the newest come first (FTS5 walks its rowids
+        // backwards and stops after `limit`).
+        let counted: u64 = self.conn().query_row(
+            "SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ?1 LIMIT ?2)",
+            params![fts, RANKED_MAX + 1],
             |r| r.get(0),
         )?;
+        let more = counted > RANKED_MAX;
+        let order = if more { "search.rowid DESC" } else { "rank" };
         let found = self.summaries(
             &format!(
                 "SELECT {SUMMARY_COLUMNS} FROM search JOIN testimonies t ON t.rowid = search.rowid
-                 WHERE search MATCH ?1 ORDER BY rank LIMIT ?2"
+                 WHERE search MATCH ?1 ORDER BY {order} LIMIT ?2"
             ),
             params![fts, query.limit.min(i64::MAX as usize) as i64],
         )?;
+        let total = counted.min(RANKED_MAX);
         let mut hits = Vec::with_capacity(found.len());
         for testimony in found {
             let state = self.testimony(testimony.id)?.testimony;
@@ -129,7 +149,7 @@ impl Store {
                 snippet,
             });
         }
-        Ok(SearchResults { total, hits })
+        Ok(SearchResults { total, more, hits })
     }
 
     fn summaries<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<TestimonySummary>> {
@@ -148,6 +168,24 @@ impl Store {
         Ok(self
             .conn()
             .query_row("SELECT count(*) FROM testimonies", [], |r| r.get(0))?)
+    }
+
+    /// Bytes of the whole index and of its search index (the FTS5 tables' contents).
+    pub(crate) fn index_size(&self) -> Result<IndexSize> {
+        let c = self.conn();
+        let pages: u64 = c.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let page: u64 = c.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let search: u64 = c.query_row(
+            "SELECT (SELECT coalesce(sum(length(block)), 0) FROM search_data)
+                  + (SELECT coalesce(sum(length(term)) + 16 * count(*), 0) FROM search_idx)
+                  + (SELECT coalesce(sum(length(sz)) + 8 * count(*), 0) FROM search_docsize)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(IndexSize {
+            database: pages * page,
+            search,
+        })
     }
 
     /// The live testimony with this code, if any.
