@@ -51,7 +51,7 @@ pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
 pub use model::{ContactInfo, Testimony};
 pub use records::VerifyReport;
-pub use search::{SearchHit, SearchQuery, SearchResults, SnippetPart};
+pub use search::{FacetCount, Facets, Filters, SearchHit, SearchQuery, SearchResults, SnippetPart};
 pub use store::{
     HistoryEntry, IndexSize, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,
 };

@@ -204,6 +204,11 @@ impl Vault {
         self.store.count_testimonies()
     }
 
+    /// How many of the testimonies a query matches have each value of each facet.
+    pub fn facets(&self, query: &SearchQuery) -> Result<crate::search::Facets> {
+        self.store.facets(query)
+    }
+
     /// How large the in-memory index and its search index are.
     pub fn index_size(&self) -> Result<crate::store::IndexSize> {
         self.store.index_size()

@@ -158,11 +158,34 @@ fn the_documented_workflow_works_end_to_end() {
         "{found}"
     );
     assert!(found.ends_with("1 of 1 matching testimonies\n"), "{found}");
-    let found: serde_json::Value =
-        serde_json::from_str(&cli.ok(&["search", "叶尔扎那提", "--json"], None))
-            .unwrap_or_default();
-    assert_eq!(found["total"], 1);
-    assert_eq!(found["hits"][0]["testimony"]["code"], "ALA-2025-0412");
+    let found: serde_json::Value = serde_json::from_str(&cli.ok(
+        &[
+            "search",
+            "叶尔扎那提",
+            "--event",
+            "2025",
+            "--kind",
+            "detention",
+            "--json",
+            "--facets",
+        ],
+        None,
+    ))
+    .unwrap_or_default();
+    assert_eq!(found["results"]["total"], 1, "{found}");
+    assert_eq!(
+        found["results"]["hits"][0]["testimony"]["code"],
+        "ALA-2025-0412"
+    );
+    assert_eq!(found["facets"]["event_kinds"][0]["value"], "detention");
+    let none = cli.ok(&["search", "", "--event", "2010/2012"], None);
+    assert!(none.contains("0 of 0"), "{none}");
+    let bad = cli.run(&["search", "x", "--kind", "kidnap"], None);
+    assert!(
+        stderr(&bad).starts_with("error[invalid_input]"),
+        "{}",
+        stderr(&bad)
+    );
     assert!(cli.ok(&["search", "nowhere"], None).contains("0 of 0"));
     let verify = cli.ok(&["verify"], None);
     assert!(

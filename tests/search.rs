@@ -341,3 +341,177 @@ fn a_word_in_more_than_a_thousand_testimonies_shows_the_newest_first() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!r.more && r.total == 11, "{} {}", r.total, r.more);
 }
+
+fn filtered(v: &Vault, text: &str, f: amanat::Filters) -> Vec<String> {
+    let mut q = SearchQuery::new(text);
+    q.filters = f;
+    q.limit = 100;
+    let mut got: Vec<String> = v
+        .search(&q)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .hits
+        .into_iter()
+        .map(|h| h.testimony.code)
+        .collect();
+    got.sort();
+    got
+}
+
+#[test]
+fn filters_use_date_bounds_the_place_hierarchy_and_vocabularies_and_facets_count_them() {
+    use amanat::model::vocab::{ConsentScope, EventKind, Status};
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v"));
+    let prefecture = "0190a1b2-0000-7000-8000-00000000aa01";
+    let county = "0190a1b2-0000-7000-8000-00000000aa02";
+    let t = |code: &str, date: &str, kind: &str, extra: serde_json::Value| {
+        let mut json = serde_json::json!({
+            "code": code,
+            "interview_date": "2025-03-01",
+            "interviewer": "Aigerim",
+            "narrative": "detained",
+            "testifier": {"names": [{"name": "Witness"}]},
+            "events": [{"kind": kind, "start": date}],
+        });
+        if let (Some(o), Some(e)) = (json.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        Testimony::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{code}: {e}"))
+    };
+    let places = serde_json::json!([
+        {"id": prefecture, "names": [{"name": "Ili Kazakh Autonomous Prefecture"}, {"name": "Іле"}], "level": "prefecture"},
+        {"id": county, "names": [{"name": "Ghulja"}, {"name": "伊宁县"}], "level": "county", "parent": prefecture}
+    ]);
+    v.add_testimonies(vec![
+        t("F-spring", "2018-21", "detention", serde_json::json!({
+            "places": places,
+            "events": [{"kind": "detention", "start": "2018-21", "place_id": county}],
+            "tags": ["camp"],
+            "consents": [{"scopes": {"store_internally": "granted", "publish_anonymised": "granted"}}]
+        })),
+        t("F-span", "2017/2019", "detention", serde_json::json!({"tags": ["camp", "factory"], "status": "reviewed"})),
+        t("F-2016", "2016-05", "detention", serde_json::json!({"interviewer": "Nurlan"})),
+        t("F-release", "2018-06", "release", serde_json::json!({
+            "events": [{"kind": "release", "start": "2018-06", "place": "Ghulja"}],
+            "consents": [{"scopes": {"store_internally": "refused"}}]
+        })),
+        t("F-open", "2019/..", "detention", serde_json::json!({"interview_date": "2019-07-02"})),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let f = amanat::Filters::default;
+
+    // "Detained in 2018": spring 2018 and 2017/2019 may fall in it; 2016 and a release not.
+    let in_2018 = amanat::Filters {
+        event: Some("2018".into()),
+        event_kinds: vec![EventKind::Detention],
+        ..f()
+    };
+    assert_eq!(filtered(&v, "", in_2018.clone()), ["F-span", "F-spring"]);
+    assert_eq!(filtered(&v, "detained", in_2018), ["F-span", "F-spring"]);
+    let after_2019 = amanat::Filters {
+        event: Some("2020/..".into()),
+        ..f()
+    };
+    assert_eq!(
+        filtered(&v, "", after_2019),
+        ["F-open"],
+        "an open end reaches any later date"
+    );
+    // A place finds events there and below it, by any of its names.
+    for name in [
+        "Ili Kazakh Autonomous Prefecture",
+        "іле",
+        "Ghulja",
+        "伊宁县",
+    ] {
+        let at = amanat::Filters {
+            place: Some(name.into()),
+            ..f()
+        };
+        let want: &[&str] = if name == "Ghulja" {
+            &["F-release", "F-spring"]
+        } else {
+            &["F-spring"]
+        };
+        assert_eq!(filtered(&v, "", at), want, "{name}");
+    }
+    let same_event = amanat::Filters {
+        place: Some("Ghulja".into()),
+        event_kinds: vec![EventKind::Detention],
+        event: Some("2018-06".into()),
+        ..f()
+    };
+    assert!(
+        filtered(&v, "", same_event).is_empty(),
+        "one event must match kind, place and date"
+    );
+    let tagged = amanat::Filters {
+        tags: vec!["factory".into()],
+        ..f()
+    };
+    assert_eq!(filtered(&v, "", tagged), ["F-span"]);
+    let reviewed = amanat::Filters {
+        statuses: vec![Status::Reviewed],
+        ..f()
+    };
+    assert_eq!(filtered(&v, "", reviewed), ["F-span"]);
+    let consent = amanat::Filters {
+        consents: vec![ConsentScope::StoreInternally],
+        ..f()
+    };
+    assert_eq!(
+        filtered(&v, "", consent),
+        ["F-spring"],
+        "a refusal does not count"
+    );
+    let by = amanat::Filters {
+        interviewer: Some("Nurlan".into()),
+        ..f()
+    };
+    assert_eq!(filtered(&v, "", by), ["F-2016"]);
+    let interviewed = amanat::Filters {
+        interview: Some("2019".into()),
+        ..f()
+    };
+    assert_eq!(filtered(&v, "", interviewed), ["F-open"]);
+    let bad = SearchQuery {
+        filters: amanat::Filters {
+            event: Some("soon".into()),
+            ..f()
+        },
+        ..SearchQuery::new("")
+    };
+    assert_eq!(
+        v.search(&bad).err().map(|e| e.code()),
+        Some("invalid_input")
+    );
+
+    let facets = v
+        .facets(&SearchQuery::new("detained"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let count = |list: &[amanat::FacetCount], value: &str| {
+        list.iter()
+            .find(|c| c.value == value)
+            .map_or(0, |c| c.count)
+    };
+    assert_eq!(facets.total, 5);
+    assert_eq!(count(&facets.event_kinds, "detention"), 4);
+    assert_eq!(count(&facets.event_kinds, "release"), 1);
+    assert_eq!(count(&facets.places, "Ghulja"), 2);
+    assert_eq!(count(&facets.places, "Ili Kazakh Autonomous Prefecture"), 1);
+    assert_eq!(count(&facets.tags, "camp"), 2);
+    assert_eq!(count(&facets.statuses, "draft"), 4);
+    assert_eq!(count(&facets.consents, "publish_anonymised"), 1);
+    assert_eq!(count(&facets.interviewers, "Aigerim"), 4);
+    assert_eq!(count(&facets.years, "2025"), 4);
+    assert_eq!(count(&facets.years, "2019"), 1);
+    let narrowed = SearchQuery {
+        filters: amanat::Filters {
+            tags: vec!["camp".into()],
+            ..f()
+        },
+        ..SearchQuery::new("detained")
+    };
+    let facets = v.facets(&narrowed).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((facets.total, count(&facets.tags, "factory")), (2, 1));
+}

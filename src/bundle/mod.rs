@@ -7,7 +7,7 @@
 //! before anything is written, then commits every revision in one frame: all or nothing.
 
 mod anonymise;
-mod consent;
+pub(crate) mod consent;
 mod content;
 mod export;
 mod import;

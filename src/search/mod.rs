@@ -8,39 +8,56 @@
 //!
 //! It is contentless with FTS5's `secure-delete` on, and rebuilt for a testimony in the
 //! same transaction as each of its revisions, so text that is edited away or deleted
-//! leaves no trace in it. Change [`FOLD_VERSION`] with any change to what is indexed.
+//! leaves no trace in it. Change [`INDEX_VERSION`] with any change to what is indexed.
 
+mod facets;
+mod filter;
 pub mod fold;
 mod han;
 mod letters;
 pub(crate) mod snippet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::Testimony;
 
+pub use facets::{FacetCount, Facets};
+pub use filter::Filters;
+pub(crate) use filter::{place_key, place_norm};
 pub use snippet::SnippetPart;
 
-/// The version of the rules that make the index's columns ([`columns`], the folding
-/// tables). An index made by other rules is rebuilt when the vault opens: its entries are
-/// deleted by recomputing their columns, which must give exactly what was indexed.
-pub(crate) const FOLD_VERSION: &str = "1";
+/// The version of the rules that make the search index's columns ([`columns`], the folding
+/// tables) and the filters' derived rows. An index made by other rules is rebuilt when the
+/// vault opens: search entries are deleted by recomputing their columns, which must give
+/// exactly what was indexed.
+pub(crate) const INDEX_VERSION: &str = "2";
 
 /// What the user asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// Words as typed, in any script; every word must match (as a prefix of a word of the
-    /// text, or as the same name in another script).
+    /// text, or as the same name in another script). Empty: every testimony the filters
+    /// let through, newest interview first.
     pub text: String,
+    #[serde(default)]
+    pub filters: Filters,
     /// How many results to return, best first.
+    #[serde(default = "default_limit")]
     pub limit: usize,
+}
+
+fn default_limit() -> usize {
+    20
 }
 
 impl SearchQuery {
     pub fn new(text: impl Into<String>) -> SearchQuery {
         SearchQuery {
             text: text.into(),
-            limit: 20,
+            filters: Filters::default(),
+            limit: default_limit(),
         }
     }
 }

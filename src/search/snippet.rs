@@ -21,7 +21,7 @@ const BEFORE: usize = 40;
 const LENGTH: usize = 160;
 
 /// Lower case without diacritics, as the unicode61 tokenizer compares.
-fn plain(s: &str) -> String {
+pub(crate) fn plain(s: &str) -> String {
     s.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)

@@ -4,11 +4,15 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::bundle::consent;
 use crate::error::{Error, Result};
+use crate::model::vocab::ConsentScope;
 use crate::model::{Person, Testimony};
 use crate::search;
 
 const DERIVED: &[&str] = &["persons", "person_names", "events", "consent_scopes"];
+/// Derived rows that came with search filters; [`rebuild_search`] refills them too.
+const FILTERED: &[&str] = &["event_places", "tags", "consent_granted"];
 
 pub(super) fn reindex(
     conn: &Connection,
@@ -27,7 +31,7 @@ pub(super) fn reindex(
     if let Some((rowid, Some(indexed))) = old {
         delete_search(conn, rowid, &indexed)?;
     }
-    for table in DERIVED {
+    for table in DERIVED.iter().chain(FILTERED) {
         conn.execute(
             &format!("DELETE FROM {table} WHERE testimony_id = ?1"),
             [id],
@@ -67,6 +71,7 @@ pub(super) fn reindex(
         r.get(0)
     })?;
     insert_search(conn, rowid, rev, t)?;
+    insert_filtered(conn, id, t)?;
     for p in t.all_persons() {
         index_person(conn, id, p)?;
     }
@@ -125,6 +130,62 @@ pub(super) fn insert_search(conn: &Connection, rowid: i64, rev: &str, t: &Testim
     Ok(())
 }
 
+/// The rows search filters read: each event's place names (with the places above it),
+/// tags, the consent scopes the testimony grants.
+fn insert_filtered(conn: &Connection, id: &str, t: &Testimony) -> Result<()> {
+    for e in &t.events {
+        let mut names: Vec<&str> = e.place.iter().map(String::as_str).collect();
+        // The event's place and every place above it (a cycle or a missing parent ends it).
+        let mut at = e.place_id;
+        let mut seen = Vec::new();
+        while let Some(pid) = at.filter(|p| !seen.contains(p)) {
+            seen.push(pid);
+            let Some(place) = t.places.iter().find(|p| p.id == pid) else {
+                break;
+            };
+            names.extend(place.names.iter().map(|n| n.name.as_str()));
+            at = place.parent;
+        }
+        let mut norms = Vec::new();
+        for name in names {
+            let norm = search::place_norm(name);
+            if norm.is_empty() || norms.contains(&norm) {
+                continue;
+            }
+            conn.execute(
+                "INSERT INTO event_places (testimony_id, event_id, name, norm, key)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    id,
+                    e.id.to_string(),
+                    name.trim(),
+                    norm,
+                    search::place_key(name)
+                ],
+            )?;
+            norms.push(norm);
+        }
+    }
+    let mut tags: Vec<&String> = t.tags.iter().collect();
+    tags.sort();
+    tags.dedup();
+    for tag in tags {
+        conn.execute(
+            "INSERT INTO tags (testimony_id, tag) VALUES (?1, ?2)",
+            params![id, tag],
+        )?;
+    }
+    for scope in ConsentScope::ALL {
+        if consent::check(t, *scope).is_ok() {
+            conn.execute(
+                "INSERT INTO consent_granted (testimony_id, scope) VALUES (?1, ?2)",
+                params![id, scope.as_str()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Removes testimony `rowid`'s entry, indexed from revision `rev`. The index keeps no text,
 /// so FTS5 is given the same columns again; with its secure-delete on, every term of them
 /// is taken out of the index at once.
@@ -147,15 +208,19 @@ fn delete_search(conn: &Connection, rowid: i64, rev: &str) -> Result<()> {
     Ok(())
 }
 
-/// Empties the search index and indexes every live testimony again, from its newest head:
-/// after a migration, or when the folding rules changed (`search::FOLD_VERSION`).
+/// Empties the search index and the filters' rows and fills them again for every live
+/// testimony, from its newest head: after a migration, or when the rules that make them
+/// changed (`search::INDEX_VERSION`).
 pub(super) fn rebuild_search(conn: &Connection) -> Result<()> {
     conn.execute_batch(super::schema::SEARCH_TABLE)?;
-    let live: Vec<(i64, String)> = conn
-        .prepare("SELECT t.rowid, r.heads FROM testimonies t JOIN records r ON r.id = t.id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    for table in FILTERED {
+        conn.execute(&format!("DELETE FROM {table}"), [])?;
+    }
+    let live: Vec<(i64, String, String)> = conn
+        .prepare("SELECT t.rowid, t.id, r.heads FROM testimonies t JOIN records r ON r.id = t.id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (rowid, heads) in live {
+    for (rowid, id, heads) in live {
         let heads: Vec<String> =
             serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
         let mut newest: Option<crate::model::Revision> = None;
@@ -173,13 +238,15 @@ pub(super) fn rebuild_search(conn: &Connection) -> Result<()> {
         if let Some(rev) = newest
             && let Some(state) = &rev.state
         {
-            insert_search(conn, rowid, &rev.hash, &Testimony::from_value(state)?)?;
+            let t = Testimony::from_value(state)?;
+            insert_search(conn, rowid, &rev.hash, &t)?;
+            insert_filtered(conn, &id, &t)?;
         }
     }
     conn.execute(
-        "INSERT INTO meta (key, value) VALUES ('search_fold', ?1)
+        "INSERT INTO meta (key, value) VALUES ('index_version', ?1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [search::FOLD_VERSION],
+        [search::INDEX_VERSION],
     )?;
     Ok(())
 }

@@ -8,6 +8,7 @@ mod index;
 mod local;
 mod queries;
 mod schema;
+mod search;
 
 use std::io::Read;
 
@@ -64,7 +65,7 @@ impl Store {
     /// and rebuilds its search entries if they were made by other folding rules.
     pub(crate) fn migrate(&mut self) -> Result<()> {
         schema::migrate(&mut self.conn)?;
-        if self.meta("search_fold")?.as_deref() != Some(crate::search::FOLD_VERSION) {
+        if self.meta("index_version")?.as_deref() != Some(crate::search::INDEX_VERSION) {
             let tx = self.conn.transaction()?;
             index::rebuild_search(&tx)?;
             tx.commit()?;
@@ -302,7 +303,8 @@ mod tests {
                 parents: vec![],
                 reason: None,
                 state: Some(serde_json::json!({"code": "A-1", "narrative": "他被拘留了",
-                    "persons": [{"names": [{"name": "Ержанат Абай"}]}]})),
+                    "persons": [{"names": [{"name": "Ержанат Абай"}]}],
+                    "events": [{"kind": "detention"}]})),
             },
             &crypto::new_signing_key(),
             jiff::Timestamp::now(),
@@ -317,7 +319,9 @@ mod tests {
                  tokenize = 'unicode61 remove_diacritics 2');
              INSERT INTO search (rowid, body) SELECT rowid, summary FROM testimonies;
              ALTER TABLE testimonies DROP COLUMN search_rev;
-             DELETE FROM meta WHERE key = 'search_fold';
+             DROP TABLE event_places; DROP TABLE tags; DROP TABLE consent_granted;
+             DROP INDEX events_by_testimony;
+             DELETE FROM meta WHERE key = 'index_version';
              PRAGMA user_version = 3;",
         )?;
         store.migrate()?;
@@ -326,6 +330,13 @@ mod tests {
             ["A-1"]
         );
         assert_eq!(codes(store.search(&SearchQuery::new("拘留"))?), ["A-1"]);
+        let mut q = SearchQuery::new("");
+        q.filters.event_kinds = vec![crate::model::vocab::EventKind::Detention];
+        assert_eq!(
+            codes(store.search(&q)?),
+            ["A-1"],
+            "the filters' rows are filled too"
+        );
         Ok(())
     }
 }

@@ -9,7 +9,6 @@ use uuid::Uuid;
 use super::Store;
 use crate::error::{Error, Result};
 use crate::model::{Op, Revision, Status, Testimony};
-use crate::search::{self, SearchHit, SearchQuery, SearchResults};
 
 /// A testimony as the list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,10 +90,8 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<(String, TestimonySummary)>
     ))
 }
 
-/// Up to this many matches are counted and ranked by relevance; beyond, the newest first.
-const RANKED_MAX: u64 = 1000;
-
-const SUMMARY_COLUMNS: &str = "t.id, t.code, t.interview_date, t.status, t.medium, t.interviewer,
+pub(super) const SUMMARY_COLUMNS: &str =
+    "t.id, t.code, t.interview_date, t.status, t.medium, t.interviewer,
      t.summary, t.persons, t.events, t.updated_at";
 
 impl Store {
@@ -109,50 +106,11 @@ impl Store {
         )
     }
 
-    /// Live testimonies that match a query, best match first, each with a snippet.
-    pub(crate) fn search(&self, query: &SearchQuery) -> Result<SearchResults> {
-        let parsed = search::Parsed::new(&query.text);
-        if parsed.is_empty() {
-            return Ok(SearchResults {
-                total: 0,
-                more: false,
-                hits: vec![],
-            });
-        }
-        let fts = parsed.fts();
-        // Ranking by relevance (bm25) scores every match, which for a word in most of
-        // 100k testimonies takes far longer than a search may; so matches are counted up
-        // to a cap first, and beyond it the newest come first (FTS5 walks its rowids
-        // backwards and stops after `limit`).
-        let counted: u64 = self.conn().query_row(
-            "SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH ?1 LIMIT ?2)",
-            params![fts, RANKED_MAX + 1],
-            |r| r.get(0),
-        )?;
-        let more = counted > RANKED_MAX;
-        let order = if more { "search.rowid DESC" } else { "rank" };
-        let found = self.summaries(
-            &format!(
-                "SELECT {SUMMARY_COLUMNS} FROM search JOIN testimonies t ON t.rowid = search.rowid
-                 WHERE search MATCH ?1 ORDER BY {order} LIMIT ?2"
-            ),
-            params![fts, query.limit.min(i64::MAX as usize) as i64],
-        )?;
-        let total = counted.min(RANKED_MAX);
-        let mut hits = Vec::with_capacity(found.len());
-        for testimony in found {
-            let state = self.testimony(testimony.id)?.testimony;
-            let (field, snippet) = search::snippet::best(&search::fields(&state), &parsed);
-            hits.push(SearchHit {
-                testimony,
-                field,
-                snippet,
-            });
-        }
-        Ok(SearchResults { total, more, hits })
-    }
-
-    fn summaries<P: rusqlite::Params>(&self, sql: &str, p: P) -> Result<Vec<TestimonySummary>> {
+    pub(super) fn summaries<P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        p: P,
+    ) -> Result<Vec<TestimonySummary>> {
         let mut stmt = self.conn().prepare(sql)?;
         let rows = stmt.query_map(p, summary_from_row)?;
         let mut out = Vec::new();

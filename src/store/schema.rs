@@ -153,7 +153,26 @@ INSERT INTO search (search, rank) VALUES ('secure-delete', 1);
 /// The revision whose text a testimony's search entry was made from.
 const V4: &str = "ALTER TABLE testimonies ADD COLUMN search_rev TEXT;";
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+/// What search filters and facets need beyond the tables above: every name of an event's
+/// place and of the places above it, tags, and the consent scopes a testimony grants.
+const V5: &str = r#"
+CREATE TABLE event_places (
+    testimony_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    norm TEXT NOT NULL,
+    key TEXT NOT NULL
+) STRICT;
+CREATE INDEX event_places_by_testimony ON event_places (testimony_id);
+CREATE INDEX event_places_by_norm ON event_places (norm);
+CREATE TABLE tags (testimony_id TEXT NOT NULL, tag TEXT NOT NULL) STRICT;
+CREATE INDEX tags_by_testimony ON tags (testimony_id);
+CREATE TABLE consent_granted (testimony_id TEXT NOT NULL, scope TEXT NOT NULL) STRICT;
+CREATE INDEX consent_granted_by_testimony ON consent_granted (testimony_id);
+CREATE INDEX events_by_testimony ON events (testimony_id);
+"#;
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

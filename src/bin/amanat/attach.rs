@@ -1,6 +1,7 @@
 //! The attachment commands: attach, attachments, extract, detach. Progress of big files goes
 //! to stderr.
 
+use crate::vocab;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -44,11 +45,6 @@ pub enum AttachCommand {
         #[arg(long)]
         reason: String,
     },
-}
-
-fn vocab<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|e| Error::invalid(field, e.to_string()))
 }
 
 fn parse_attachment_id(s: &str) -> Result<Uuid> {

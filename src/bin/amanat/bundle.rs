@@ -1,6 +1,7 @@
 //! Contacts, bundles and conflicts: `contact …`, `export`, `import`, `verify-bundle`,
 //! `conflicts`, `resolve`. Parse, call the core, print.
 
+use crate::vocab;
 use std::path::PathBuf;
 
 use amanat::bundle::{ExportPlan, ExportRequest, ImportOptions, ImportReport, Selection};
@@ -104,11 +105,6 @@ pub enum BundleCommand {
         #[arg(long)]
         reason: Option<String>,
     },
-}
-
-fn vocab<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|e| Error::invalid(field, e.to_string()))
 }
 
 pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {

@@ -16,6 +16,7 @@ mod attach;
 mod bundle;
 mod messages;
 mod render;
+mod search;
 
 #[derive(Parser)]
 #[command(
@@ -72,16 +73,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Search testimonies in any script: a name finds its spellings in the others
-    Search {
-        /// Words to find; every word must match
-        query: String,
-        /// How many results to show, best first
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
-        #[arg(long)]
-        json: bool,
-    },
+    /// Search testimonies in any script (a name finds its spellings in the others), with
+    /// filters and counts per facet
+    Search(search::SearchArgs),
     /// A testimony's revisions: time, author, hash, changed fields
     History {
         id: String,
@@ -227,6 +221,12 @@ fn warn_about(r: &amanat::OpenReport) {
     }
 }
 
+/// A vocabulary value as the CLI takes it (its stored spelling).
+fn vocab<T: serde::de::DeserializeOwned>(field: &str, s: &str) -> Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|e| Error::invalid(field, e.to_string()))
+}
+
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(v).map_err(|e| Error::Internal(e.to_string()))?;
     println!("{s}");
@@ -286,18 +286,7 @@ fn run(cli: Cli) -> Result<()> {
             v.delete_testimony(id, reason)?;
             v.close()
         }
-        Command::Search { query, limit, json } => {
-            let v = open(&cli)?;
-            let mut q = amanat::SearchQuery::new(query.as_str());
-            q.limit = *limit;
-            let found = v.search(&q)?;
-            if *json {
-                print_json(&found)
-            } else {
-                print!("{}", render::search(&found));
-                Ok(())
-            }
-        }
+        Command::Search(args) => search::search(&open(&cli)?, args),
         Command::List { json } => {
             let v = open(&cli)?;
             let list = v.list_testimonies()?;

@@ -125,7 +125,43 @@ pub fn search(r: &amanat::SearchResults) -> String {
             snippet
         );
     }
-    let _ = writeln!(o, "{} of {} matching testimonies", r.hits.len(), r.total);
+    let more = if r.more {
+        " (more: the newest are shown)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        o,
+        "{} of {}{} matching testimonies",
+        r.hits.len(),
+        r.total,
+        more
+    );
+    o
+}
+
+/// Counts per facet, one facet per line.
+pub fn facets(f: &amanat::Facets) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "\n{} matching testimonies in all", f.total);
+    for (name, list) in [
+        ("status", &f.statuses),
+        ("event kind", &f.event_kinds),
+        ("place", &f.places),
+        ("tag", &f.tags),
+        ("consent", &f.consents),
+        ("interviewer", &f.interviewers),
+        ("year", &f.years),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = list
+            .iter()
+            .map(|c| format!("{} {}", c.value, c.count))
+            .collect();
+        let _ = writeln!(o, "{name}: {}", values.join(", "));
+    }
     o
 }
 
