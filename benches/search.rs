@@ -228,6 +228,8 @@ fn main() {
         pct(&lat, 1.0)
     );
 
+    duplicates(10_000);
+
     let size = v.index_size().unwrap_or_else(|e| panic!("{e}"));
     println!(
         "\nindex {:.0} MiB, of which search {:.0} MiB ({:.0} %)",
@@ -250,5 +252,81 @@ fn main() {
         pct(&commits, 0.5),
         pct(&commits, 0.99),
         pct(&commits, 1.0)
+    );
+}
+
+/// Duplicate suggestions on an archive of `n` testimonies: every relative named from the
+/// pools in one script, born 1940–2005, from one of 12 towns; 50 persons planted twice in
+/// two scripts with the same birth year and town.
+fn duplicates(n: usize) {
+    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let opts = CreateOptions {
+        name: "bench".into(),
+        kdf: KdfCost::InsecureForTests(1),
+    };
+    let pass = SecretString::from("benchmark passphrase".to_string());
+    let (mut v, _) =
+        Vault::create(&root.path().join("d"), &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let mut rng = StdRng::seed_from_u64(3);
+    let person = |name: String, birth: u32, town: usize| {
+        serde_json::json!({"names": [{"name": name}], "roles": ["victim"],
+            "birth": birth.to_string(), "hometown": format!("Town {town}")})
+    };
+    let scripted = |rng: &mut StdRng, script: usize| {
+        // GIVEN and FAMILY list each name in four scripts in a row.
+        let g = rng.gen_range(0..GIVEN.len() / 4) * 4 + script;
+        let f = rng.gen_range(0..FAMILY.len() / 4) * 4 + script;
+        format!("{} {}", GIVEN[g], FAMILY[f])
+    };
+    let mut items = Vec::with_capacity(n);
+    for i in 0..n {
+        let victim = if i < 100 {
+            // Planted: pair k is testimonies 2k and 2k+1.
+            let k = i / 2;
+            // The same seed picks the same name; each side is written in another script.
+            let mut r = StdRng::seed_from_u64(1000 + k as u64);
+            let name = scripted(&mut r, (k + i % 2) % 4);
+            person(name, 1900 + k as u32, k % 12)
+        } else {
+            let script = rng.gen_range(0..4);
+            let name = scripted(&mut rng, script);
+            person(name, rng.gen_range(1940..2006), rng.gen_range(0..12))
+        };
+        let json = serde_json::json!({
+            "code": format!("DUP-{i:06}"),
+            "testifier": {"names": [{"name": name(&mut rng)}], "roles": ["testifier"]},
+            "persons": [victim],
+        });
+        items.push(Testimony::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}")));
+    }
+    for batch in items.chunks(BATCH) {
+        v.add_testimonies(batch.to_vec())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut runs = Vec::new();
+    let mut found = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        found = v
+            .duplicate_suggestions(usize::MAX)
+            .unwrap_or_else(|e| panic!("{e}"));
+        runs.push(start.elapsed());
+    }
+    runs.sort();
+    let planted = (0..50)
+        .filter(|k| {
+            let (a, b) = (format!("DUP-{:06}", 2 * k), format!("DUP-{:06}", 2 * k + 1));
+            found
+                .iter()
+                .any(|p| (p.a.code == a && p.b.code == b) || (p.a.code == b && p.b.code == a))
+        })
+        .count();
+    println!(
+        "\nduplicate suggestions at {n} testimonies ({} persons): median {:.0} ms, max {:.0} ms \
+         (5 runs); {} pairs suggested, planted found {planted}/50",
+        2 * n,
+        pct(&runs, 0.5),
+        pct(&runs, 1.0),
+        found.len()
     );
 }

@@ -32,6 +32,7 @@ pub mod keys;
 mod log;
 mod media;
 pub mod model;
+mod people;
 mod readahead;
 mod records;
 pub mod search;
@@ -50,6 +51,7 @@ pub use drafts::{DraftInfo, DraftList, SavedDraft};
 pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
 pub use model::{ContactInfo, Testimony};
+pub use people::{DuplicatePair, PersonEvent, PersonGroup, PersonRecord};
 pub use records::VerifyReport;
 pub use search::{FacetCount, Facets, Filters, SearchHit, SearchQuery, SearchResults, SnippetPart};
 pub use store::{

@@ -369,3 +369,55 @@ fn invalid_input_names_the_field_and_changes_nothing() {
         stderr(&o)
     );
 }
+
+#[test]
+fn people_duplicates_and_a_merge_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["init", "--name", "Coordinator"], None);
+    for (code, name) in [("A-1", "Ержанат Абай"), ("A-2", "ئەرجانات ئاباي")]
+    {
+        let json = format!(
+            r#"{{"code": "{code}", "persons": [{{"names": [{{"name": "{name}"}}], "roles": ["victim"], "birth": "1980"}}],
+                "testifier": {{"names": [{{"name": "Witness"}}]}}, "events": [{{"kind": "detention", "start": "2018"}}]}}"#
+        );
+        cli.ok(&["add", "--json", "-"], Some(&json));
+    }
+    let pairs: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["people", "--duplicates", "--json"], None))
+            .unwrap_or_default();
+    assert_eq!(pairs.as_array().map(Vec::len), Some(1), "{pairs}");
+    let r = |side: &str| {
+        format!(
+            "{}:{}",
+            pairs[0][side]["code"].as_str().unwrap_or_default(),
+            pairs[0][side]["at"]["person"].as_str().unwrap_or_default()
+        )
+    };
+    let (a, b) = (r("a"), r("b"));
+    cli.ok(
+        &["same-person", &a, &b, "--reason", "checked with the family"],
+        None,
+    );
+    let people = cli.ok(&["people", "Yerzhanat"], None);
+    assert!(
+        people.starts_with("Ержанат Абай / ئەرجانات ئاباي\n"),
+        "{people}"
+    );
+    assert!(people.ends_with("1 people\n"), "{people}");
+    assert!(
+        cli.ok(&["people", "--duplicates"], None)
+            .contains("0 possible duplicates")
+    );
+    cli.ok(&["same-person", &a, &b, "--undo"], None);
+    cli.ok(&["not-same-person", &a, &b], None);
+    assert!(
+        cli.ok(&["people", "--duplicates"], None)
+            .contains("0 possible duplicates")
+    );
+    let bad = cli.run(&["same-person", "A-1", &b], None);
+    assert!(
+        stderr(&bad).starts_with("error[invalid_input]"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -264,6 +264,10 @@ fn anonymise_person(p: &mut Person, pseudonym: String, dropped: &mut bool) -> bo
         kind: None,
     }];
     *dropped |= p.notes.take().is_some();
+    // Links to persons of other testimonies would tell who is who across the bundle.
+    *dropped |= !p.same_as.is_empty() || !p.not_same_as.is_empty();
+    p.same_as.clear();
+    p.not_same_as.clear();
     let Some(birth) = p.birth else {
         return false;
     };

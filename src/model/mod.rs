@@ -16,6 +16,8 @@ pub mod vocab;
 pub use attachment::{Attachment, CustodyEvent};
 pub use contact::{Contact, ContactInfo};
 pub use revision::{Op, RecordKind, Revision};
-pub use testimony::{Act, Consent, Event, LocalName, Person, PersonName, Place, Testimony};
+pub use testimony::{
+    Act, Consent, Event, LocalName, Person, PersonName, PersonRef, Place, Testimony,
+};
 pub use transfer::Transfer;
 pub use vocab::*;

@@ -105,6 +105,23 @@ pub struct Person {
     pub group_size: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The same person as recorded in other testimonies: a coordinator's merge, written on
+    /// both sides and undone by removing it from both.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub same_as: Vec<PersonRef>,
+    /// Persons of other testimonies a coordinator judged to be someone else: they are not
+    /// suggested as duplicates again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_same_as: Vec<PersonRef>,
+}
+
+/// A person as recorded in a testimony: which testimony, which of its persons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct PersonRef {
+    pub testimony: Uuid,
+    pub person: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

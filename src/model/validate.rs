@@ -332,6 +332,8 @@ fn validate_person(path: &str, p: &Person) -> Result<()> {
         ));
     }
     list_len(&format!("{path}.names"), &p.names)?;
+    list_len(&format!("{path}.same_as"), &p.same_as)?;
+    list_len(&format!("{path}.not_same_as"), &p.not_same_as)?;
     for (j, n) in p.names.iter().enumerate() {
         let f = format!("{path}.names[{j}].name");
         if n.name.trim().is_empty() {

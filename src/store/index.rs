@@ -11,8 +11,14 @@ use crate::model::{Person, Testimony};
 use crate::search;
 
 const DERIVED: &[&str] = &["persons", "person_names", "events", "consent_scopes"];
-/// Derived rows that came with search filters; [`rebuild_search`] refills them too.
-const FILTERED: &[&str] = &["event_places", "tags", "consent_granted"];
+/// Derived rows that came with search filters and people.
+const FILTERED: &[&str] = &[
+    "event_places",
+    "tags",
+    "consent_granted",
+    "person_links",
+    "event_victims",
+];
 
 pub(super) fn reindex(
     conn: &Connection,
@@ -130,8 +136,8 @@ pub(super) fn insert_search(conn: &Connection, rowid: i64, rev: &str, t: &Testim
     Ok(())
 }
 
-/// The rows search filters read: each event's place names (with the places above it),
-/// tags, the consent scopes the testimony grants.
+/// The rows search filters and people read: each event's place names (with the places
+/// above it) and victims, tags, the consent scopes the testimony grants, persons' links.
 fn insert_filtered(conn: &Connection, id: &str, t: &Testimony) -> Result<()> {
     for e in &t.events {
         let mut names: Vec<&str> = e.place.iter().map(String::as_str).collect();
@@ -164,6 +170,24 @@ fn insert_filtered(conn: &Connection, id: &str, t: &Testimony) -> Result<()> {
                 ],
             )?;
             norms.push(norm);
+        }
+    }
+    for e in &t.events {
+        for victim in &e.victims {
+            conn.execute(
+                "INSERT INTO event_victims (testimony_id, event_id, person_id) VALUES (?1, ?2, ?3)",
+                params![id, e.id.to_string(), victim.to_string()],
+            )?;
+        }
+    }
+    for p in t.all_persons() {
+        let links = p.same_as.iter().map(|r| (r, true));
+        for (other, same) in links.chain(p.not_same_as.iter().map(|r| (r, false))) {
+            conn.execute(
+                "INSERT INTO person_links (testimony_id, person_id, other_testimony, other_person, same)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, p.id.to_string(), other.testimony.to_string(), other.person.to_string(), same],
+            )?;
         }
     }
     let mut tags: Vec<&String> = t.tags.iter().collect();
@@ -208,19 +232,18 @@ fn delete_search(conn: &Connection, rowid: i64, rev: &str) -> Result<()> {
     Ok(())
 }
 
-/// Empties the search index and the filters' rows and fills them again for every live
-/// testimony, from its newest head: after a migration, or when the rules that make them
-/// changed (`search::INDEX_VERSION`).
-pub(super) fn rebuild_search(conn: &Connection) -> Result<()> {
+/// Rebuilds every testimony's derived rows and search entry from its newest head: after a
+/// migration, or when the rules that make them changed (`search::INDEX_VERSION`).
+pub(super) fn rebuild_derived(conn: &Connection) -> Result<()> {
+    conn.execute("UPDATE testimonies SET search_rev = NULL", [])?;
     conn.execute_batch(super::schema::SEARCH_TABLE)?;
-    for table in FILTERED {
-        conn.execute(&format!("DELETE FROM {table}"), [])?;
-    }
-    let live: Vec<(i64, String, String)> = conn
-        .prepare("SELECT t.rowid, t.id, r.heads FROM testimonies t JOIN records r ON r.id = t.id")?
+    let live: Vec<(String, String, String)> = conn
+        .prepare(
+            "SELECT t.id, r.heads, r.updated_at FROM testimonies t JOIN records r ON r.id = t.id",
+        )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (rowid, id, heads) in live {
+    for (id, heads, updated_at) in live {
         let heads: Vec<String> =
             serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
         let mut newest: Option<crate::model::Revision> = None;
@@ -239,8 +262,7 @@ pub(super) fn rebuild_search(conn: &Connection) -> Result<()> {
             && let Some(state) = &rev.state
         {
             let t = Testimony::from_value(state)?;
-            insert_search(conn, rowid, &rev.hash, &t)?;
-            insert_filtered(conn, &id, &t)?;
+            reindex(conn, &id, &rev.hash, Some(&t), &updated_at)?;
         }
     }
     conn.execute(

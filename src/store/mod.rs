@@ -6,6 +6,7 @@
 mod attachments;
 mod index;
 mod local;
+mod people;
 mod queries;
 mod schema;
 mod search;
@@ -37,7 +38,7 @@ impl Store {
         let mut conn = Connection::open_in_memory()?;
         schema::configure(&conn)?;
         schema::migrate(&mut conn)?;
-        index::rebuild_search(&conn)?;
+        index::rebuild_derived(&conn)?;
         // Re-load it as a memdb database: its pages are then one buffer that a snapshot
         // copies with one memcpy instead of reading page by page through the pager, which
         // keeps commits from waiting on a snapshot of a large index.
@@ -67,7 +68,7 @@ impl Store {
         schema::migrate(&mut self.conn)?;
         if self.meta("index_version")?.as_deref() != Some(crate::search::INDEX_VERSION) {
             let tx = self.conn.transaction()?;
-            index::rebuild_search(&tx)?;
+            index::rebuild_derived(&tx)?;
             tx.commit()?;
         }
         Ok(())
@@ -320,7 +321,8 @@ mod tests {
              INSERT INTO search (rowid, body) SELECT rowid, summary FROM testimonies;
              ALTER TABLE testimonies DROP COLUMN search_rev;
              DROP TABLE event_places; DROP TABLE tags; DROP TABLE consent_granted;
-             DROP INDEX events_by_testimony;
+             DROP TABLE event_victims; DROP TABLE person_links;
+             DROP INDEX events_by_testimony; DROP INDEX persons_by_id;
              DELETE FROM meta WHERE key = 'index_version';
              PRAGMA user_version = 3;",
         )?;

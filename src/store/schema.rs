@@ -153,8 +153,9 @@ INSERT INTO search (search, rank) VALUES ('secure-delete', 1);
 /// The revision whose text a testimony's search entry was made from.
 const V4: &str = "ALTER TABLE testimonies ADD COLUMN search_rev TEXT;";
 
-/// What search filters and facets need beyond the tables above: every name of an event's
-/// place and of the places above it, tags, and the consent scopes a testimony grants.
+/// What search filters, facets and people need beyond the tables above: every name of an
+/// event's place and of the places above it, tags, the consent scopes a testimony grants,
+/// events' victims, and persons linked across testimonies.
 const V5: &str = r#"
 CREATE TABLE event_places (
     testimony_id TEXT NOT NULL,
@@ -170,6 +171,22 @@ CREATE INDEX tags_by_testimony ON tags (testimony_id);
 CREATE TABLE consent_granted (testimony_id TEXT NOT NULL, scope TEXT NOT NULL) STRICT;
 CREATE INDEX consent_granted_by_testimony ON consent_granted (testimony_id);
 CREATE INDEX events_by_testimony ON events (testimony_id);
+CREATE TABLE event_victims (
+    testimony_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    person_id TEXT NOT NULL
+) STRICT;
+CREATE INDEX event_victims_by_testimony ON event_victims (testimony_id);
+-- A person's "same as" (same = 1) and "not the same as" (same = 0) another testimony's.
+CREATE TABLE person_links (
+    testimony_id TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    other_testimony TEXT NOT NULL,
+    other_person TEXT NOT NULL,
+    same INTEGER NOT NULL
+) STRICT;
+CREATE INDEX person_links_by_testimony ON person_links (testimony_id);
+CREATE INDEX persons_by_id ON persons (id);
 "#;
 
 const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];

@@ -76,6 +76,25 @@ enum Command {
     /// Search testimonies in any script (a name finds its spellings in the others), with
     /// filters and counts per facet
     Search(search::SearchArgs),
+    /// People across testimonies, or (--duplicates) records that may be the same person
+    People(search::PeopleArgs),
+    /// Record that two persons (TESTIMONY:PERSON-ID) are the same person, or undo it
+    SamePerson {
+        a: String,
+        b: String,
+        /// Undo an earlier merge
+        #[arg(long)]
+        undo: bool,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Record that two persons are not the same: they are not suggested again
+    NotSamePerson {
+        a: String,
+        b: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// A testimony's revisions: time, author, hash, changed fields
     History {
         id: String,
@@ -287,6 +306,23 @@ fn run(cli: Cli) -> Result<()> {
             v.close()
         }
         Command::Search(args) => search::search(&open(&cli)?, args),
+        Command::People(args) => search::people(&open(&cli)?, args),
+        Command::SamePerson { a, b, undo, reason } => {
+            let mut v = open(&cli)?;
+            let (a, b) = (search::person_ref(&v, a)?, search::person_ref(&v, b)?);
+            if *undo {
+                v.unmerge_persons(a, b, reason.as_deref())?;
+            } else {
+                v.merge_persons(a, b, reason.as_deref())?;
+            }
+            v.close()
+        }
+        Command::NotSamePerson { a, b, reason } => {
+            let mut v = open(&cli)?;
+            let (a, b) = (search::person_ref(&v, a)?, search::person_ref(&v, b)?);
+            v.dismiss_duplicate(a, b, reason.as_deref())?;
+            v.close()
+        }
         Command::List { json } => {
             let v = open(&cli)?;
             let list = v.list_testimonies()?;

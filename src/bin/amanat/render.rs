@@ -191,3 +191,59 @@ pub fn history(h: &[HistoryEntry], own_key: &str) -> String {
     }
     o
 }
+
+fn person_line(r: &amanat::PersonRecord) -> String {
+    let mut s = format!("{}:{}  {}", r.code, r.at.person, r.names.join(" / "));
+    if let Some(b) = &r.birth {
+        s.push_str(&format!(", born {b}"));
+    }
+    if let Some(h) = &r.hometown {
+        s.push_str(&format!(", from {h}"));
+    }
+    s
+}
+
+/// Each person: their names, the records, the events.
+pub fn people(groups: &[amanat::PersonGroup]) -> String {
+    let mut o = String::new();
+    for g in groups {
+        let _ = writeln!(o, "{}", g.names.join(" / "));
+        for r in &g.records {
+            let _ = writeln!(o, "  {}", person_line(r));
+        }
+        for e in &g.events {
+            let when = e.start.as_deref().unwrap_or("—");
+            let place = e
+                .place
+                .as_deref()
+                .map(|p| format!(" in {p}"))
+                .unwrap_or_default();
+            let _ = writeln!(o, "  {} {when}{place} ({})", e.kind, e.code);
+        }
+    }
+    let _ = writeln!(o, "{} people", groups.len());
+    o
+}
+
+/// Suggested pairs with what agrees.
+pub fn duplicates(pairs: &[amanat::DuplicatePair]) -> String {
+    let mut o = String::new();
+    for p in pairs {
+        let mut why = vec![format!("{} name words match", p.matching_words)];
+        if p.birth_agrees {
+            why.push("birth agrees".into());
+        }
+        if p.hometown_agrees {
+            why.push("same hometown".into());
+        }
+        let _ = writeln!(
+            o,
+            "{}\n{}\n  {}",
+            person_line(&p.a),
+            person_line(&p.b),
+            why.join(", ")
+        );
+    }
+    let _ = writeln!(o, "{} possible duplicates", pairs.len());
+    o
+}

@@ -1,5 +1,6 @@
 //! `amanat search` and `amanat people`: parse the options, call the core, print.
 
+use amanat::model::PersonRef;
 use amanat::{Filters, Result, SearchQuery, Vault};
 use clap::Args;
 
@@ -84,4 +85,50 @@ pub fn search(v: &Vault, args: &SearchArgs) -> Result<()> {
         print!("{}", render::facets(&f));
     }
     Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct PeopleArgs {
+    /// A name in any script (empty: everyone, most testimonies first)
+    #[arg(default_value = "")]
+    name: String,
+    /// Pairs of records in different testimonies that may be the same person
+    #[arg(long)]
+    duplicates: bool,
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn people(v: &Vault, args: &PeopleArgs) -> Result<()> {
+    if args.duplicates {
+        let pairs = v.duplicate_suggestions(args.limit)?;
+        if args.json {
+            return print_json(&pairs);
+        }
+        print!("{}", render::duplicates(&pairs));
+        return Ok(());
+    }
+    let people = v.people(&args.name, args.limit)?;
+    if args.json {
+        return print_json(&people);
+    }
+    print!("{}", render::people(&people));
+    Ok(())
+}
+
+/// A person as `CODE:PERSON-ID` (as `people` prints them).
+pub fn person_ref(v: &Vault, s: &str) -> Result<PersonRef> {
+    let bad = || {
+        amanat::Error::invalid(
+            "person",
+            "is written TESTIMONY:PERSON-ID, as `amanat people` prints it",
+        )
+    };
+    let (code, person) = s.rsplit_once(':').ok_or_else(bad)?;
+    Ok(PersonRef {
+        testimony: v.resolve(code)?,
+        person: person.parse().map_err(|_| bad())?,
+    })
 }
