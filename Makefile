@@ -43,8 +43,10 @@ test-rust: ui
 test-ui: setup
 	$(NPM) --prefix ui test --silent
 
-# The real app under Xvfb, driven through WebDriver; screenshots in target/e2e/.
+# The real app under Xvfb, driven through WebDriver; screenshots in target/e2e/. The search
+# test fills its vault with the command line (debug build, cheap test KDF).
 e2e: build-app
+	$(CARGO) build --locked -p amanat --bin amanat
 	scripts/e2e.sh
 	E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs
 

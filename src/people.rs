@@ -28,6 +28,8 @@ pub struct PersonRecord {
     pub roles: Vec<String>,
     pub birth: Option<String>,
     pub hometown: Option<String>,
+    /// Records this one was merged with (what "separate" undoes).
+    pub same_as: Vec<PersonRef>,
 }
 
 /// An event a person is a victim of, as one testimony tells it.
@@ -109,6 +111,7 @@ impl Loaded {
                 roles: row.roles,
                 birth: row.birth,
                 hometown: row.hometown,
+                same_as: vec![],
             });
         }
         let mut keys = vec![Vec::new(); records.len()];
@@ -118,12 +121,17 @@ impl Loaded {
                 records[i].names.push(name);
             }
         }
-        let links = v
+        let links: Vec<(usize, PersonRef, bool)> = v
             .store
             .person_links()?
             .into_iter()
             .filter_map(|(at, other, same)| index.get(&at).map(|&i| (i, other, same)))
             .collect();
+        for &(i, other, same) in &links {
+            if same && index.contains_key(&other) {
+                records[i].same_as.push(other);
+            }
+        }
         Ok(Loaded {
             records,
             keys,

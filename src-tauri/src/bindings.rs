@@ -72,6 +72,18 @@ mod tests {
             decl::<amanat::bundle::Sender>(&cfg),
             decl::<amanat::bundle::Conflict>(&cfg),
             decl::<amanat::ConflictSide>(&cfg),
+            decl::<PersonRef>(&cfg),
+            decl::<amanat::SearchQuery>(&cfg),
+            decl::<amanat::Filters>(&cfg),
+            decl::<amanat::SearchResults>(&cfg),
+            decl::<amanat::SearchHit>(&cfg),
+            decl::<amanat::SnippetPart>(&cfg),
+            decl::<amanat::Facets>(&cfg),
+            decl::<amanat::FacetCount>(&cfg),
+            decl::<amanat::PersonGroup>(&cfg),
+            decl::<amanat::PersonRecord>(&cfg),
+            decl::<amanat::PersonEvent>(&cfg),
+            decl::<amanat::DuplicatePair>(&cfg),
         ];
         let mut out = String::from(
             "// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n\n",

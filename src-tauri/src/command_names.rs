@@ -48,4 +48,11 @@ pub const COMMANDS: &[&str] = &[
     "list_conflicts",
     "conflict_sides",
     "resolve_conflict",
+    "search",
+    "search_facets",
+    "people",
+    "duplicate_suggestions",
+    "merge_persons",
+    "unmerge_persons",
+    "dismiss_duplicate",
 ];

@@ -14,6 +14,7 @@ mod error;
 mod ipc_tests;
 mod lockdown;
 mod media;
+mod search;
 mod state;
 
 include!("command_names.rs");
@@ -92,6 +93,13 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             bundles::list_conflicts,
             bundles::conflict_sides,
             bundles::resolve_conflict,
+            search::search,
+            search::search_facets,
+            search::people,
+            search::duplicate_suggestions,
+            search::merge_persons,
+            search::unmerge_persons,
+            search::dismiss_duplicate,
         ])
         .register_asynchronous_uri_scheme_protocol(media::SCHEME, |ctx, request, responder| {
             let app = ctx.app_handle().clone();

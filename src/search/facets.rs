@@ -9,6 +9,7 @@ use serde::Serialize;
 pub struct FacetCount {
     /// The value as the filter takes it (a vocabulary value, a tag, a name).
     pub value: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub count: u64,
 }
 
@@ -17,6 +18,7 @@ pub struct FacetCount {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Facets {
     /// Matching testimonies in all (not capped).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
     pub statuses: Vec<FacetCount>,
     pub event_kinds: Vec<FacetCount>,

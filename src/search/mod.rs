@@ -77,6 +77,7 @@ pub struct SearchHit {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchResults {
     /// How many testimonies match, counted up to 1,000.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
     /// More than `total` match: the results are then the newest matches, not the most
     /// relevant (ranking a word found in most of the archive costs more than a search may).

@@ -81,7 +81,7 @@ export async function focused(b) {
 }
 
 /** Presses Tab (or Shift+Tab) until `id` has the focus; the stops on the way, in order. */
-export async function tabTo(b, id, { back = false, max = 60 } = {}) {
+export async function tabTo(b, id, { back = false, max = 80 } = {}) {
   const path = [];
   for (let i = 0; i < max; i++) {
     await b.keys(back ? [Key.Shift, Key.Tab] : [Key.Tab]);

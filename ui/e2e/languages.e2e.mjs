@@ -164,7 +164,7 @@ async function walkWithMouse(lang) {
   await shot(b, `${lang}-unlock`);
 }
 
-/** Contacts, the export wizard's first step, import and conflicts: drawn in `lang`. */
+/** Contacts, the export wizard's first step, import, conflicts, search and people: drawn in `lang`. */
 async function exchangeScreens(lang) {
   const c = catalog(lang);
   for (const [nav, screen, title] of [
@@ -172,6 +172,8 @@ async function exchangeScreens(lang) {
     ['nav-export', 'export-step-what', 'export.whatTitle'],
     ['nav-import', 'import-start', 'import.title'],
     ['nav-conflicts', 'conflicts-empty', 'conflicts.title'],
+    ['nav-search', 'search-screen', 'search.title'],
+    ['nav-people', 'people-screen', 'people.title'],
   ]) {
     await click(b, nav);
     await shown(b, screen);

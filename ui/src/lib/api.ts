@@ -14,6 +14,12 @@ import type {
   ExportResult,
   ImportReport,
   DateReading,
+  DuplicatePair,
+  Facets,
+  PersonGroup,
+  PersonRef,
+  SearchQuery,
+  SearchResults,
   DraftInfo,
   DraftList,
   HistoryEntry,
@@ -105,6 +111,16 @@ export const api = {
   conflictSides: (id: string) => invoke<ConflictSide[]>('conflict_sides', { id }),
   resolveConflict: (id: string, testimonyState: unknown, reason: string | null) =>
     invoke<void>('resolve_conflict', { id, testimonyState, reason }),
+  search: (query: SearchQuery) => invoke<SearchResults>('search', { query }),
+  searchFacets: (query: SearchQuery) => invoke<Facets>('search_facets', { query }),
+  people: (name: string, limit: number) => invoke<PersonGroup[]>('people', { name, limit }),
+  duplicateSuggestions: (limit: number) => invoke<DuplicatePair[]>('duplicate_suggestions', { limit }),
+  mergePersons: (a: PersonRef, b: PersonRef, reason: string | null) =>
+    invoke<void>('merge_persons', { a, b, reason }),
+  unmergePersons: (a: PersonRef, b: PersonRef, reason: string | null) =>
+    invoke<void>('unmerge_persons', { a, b, reason }),
+  dismissDuplicate: (a: PersonRef, b: PersonRef, reason: string | null) =>
+    invoke<void>('dismiss_duplicate', { a, b, reason }),
 };
 
 function channel<T>(onMessage: (m: T) => void): Channel<T> {

@@ -134,7 +134,17 @@ relation?: string, sex?: Sex, birth?: Edtf, ethnicity?: Ethnicity, citizenship?:
 /**
  * Set when the "person" is a group (e.g. "about 40 villagers").
  */
-group_size?: number, notes?: string, };
+group_size?: number, notes?: string, 
+/**
+ * The same person as recorded in other testimonies: a coordinator's merge, written on
+ * both sides and undone by removing it from both.
+ */
+same_as: Array<PersonRef>, 
+/**
+ * Persons of other testimonies a coordinator judged to be someone else: they are not
+ * suggested as duplicates again.
+ */
+not_same_as: Array<PersonRef>, };
 
 export type PersonName = { name: string, script?: Script, lang?: string, kind?: NameKind, };
 
@@ -387,3 +397,103 @@ author: string,
  * The contact it belongs to, or "" for this device or a device not in the contacts.
  */
 author_name: string, is_self: boolean, at: string, testimony: Testimony, };
+
+export type PersonRef = { testimony: string, person: string, };
+
+export type SearchQuery = { 
+/**
+ * Words as typed, in any script; every word must match (as a prefix of a word of the
+ * text, or as the same name in another script). Empty: every testimony the filters
+ * let through, newest interview first.
+ */
+text: string, filters: Filters, 
+/**
+ * How many results to return, best first.
+ */
+limit: number, };
+
+export type Filters = { 
+/**
+ * EDTF (`2018`, `2019-03/2019-06`, `2019/..`): interviews that may fall in it.
+ */
+interview?: string, 
+/**
+ * EDTF: testimonies with an event that may fall in it (of `event_kinds`, at `place`,
+ * when those are given too: the same event must match all three).
+ */
+event?: string, event_kinds: Array<EventKind>, 
+/**
+ * A place's name in any script: events there or anywhere below it.
+ */
+place?: string, statuses: Array<Status>, tags: Array<string>, 
+/**
+ * Consent scopes every current consent of the testimony grants.
+ */
+consents: Array<ConsentScope>, interviewer?: string, };
+
+export type SearchResults = { 
+/**
+ * How many testimonies match, counted up to 1,000.
+ */
+total: number, 
+/**
+ * More than `total` match: the results are then the newest matches, not the most
+ * relevant (ranking a word found in most of the archive costs more than a search may).
+ */
+more: boolean, hits: Array<SearchHit>, };
+
+export type SearchHit = { testimony: TestimonySummary, 
+/**
+ * Which field the snippet comes from (`name`, `narrative`, `place`, …).
+ */
+field: string, snippet: Array<SnippetPart>, };
+
+export type SnippetPart = { text: string, hit: boolean, };
+
+export type Facets = { 
+/**
+ * Matching testimonies in all (not capped).
+ */
+total: number, statuses: Array<FacetCount>, event_kinds: Array<FacetCount>, places: Array<FacetCount>, tags: Array<FacetCount>, consents: Array<FacetCount>, interviewers: Array<FacetCount>, 
+/**
+ * Interview years.
+ */
+years: Array<FacetCount>, };
+
+export type FacetCount = { 
+/**
+ * The value as the filter takes it (a vocabulary value, a tag, a name).
+ */
+value: string, count: number, };
+
+export type PersonGroup = { 
+/**
+ * Every spelling, once each.
+ */
+names: Array<string>, records: Array<PersonRecord>, events: Array<PersonEvent>, };
+
+export type PersonRecord = { at: PersonRef, 
+/**
+ * The testimony's code.
+ */
+code: string, names: Array<string>, roles: Array<string>, birth: string | null, hometown: string | null, 
+/**
+ * Records this one was merged with (what "separate" undoes).
+ */
+same_as: Array<PersonRef>, };
+
+export type PersonEvent = { code: string, kind: string, start: string | null, place: string | null, };
+
+export type DuplicatePair = { a: PersonRecord, b: PersonRecord, 
+/**
+ * Words of their names that match across scripts (two at least).
+ */
+matching_words: number, 
+/**
+ * Both birth dates are known and may be the same.
+ */
+birth_agrees: boolean, 
+/**
+ * Both hometowns are known and are the same place.
+ */
+hometown_agrees: boolean, };
