@@ -515,3 +515,30 @@ fn filters_use_date_bounds_the_place_hierarchy_and_vocabularies_and_facets_count
     let facets = v.facets(&narrowed).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((facets.total, count(&facets.tags, "factory")), (2, 1));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Whatever is typed (FTS5 syntax, quotes, stars, control characters, any script) is
+    /// searched for, never run: the search answers, and so do its facets and people.
+    #[test]
+    fn any_typed_query_is_answered_never_an_error(text in "\\PC{0,40}|[\"*():^+-]{1,8}|(AND|OR|NOT|NEAR) [a-z\"]{0,5}") {
+        thread_local! {
+            static VAULT: (tempfile::TempDir, std::cell::RefCell<Vault>) = {
+                let root = common::tempdir();
+                let (mut v, _) = common::create(&root.path().join("v"));
+                v.add_testimony(name_testimony("P-1", "Ержанат Абай"))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                (root, std::cell::RefCell::new(v))
+            };
+        }
+        VAULT.with(|(_, v)| {
+            let v = v.borrow();
+            let q = SearchQuery::new(text.as_str());
+            proptest::prop_assert!(v.search(&q).is_ok(), "search {:?}: {:?}", text, v.search(&q).err());
+            proptest::prop_assert!(v.facets(&q).is_ok(), "facets {:?}", text);
+            proptest::prop_assert!(v.people(&text, 10).is_ok(), "people {:?}", text);
+            Ok(())
+        })?;
+    }
+}
