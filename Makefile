@@ -70,6 +70,7 @@ bench: setup
 	test -x $(RAGE) || $(CARGO) install --locked --root target/tools rage
 	RAGE=$(RAGE) $(CARGO) bench --locked --bench attachments
 	RAGE=$(RAGE) $(CARGO) bench --locked --bench bundles
+	$(CARGO) bench --locked --bench search
 
 clean:
 	$(CARGO) clean

@@ -155,6 +155,19 @@ fn testimony(rng: &mut StdRng, i: usize) -> Testimony {
     Testimony::from_json(&json.to_string()).unwrap_or_else(|e| panic!("generated testimony: {e}"))
 }
 
+/// An empty vault in a temporary folder, with a trivial KDF (only searching is measured).
+fn new_vault() -> (tempfile::TempDir, Vault) {
+    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let opts = CreateOptions {
+        name: "bench".into(),
+        kdf: KdfCost::InsecureForTests(1),
+    };
+    let pass = SecretString::from("benchmark passphrase".to_string());
+    let (v, _) =
+        Vault::create(&root.path().join("v"), &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
+    (root, v)
+}
+
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
@@ -184,14 +197,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
-    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let opts = CreateOptions {
-        name: "bench".into(),
-        kdf: KdfCost::InsecureForTests(1),
-    };
-    let pass = SecretString::from("benchmark passphrase".to_string());
-    let (mut v, _) =
-        Vault::create(&root.path().join("v"), &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let (_root, mut v) = new_vault();
     let mut rng = StdRng::seed_from_u64(7);
     let load = Instant::now();
     let mut i = 0;
@@ -228,6 +234,23 @@ fn main() {
         pct(&lat, 1.0)
     );
 
+    for q in [FREQUENT[1], RARE[1]] {
+        let query = SearchQuery::new(q);
+        let mut lat: Vec<Duration> = (0..20)
+            .map(|_| {
+                let start = Instant::now();
+                v.facets(&query).unwrap_or_else(|e| panic!("{e}"));
+                start.elapsed()
+            })
+            .collect();
+        lat.sort();
+        println!(
+            "facet counts for `{q}`: p50 {:.1} ms, max {:.1} ms (20 runs)",
+            pct(&lat, 0.5),
+            pct(&lat, 1.0)
+        );
+    }
+
     duplicates(10_000);
 
     let size = v.index_size().unwrap_or_else(|e| panic!("{e}"));
@@ -259,14 +282,7 @@ fn main() {
 /// pools in one script, born 1940–2005, from one of 12 towns; 50 persons planted twice in
 /// two scripts with the same birth year and town.
 fn duplicates(n: usize) {
-    let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let opts = CreateOptions {
-        name: "bench".into(),
-        kdf: KdfCost::InsecureForTests(1),
-    };
-    let pass = SecretString::from("benchmark passphrase".to_string());
-    let (mut v, _) =
-        Vault::create(&root.path().join("d"), &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let (_root, mut v) = new_vault();
     let mut rng = StdRng::seed_from_u64(3);
     let person = |name: String, birth: u32, town: usize| {
         serde_json::json!({"names": [{"name": name}], "roles": ["victim"],
