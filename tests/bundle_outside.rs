@@ -189,6 +189,18 @@ fn an_anonymised_bundle_holds_no_original_name_in_any_script_and_pseudonyms_are_
         .unwrap_or_else(|e| panic!("{e}"));
     v.set_safe_to_publish(safe_id, true)
         .unwrap_or_else(|e| panic!("{e}"));
+    // The coordinator linked the witness's two records as one person: who is who across
+    // testimonies must not travel in an anonymised bundle.
+    let witness = |id| {
+        let t = v.testimony(id).unwrap_or_else(|e| panic!("{e}")).testimony;
+        amanat::model::PersonRef {
+            testimony: id,
+            person: t.testifier.map(|p| p.id).unwrap_or_default(),
+        }
+    };
+    let (w1, w2) = (witness(t1), witness(t2));
+    v.merge_persons(w1, w2, None)
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let req = ExportRequest {
         to: vec!["Outside reader".into(), "Publisher".into()],
@@ -233,6 +245,8 @@ fn an_anonymised_bundle_holds_no_original_name_in_any_script_and_pseudonyms_are_
             "a person's id (a UUIDv7, which dates it) is in the bundle"
         );
     }
+    assert!(!text.contains("same_as"), "links between persons go");
+    assert!(!text.contains(&w2.person.to_string()) && !text.contains(&w1.person.to_string()));
     assert!(text.contains("\"1985\""), "the year of birth stays");
     assert!(!text.contains("1985-03"), "the day and month of birth go");
 
