@@ -214,12 +214,8 @@ fn insert_filtered(conn: &Connection, id: &str, t: &Testimony) -> Result<()> {
 /// so FTS5 is given the same columns again; with its secure-delete on, every term of them
 /// is taken out of the index at once.
 fn delete_search(conn: &Connection, rowid: i64, rev: &str) -> Result<()> {
-    let json: String =
-        conn.query_row("SELECT json FROM revisions WHERE hash = ?1", [rev], |r| {
-            r.get(0)
-        })?;
-    let rev: crate::model::Revision = serde_json::from_str(&json)
-        .map_err(|e| Error::Internal(format!("stored revision: {e}")))?;
+    let rev = super::queries::revision(conn, rev)?
+        .ok_or_else(|| Error::Internal("the indexed revision is missing".into()))?;
     let state = rev
         .state
         .ok_or_else(|| Error::Internal("the indexed revision has no state".into()))?;
@@ -246,18 +242,7 @@ pub(super) fn rebuild_derived(conn: &Connection) -> Result<()> {
     for (id, heads, updated_at) in live {
         let heads: Vec<String> =
             serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
-        let mut newest: Option<crate::model::Revision> = None;
-        for h in heads {
-            let json: String =
-                conn.query_row("SELECT json FROM revisions WHERE hash = ?1", [&h], |r| {
-                    r.get(0)
-                })?;
-            let rev: crate::model::Revision = serde_json::from_str(&json)
-                .map_err(|e| Error::Internal(format!("stored revision: {e}")))?;
-            if newest.as_ref().is_none_or(|n| rev.at > n.at) {
-                newest = Some(rev);
-            }
-        }
+        let newest = super::queries::newest_head(conn, &heads)?;
         if let Some(rev) = newest
             && let Some(state) = &rev.state
         {

@@ -1,7 +1,7 @@
 //! Reads over the index: a testimony's current state, the list, a record's history, full-text
 //! search, and the raw revisions for `verify`.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
@@ -64,6 +64,28 @@ pub struct HistoryEntry {
 
 fn parse_uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|e| Error::Internal(format!("stored id: {e}")))
+}
+
+/// A stored revision by its hash.
+pub(super) fn revision(conn: &Connection, hash: &str) -> Result<Option<Revision>> {
+    let json: Option<String> = conn
+        .query_row("SELECT json FROM revisions WHERE hash = ?1", [hash], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    json.as_deref().map(parse_revision).transpose()
+}
+
+/// The newest of a record's heads (with several, a conflict, the newest is what is shown).
+pub(super) fn newest_head(conn: &Connection, heads: &[String]) -> Result<Option<Revision>> {
+    let mut newest: Option<Revision> = None;
+    for h in heads {
+        let rev = revision(conn, h)?.ok_or_else(|| Error::Internal("missing head".into()))?;
+        if newest.as_ref().is_none_or(|n| rev.at > n.at) {
+            newest = Some(rev);
+        }
+    }
+    Ok(newest)
 }
 
 fn parse_revision(json: &str) -> Result<Revision> {
@@ -177,13 +199,7 @@ impl Store {
     }
 
     pub(crate) fn revision(&self, hash: &str) -> Result<Option<Revision>> {
-        let json: Option<String> = self
-            .conn()
-            .query_row("SELECT json FROM revisions WHERE hash = ?1", [hash], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        json.as_deref().map(parse_revision).transpose()
+        revision(self.conn(), hash)
     }
 
     pub(crate) fn testimony(&self, id: Uuid) -> Result<StoredTestimony> {
@@ -193,15 +209,7 @@ impl Store {
             return Err(not_found());
         }
         // With several heads (a conflict) the newest is shown; the heads list tells.
-        let mut newest: Option<Revision> = None;
-        for h in &heads {
-            let rev = self
-                .revision(h)?
-                .ok_or_else(|| Error::Internal("missing head".into()))?;
-            if newest.as_ref().is_none_or(|n| rev.at > n.at) {
-                newest = Some(rev);
-            }
-        }
+        let newest = newest_head(self.conn(), &heads)?;
         let rev = newest.ok_or_else(not_found)?;
         let state = rev.state.as_ref().ok_or_else(not_found)?;
         let (created_at, updated_at): (String, String) = self.conn().query_row(
