@@ -266,8 +266,11 @@ impl RecoveryKey {
     }
 
     /// Parses a recovery key as typed: case and whitespace (including line breaks and the
-    /// spaces people put between groups) do not matter.
+    /// spaces people put between groups) do not matter, and whatever comes before the key is
+    /// ignored — such as the line saying what it is in the file [`Self::write_to_new_file`]
+    /// wrote, which is what a user pastes or points the command line at.
     pub fn parse(typed: &SecretString) -> Result<Self> {
+        const PREFIX: &str = "AGE-SECRET-KEY-1";
         let cleaned: Zeroizing<String> = Zeroizing::new(
             typed
                 .expose_secret()
@@ -276,12 +279,12 @@ impl RecoveryKey {
                 .collect::<String>()
                 .to_ascii_uppercase(),
         );
-        if !cleaned.starts_with("AGE-SECRET-KEY-1") {
+        let Some(start) = cleaned.find(PREFIX) else {
             return Err(Error::InvalidRecoveryKey(
                 "it must start with AGE-SECRET-KEY-1",
             ));
-        }
-        x25519::Identity::from_str(&cleaned)
+        };
+        x25519::Identity::from_str(&cleaned[start..])
             .map(RecoveryKey)
             .map_err(|_| Error::InvalidRecoveryKey("a character is wrong or missing"))
     }
@@ -542,6 +545,14 @@ mod tests {
         let other = RecoveryKey::generate();
         let r = VaultSecret::unwrap_with_recovery(&ct, &other, Path::new("r"));
         assert_eq!(r.err().map(|e| e.code()), Some("wrong_recovery_key"));
+        // The file the app saves to a USB stick reads back as the same key.
+        let dir = tempfile::tempdir().map_err(|e| Error::io("mkdir", Path::new("tmp"), e))?;
+        let file = dir.path().join("recovery-key.txt");
+        rk.write_to_new_file(&file)?;
+        let saved = std::fs::read_to_string(&file).map_err(|e| Error::io("read", &file, e))?;
+        let from_file = RecoveryKey::parse(&pass(&saved))?;
+        let back = VaultSecret::unwrap_with_recovery(&ct, &from_file, Path::new("r"))?;
+        assert_eq!(back.verifying_key(), s.verifying_key());
         assert_eq!(
             RecoveryKey::parse(&pass("AGE-SECRET-KEY-1QQQ"))
                 .err()
