@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of hostile input with AFL++ (cargo-afl, stable Rust): the decrypted
-# bundle reader, contact cards, EDTF dates and testimony JSON. Each target runs for
+# bundle reader, contact cards, EDTF dates, testimony JSON, key files, log frames and
+# snapshots after decryption, attachment sniffing, recovery keys and search (the entry points
+# are in src/fuzzing.rs; `cargo run --example fuzz_seeds` remakes their seeds). Each target runs for
 # FUZZ_SECONDS (default 3600: `make fuzz`; `make test` runs a short pass) from the seeds in
 # fuzz/corpus/<target>; findings go to target/fuzz/<target>. Fails if any input crashed a
 # target, and prints that input. Prints executions, paths found and coverage per target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-3600}
-targets=${FUZZ_TARGETS:-bundle card edtf testimony}
+targets=${FUZZ_TARGETS:-bundle card edtf testimony key_file log_frame snapshot attachment recovery search}
 tools=$PWD/target/tools
 export PATH=$tools/bin:$PATH
 command -v cargo-afl >/dev/null || cargo install --locked --root "$tools" cargo-afl

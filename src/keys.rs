@@ -118,6 +118,10 @@ impl VaultSecret {
         }
     }
 
+    pub(crate) fn from_parts(identity: x25519::Identity, signing: SigningKey) -> Self {
+        VaultSecret { identity, signing }
+    }
+
     pub(crate) fn identity(&self) -> &x25519::Identity {
         &self.identity
     }
@@ -134,7 +138,7 @@ impl VaultSecret {
         self.signing.verifying_key()
     }
 
-    fn to_text(&self) -> Zeroizing<String> {
+    pub(crate) fn to_text(&self) -> Zeroizing<String> {
         let seed = Zeroizing::new(hex::encode(self.signing.to_bytes()));
         Zeroizing::new(format!(
             "{SECRET_HEADER}\n{}\n{}\n",
@@ -143,7 +147,7 @@ impl VaultSecret {
         ))
     }
 
-    fn from_text(text: &[u8], file: &std::path::Path) -> Result<Self> {
+    pub(crate) fn from_text(text: &[u8], file: &std::path::Path) -> Result<Self> {
         let corrupt = |detail| Error::KeyFileCorrupt {
             file: file.to_path_buf(),
             detail,

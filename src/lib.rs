@@ -28,6 +28,8 @@ mod drafts;
 pub mod edtf;
 mod error;
 mod fsutil;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 mod log;
 mod media;

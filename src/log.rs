@@ -46,15 +46,32 @@ impl LogPos {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Frame {
+pub(crate) struct Frame {
     seq: u64,
     prev: String,
-    revisions: Vec<Revision>,
+    pub(crate) revisions: Vec<Revision>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     sig: String,
 }
 
 impl Frame {
+    /// The frame after `pos` holding `revisions`, signed with `key`, and its hash.
+    pub(crate) fn signed(
+        pos: &LogPos,
+        revisions: &[Revision],
+        key: &SigningKey,
+    ) -> Result<(Frame, crypto::Hash)> {
+        let mut frame = Frame {
+            seq: pos.seq + 1,
+            prev: pos.hash.clone(),
+            revisions: revisions.to_vec(),
+            sig: String::new(),
+        };
+        let hash = frame.hash()?;
+        frame.sig = hex::encode(crypto::sign(key, &hash));
+        Ok((frame, hash))
+    }
+
     fn hash(&self) -> Result<crypto::Hash> {
         let mut v = serde_json::to_value(self).map_err(|e| Error::Internal(e.to_string()))?;
         if let serde_json::Value::Object(m) = &mut v {
@@ -156,14 +173,7 @@ impl LogWriter {
         key: &SigningKey,
         revisions: &[Revision],
     ) -> Result<LogPos> {
-        let mut frame = Frame {
-            seq: self.pos.seq + 1,
-            prev: self.pos.hash.clone(),
-            revisions: revisions.to_vec(),
-            sig: String::new(),
-        };
-        let hash = frame.hash()?;
-        frame.sig = hex::encode(crypto::sign(key, &hash));
+        let (frame, hash) = Frame::signed(&self.pos, revisions, key)?;
         let json = zeroize::Zeroizing::new(
             serde_json::to_vec(&frame).map_err(|e| Error::Internal(e.to_string()))?,
         );
@@ -300,38 +310,50 @@ fn replay_segment(
             Err(_) => return Err(corrupt(offset, "a frame does not decrypt")),
         };
         let what = || format!("{} frame at offset {offset}", path.display());
-        let frame: Frame = serde_json::from_slice(&plain)
-            .map_err(|_| Error::tampered(what(), "the frame is not a log frame"))?;
-        let hash = frame.hash()?;
-        let sig = hex::decode(&frame.sig).unwrap_or_default();
-        if !crypto::verify(vault_key, &hash, &sig) {
-            return Err(Error::tampered(
-                what(),
-                "the frame is not signed by this vault",
-            ));
-        }
-        if frame.seq != out.pos.seq + 1 || frame.prev != out.pos.hash {
-            return Err(Error::tampered(
-                what(),
-                format!(
-                    "frame {} does not follow frame {} (frames missing, reordered or replayed)",
-                    frame.seq, out.pos.seq
-                ),
-            ));
-        }
-        for rev in &frame.revisions {
-            rev.check()
-                .map_err(|why| Error::tampered(what(), format!("revision {}: {why}", rev.hash)))?;
-        }
+        let frame = parse_frame(&plain).map_err(|why| Error::tampered(what(), why))?;
+        let hash = verify_frame(&frame, vault_key, &out.pos)
+            .map_err(|why| Error::tampered(what(), why))?;
         apply(frame.seq, &frame.revisions)?;
         out.pos = LogPos {
             seq: frame.seq,
-            hash: hex::encode(hash),
+            hash,
         };
         out.frames += 1;
         offset = frame_end;
     }
     Ok(offset)
+}
+
+/// A decrypted frame as read from the log; nothing in it is trusted yet.
+pub(crate) fn parse_frame(plain: &[u8]) -> std::result::Result<Frame, String> {
+    serde_json::from_slice(plain).map_err(|_| "the frame is not a log frame".to_string())
+}
+
+/// Checks that `frame` is signed by this vault, follows `pos`, and holds only revisions whose
+/// hash and signature hold. Returns the frame's hash (hex), or what is wrong.
+pub(crate) fn verify_frame(
+    frame: &Frame,
+    vault_key: &VerifyingKey,
+    pos: &LogPos,
+) -> std::result::Result<String, String> {
+    let hash = frame
+        .hash()
+        .map_err(|_| "the frame cannot be encoded".to_string())?;
+    let sig = hex::decode(&frame.sig).unwrap_or_default();
+    if !crypto::verify(vault_key, &hash, &sig) {
+        return Err("the frame is not signed by this vault".into());
+    }
+    if frame.seq != pos.seq + 1 || frame.prev != pos.hash {
+        return Err(format!(
+            "frame {} does not follow frame {} (frames missing, reordered or replayed)",
+            frame.seq, pos.seq
+        ));
+    }
+    for rev in &frame.revisions {
+        rev.check()
+            .map_err(|why| format!("revision {}: {why}", rev.hash))?;
+    }
+    Ok(hex::encode(hash))
 }
 
 /// Removes segments numbered below `keep_from` (already covered by both snapshots).

@@ -70,25 +70,35 @@ pub(crate) fn write(
     let file = fsutil::create_new_file(path)?;
     let mut w = crypto::encrypt_writer(recipient, BufWriter::with_capacity(1 << 20, file))
         .map_err(io_err)?;
-    let meta_json = serde_json::to_vec(meta).map_err(|e| Error::Internal(e.to_string()))?;
-    let meta_len = u32::try_from(meta_json.len()).map_err(|e| Error::Internal(e.to_string()))?;
+    write_plain(&mut w, key, meta, db).map_err(io_err)?;
+    let buffered = w.finish().map_err(io_err)?;
+    let file = buffered.into_inner().map_err(|e| io_err(e.into_error()))?;
+    file.sync_all().map_err(|e| Error::io("sync", path, e))
+}
+
+/// Writes a snapshot's plaintext: magic, meta, database, signature.
+pub(crate) fn write_plain(
+    w: &mut impl Write,
+    key: &SigningKey,
+    meta: &Meta,
+    db: &[u8],
+) -> io::Result<()> {
+    let meta_json = serde_json::to_vec(meta).map_err(io::Error::other)?;
+    let meta_len = u32::try_from(meta_json.len()).map_err(io::Error::other)?;
     let mut hasher = blake3::Hasher::new();
     let mut put = |w: &mut dyn Write, bytes: &[u8]| -> io::Result<()> {
         hasher.update(bytes);
         w.write_all(bytes)
     };
-    put(&mut w, MAGIC).map_err(io_err)?;
-    put(&mut w, &meta_len.to_le_bytes()).map_err(io_err)?;
-    put(&mut w, &meta_json).map_err(io_err)?;
+    put(w, MAGIC)?;
+    put(w, &meta_len.to_le_bytes())?;
+    put(w, &meta_json)?;
     for chunk in db.chunks(1 << 20) {
-        put(&mut w, chunk).map_err(io_err)?;
+        put(w, chunk)?;
     }
     let digest: [u8; 32] = hasher.finalize().into();
     let sig = crypto::sign(key, &crypto::labelled_hash(DOMAIN_SNAPSHOT, &digest));
-    w.write_all(&sig).map_err(io_err)?;
-    let buffered = w.finish().map_err(io_err)?;
-    let file = buffered.into_inner().map_err(|e| io_err(e.into_error()))?;
-    file.sync_all().map_err(|e| Error::io("sync", path, e))
+    w.write_all(&sig)
 }
 
 /// Makes the snapshot at `tmp` the current one, keeping the current one as previous. At
@@ -135,6 +145,18 @@ pub(crate) fn read(
         .map_err(|_| corrupt("it does not decrypt with this vault's key"))?;
     // Decryption runs one thread ahead of hashing and loading.
     let decrypted = readahead::read_ahead(decrypted).map_err(|e| Error::io("read", path, e))?;
+    read_plain(decrypted, &name, file_len, vault_key, load)
+}
+
+/// Reads and verifies a decrypted snapshot of at most `bound` bytes (`name` for messages).
+pub(crate) fn read_plain(
+    decrypted: impl Read,
+    name: &str,
+    bound: u64,
+    vault_key: &VerifyingKey,
+    load: bool,
+) -> Result<(Meta, Option<Store>)> {
+    let corrupt = |why: &str| Error::SnapshotCorrupt(format!("{name}: {why}"));
     let mut r = HashingReader {
         inner: decrypted,
         hasher: blake3::Hasher::new(),
@@ -163,7 +185,7 @@ pub(crate) fn read(
             meta.format
         )));
     }
-    if meta.db_len > file_len {
+    if meta.db_len > bound {
         return Err(corrupt("it claims more data than it holds"));
     }
     let db_len = usize::try_from(meta.db_len).map_err(|_| corrupt("it is too large"))?;
@@ -196,7 +218,7 @@ pub(crate) fn read(
         &sig,
     ) {
         return Err(Error::tampered(
-            name,
+            name.to_string(),
             "the snapshot is not signed by this vault",
         ));
     }
