@@ -5,7 +5,7 @@ NPM ?= npm
 # rage: the reference age tool, for tests and benchmarks only; the app never uses it.
 RAGE := $(CURDIR)/target/tools/bin/rage
 
-.PHONY: setup ui build build-app run test check test-rust test-ui e2e fuzz fuzz-short crash bench bench-app clean
+.PHONY: setup ui build build-app run test check test-rust test-ui e2e fuzz fuzz-short crash bench bench-app package package-test clean
 
 setup:
 	@scripts/setup.sh
@@ -50,7 +50,7 @@ e2e: build-app
 	scripts/e2e.sh
 	E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs
 
-test: check test-rust test-ui e2e fuzz-short
+test: check test-rust test-ui e2e fuzz-short package-test
 
 # Every parser of hostile input under AFL++, an hour per target (FUZZ_SECONDS to change).
 fuzz: setup
@@ -71,6 +71,18 @@ bench: setup
 	RAGE=$(RAGE) $(CARGO) bench --locked --bench attachments
 	RAGE=$(RAGE) $(CARGO) bench --locked --bench bundles
 	$(CARGO) bench --locked --bench search
+
+# The .deb (Tauri's bundler): the app, the `amanat` command line and the guides, in
+# target/package/. `make package-test` installs it into a fresh Debian 12 chroot and starts it.
+package: ui build
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --ci
+	rm -rf target/package && mkdir -p target/package
+	cp target/release/bundle/deb/Amanat_*_amd64.deb \
+	  target/package/$$(cd target/release/bundle/deb && ls Amanat_*_amd64.deb | sed 's/^Amanat/amanat/')
+	ls -l target/package
+
+package-test: package
+	scripts/package-test.sh
 
 clean:
 	$(CARGO) clean
