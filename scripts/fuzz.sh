@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes every parser of hostile input with AFL++ (cargo-afl, stable Rust): the decrypted
-# bundle reader, contact cards, EDTF dates, testimony JSON, key files, log frames and
+# bundle reader, contact cards, EDTF dates, testimony JSON, key files, log frames, drafts, settings,
 # snapshots after decryption, attachment sniffing, recovery keys and search (the entry points
 # are in src/fuzzing.rs; `cargo run --example fuzz_seeds` remakes their seeds). Each target runs for
 # FUZZ_SECONDS (default 3600: `make fuzz`; `make test` runs a short pass) from the seeds in
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-3600}
-targets=${FUZZ_TARGETS:-bundle card edtf testimony key_file log_frame snapshot attachment recovery search}
+targets=${FUZZ_TARGETS:-bundle card edtf testimony key_file vault_file snapshot attachment recovery search}
 tools=$PWD/target/tools
 export PATH=$tools/bin:$PATH
 command -v cargo-afl >/dev/null || cargo install --locked --root "$tools" cargo-afl

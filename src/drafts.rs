@@ -55,6 +55,53 @@ struct Signed {
     sig: String,
 }
 
+/// A draft's plaintext: its info and state, signed with the vault's key.
+pub(crate) fn seal(
+    info: &DraftInfo,
+    state: &Value,
+    key: &ed25519_dalek::SigningKey,
+) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    let body = serde_json::json!({ "info": info, "state": state });
+    let sig = crypto::sign(
+        key,
+        &crypto::labelled_hash(DOMAIN_DRAFT, &crypto::canonical_json(&body)),
+    );
+    serde_json::to_vec(&Signed {
+        body,
+        sig: hex::encode(sig),
+    })
+    .map(zeroize::Zeroizing::new)
+    .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Reads a draft's decrypted plaintext: signed by `key`, and the draft `id`. Returns what is
+/// wrong otherwise.
+pub(crate) fn open(
+    plaintext: &[u8],
+    key: &ed25519_dalek::VerifyingKey,
+    id: Uuid,
+) -> std::result::Result<SavedDraft, &'static str> {
+    let signed: Signed = serde_json::from_slice(plaintext).map_err(|_| "it is not a draft")?;
+    let sig = hex::decode(&signed.sig).map_err(|_| "its signature is malformed")?;
+    let hash = crypto::labelled_hash(DOMAIN_DRAFT, &crypto::canonical_json(&signed.body));
+    if !crypto::verify(key, &hash, &sig) {
+        return Err("its signature does not verify");
+    }
+    #[derive(Deserialize)]
+    struct Body {
+        info: DraftInfo,
+        state: Value,
+    }
+    let body: Body = serde_json::from_value(signed.body).map_err(|_| "it is not a draft")?;
+    if body.info.id != id {
+        return Err("it belongs to another draft");
+    }
+    Ok(SavedDraft {
+        info: body.info,
+        state: body.state,
+    })
+}
+
 impl Vault {
     fn draft_path(&self, id: Uuid) -> PathBuf {
         self.dir().join(DRAFTS_DIR).join(format!("{id}.age"))
@@ -74,18 +121,7 @@ impl Vault {
                 .take(200)
                 .collect(),
         };
-        let body = serde_json::json!({ "info": info, "state": state });
-        let sig = crypto::sign(
-            self.secret.signing_key(),
-            &crypto::labelled_hash(DOMAIN_DRAFT, &crypto::canonical_json(&body)),
-        );
-        let plaintext = zeroize::Zeroizing::new(
-            serde_json::to_vec(&Signed {
-                body,
-                sig: hex::encode(sig),
-            })
-            .map_err(|e| Error::Internal(e.to_string()))?,
-        );
+        let plaintext = seal(&info, state, self.secret.signing_key())?;
         if plaintext.len() as u64 > DRAFT_MAX {
             return Err(Error::invalid("draft", "is larger than 16 MiB"));
         }
@@ -106,34 +142,14 @@ impl Vault {
         if !path.exists() {
             return Err(Error::NotFound(format!("draft {id}")));
         }
-        let tampered = |detail: &str| Error::Tampered {
+        let tampered = |detail: &'static str| Error::Tampered {
             what: format!("draft {id}"),
             detail: detail.to_string(),
         };
         let ciphertext = fsutil::read_capped(&path, DRAFT_MAX * 2)?;
         let plaintext = crypto::decrypt_all(self.secret.identity(), &ciphertext)
             .map_err(|_| tampered("it does not decrypt with this vault's key"))?;
-        let signed: Signed =
-            serde_json::from_slice(&plaintext).map_err(|_| tampered("it is not a draft"))?;
-        let sig = hex::decode(&signed.sig).map_err(|_| tampered("its signature is malformed"))?;
-        let hash = crypto::labelled_hash(DOMAIN_DRAFT, &crypto::canonical_json(&signed.body));
-        if !crypto::verify(&self.secret.verifying_key(), &hash, &sig) {
-            return Err(tampered("its signature does not verify"));
-        }
-        #[derive(Deserialize)]
-        struct Body {
-            info: DraftInfo,
-            state: Value,
-        }
-        let body: Body =
-            serde_json::from_value(signed.body).map_err(|_| tampered("it is not a draft"))?;
-        if body.info.id != id {
-            return Err(tampered("it belongs to another draft"));
-        }
-        Ok(SavedDraft {
-            info: body.info,
-            state: body.state,
-        })
+        open(&plaintext, &self.secret.verifying_key(), id).map_err(tampered)
     }
 
     /// Every draft, newest first. Leftover temporary files of an interrupted save are removed.

@@ -13,6 +13,7 @@ use age::secrecy::{ExposeSecret, SecretString};
 use age::x25519;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 
+use crate::drafts;
 use crate::error::{Error, Result};
 use crate::keys::{RecoveryKey, VaultSecret};
 use crate::log::{self, LogPos};
@@ -65,15 +66,44 @@ pub fn key_file(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// A decrypted log frame, read and verified as replay does (the first frame of a vault
-/// whose key is the fixed one); every revision it carries is checked on its own as well.
-pub fn log_frame(bytes: &[u8]) -> Result<()> {
-    let frame = log::parse_frame(bytes).map_err(|why| Error::tampered("frame", why))?;
-    for rev in &frame.revisions {
-        let _ = rev.check();
+/// Which of our own files [`vault_file`] reads, by the input's first byte.
+const FRAME: u8 = 0;
+const DRAFT: u8 = 1;
+const SETTINGS: u8 = 2;
+/// The draft the draft seeds are (its id is part of what is signed).
+const DRAFT_ID: uuid::Uuid = uuid::Uuid::from_u128(0x0190_f3a2_0000_7000_8000_0000_0000_0002);
+
+/// One of the files Amanat keeps, as read after decryption; the first byte says which.
+/// 0: a log frame, read and verified as replay does (the first frame of a vault whose key is
+/// the fixed one), every revision it carries checked on its own as well; 1: a draft (the
+/// editor's autosave); anything else: the app's settings file (not encrypted), whose values
+/// must come out in range whatever it holds.
+pub fn vault_file(bytes: &[u8]) -> Result<()> {
+    let Some((&kind, rest)) = bytes.split_first() else {
+        return Ok(());
+    };
+    let key = vault_key().verifying_key();
+    match kind {
+        FRAME => {
+            let frame = log::parse_frame(rest).map_err(|why| Error::tampered("frame", why))?;
+            for rev in &frame.revisions {
+                let _ = rev.check();
+            }
+            log::verify_frame(&frame, &key, &LogPos::genesis())
+                .map_err(|why| Error::tampered("frame", why))?;
+        }
+        DRAFT => {
+            drafts::open(rest, &key, DRAFT_ID).map_err(|why| Error::tampered("draft", why))?;
+        }
+        _ => {
+            let settings = crate::settings::AppSettings::from_bytes(rest);
+            let mut again = settings.clone();
+            again.set_idle_minutes(settings.idle_minutes)?;
+            if let Some(language) = &settings.language {
+                again.set_language(language)?;
+            }
+        }
     }
-    log::verify_frame(&frame, &vault_key().verifying_key(), &LogPos::genesis())
-        .map_err(|why| Error::tampered("frame", why))?;
     Ok(())
 }
 
@@ -182,7 +212,7 @@ fn sample_revision(json: &str, key: &SigningKey) -> Result<Revision> {
     )
 }
 
-/// Writes valid inputs for the key file, log frame, snapshot, attachment, recovery key and
+/// Writes valid inputs for the key file, vault file, snapshot, attachment, recovery key and
 /// search targets into `dir/<target>/`.
 pub fn write_seeds(dir: &Path) -> Result<()> {
     let put = |target: &str, name: &str, bytes: &[u8]| -> Result<()> {
@@ -212,7 +242,30 @@ pub fn write_seeds(dir: &Path) -> Result<()> {
     let rev = sample_revision(SEARCH_TESTIMONIES[0], &key)?;
     let (frame, _) = log::Frame::signed(&LogPos::genesis(), &[rev], &key)?;
     let json = serde_json::to_vec(&frame).map_err(|e| Error::Internal(e.to_string()))?;
-    put("log_frame", "one-revision.json", &json)?;
+    put(
+        "vault_file",
+        "frame.json",
+        &[&[FRAME], json.as_slice()].concat(),
+    )?;
+    let info = drafts::DraftInfo {
+        id: DRAFT_ID,
+        record: None,
+        saved_at: "2026-11-28T10:00:00Z".into(),
+        code: "ALA-2026-0001".into(),
+    };
+    let state = crate::Testimony::from_json(SEARCH_TESTIMONIES[1])?.to_value()?;
+    let draft = drafts::seal(&info, &state, &key)?;
+    put(
+        "vault_file",
+        "draft.json",
+        &[&[DRAFT], draft.as_slice()].concat(),
+    )?;
+    let settings = br#"{"vault": "/home/a/Amanat", "idle_minutes": 10, "language": "ug"}"#;
+    put(
+        "vault_file",
+        "settings.json",
+        &[&[SETTINGS], &settings[..]].concat(),
+    )?;
 
     // A small database (not a whole index: the fuzzer works best on small inputs).
     let conn = rusqlite::Connection::open_in_memory()?;
@@ -283,13 +336,13 @@ mod tests {
         type Target = fn(&[u8]) -> Result<()>;
         let targets: [(&str, Target); 6] = [
             ("key_file", key_file),
-            ("log_frame", log_frame),
+            ("vault_file", vault_file),
             ("snapshot", snapshot),
             ("attachment", attachment),
             ("recovery", recovery),
             ("search", search),
         ];
-        let sealed = ["recovery.age", "one-revision.json", "small.bin"];
+        let sealed = ["recovery.age", "frame.json", "draft.json", "small.bin"];
         let mut changed_refused = 0;
         for (target, run) in targets {
             let entries = std::fs::read_dir(dir.path().join(target))

@@ -90,7 +90,12 @@ impl AppSettings {
         let Ok(bytes) = fsutil::read_capped(path, SETTINGS_MAX) else {
             return AppSettings::default();
         };
-        let mut s: AppSettings = serde_json::from_slice(&bytes).unwrap_or_default();
+        AppSettings::from_bytes(&bytes)
+    }
+
+    /// Settings from a file's bytes, with the same fallbacks as [`Self::load`].
+    pub fn from_bytes(bytes: &[u8]) -> AppSettings {
+        let mut s: AppSettings = serde_json::from_slice(bytes).unwrap_or_default();
         if s.set_idle_minutes(s.idle_minutes).is_err() {
             s.idle_minutes = DEFAULT_IDLE_MINUTES;
         }
