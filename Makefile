@@ -60,9 +60,10 @@ fuzz: setup
 fuzz-short: setup
 	FUZZ_SECONDS=20 scripts/fuzz.sh
 
-# The long crash campaign: 1,000 kill -9 at random moments.
+# The long crash campaign: 1,000 kill -9 at random moments on each of: commits and snapshots;
+# attachment imports and deletes; exports, imports, passphrase changes and drafts.
 crash: setup
-	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash --test crash_attachments -- --nocapture
+	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash --test crash_attachments --test crash_transfers -- --nocapture
 
 
 bench: setup

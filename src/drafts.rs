@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::fsutil::{self, TMP_SUFFIX};
 use crate::vault::Vault;
 
-const DRAFTS_DIR: &str = "drafts";
+pub(crate) const DRAFTS_DIR: &str = "drafts";
 /// A testimony's JSON is far below this; the cap stops a hostile file from filling memory.
 const DRAFT_MAX: u64 = 16 * 1024 * 1024;
 

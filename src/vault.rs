@@ -572,7 +572,14 @@ fn write_snapshot_files(dir: &Path, secret: &VaultSecret, mut meta: Meta, db: &[
 
 /// Temporary files are only ever complete-or-discardable copies; a crash may leave them.
 fn remove_leftover_temp_files(dir: &Path) -> Result<()> {
-    for sub in [dir.to_path_buf(), dir.join("keys")] {
+    for sub in [
+        dir.to_path_buf(),
+        dir.join("keys"),
+        dir.join(crate::drafts::DRAFTS_DIR),
+    ] {
+        if sub != dir && !sub.is_dir() {
+            continue;
+        }
         let entries = std::fs::read_dir(&sub).map_err(|e| Error::io("list", &sub, e))?;
         for entry in entries.flatten() {
             let name = entry.file_name();

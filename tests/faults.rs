@@ -183,23 +183,6 @@ fn paths(env: &Env) -> Vec<Path_> {
     ]
 }
 
-/// Every file under `dir` whose name ends in `.tmp`.
-fn temp_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.to_string_lossy().ends_with(".tmp") {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
 fn attachment_count(env: &Env, vault: &Path, pass: &Path) -> usize {
     let o = amanat(
         env,
@@ -347,7 +330,11 @@ fn every_write_fsync_and_rename_along_every_write_path_can_fail_without_harm() {
                 }
                 // Opened again: no temporary file, and a file for every live attachment and
                 // no other.
-                assert_eq!(temp_files(&run_dir), Vec::<PathBuf>::new(), "{what}");
+                assert_eq!(
+                    common::temp_files(&run_dir),
+                    Vec::<PathBuf>::new(),
+                    "{what}"
+                );
                 let live = attachment_count(&env, &run_dir, pass);
                 assert_eq!(
                     common::blob_files(&run_dir).len(),

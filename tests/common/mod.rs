@@ -211,9 +211,8 @@ pub fn png_like(path: &Path, len: usize, seed: u32) -> Vec<u8> {
     data
 }
 
-/// Every file under a vault with its bytes (the lock file excluded): to show that a refused
-/// operation left the vault byte for byte as it was.
-pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+/// Every file under `dir`, at any depth, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -221,11 +220,32 @@ pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.file_name().is_some_and(|n| n != "lock") {
-                out.push((p.clone(), std::fs::read(&p).unwrap_or_default()));
+            } else {
+                out.push(p);
             }
         }
     }
     out.sort();
     out
+}
+
+/// Temporary files (`*.tmp`: complete-or-discardable copies) under `dir`.
+pub fn temp_files(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .collect()
+}
+
+/// Every file under a vault with its bytes (the lock file excluded): to show that a refused
+/// operation left the vault byte for byte as it was.
+pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "lock"))
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            (p, bytes)
+        })
+        .collect()
 }
