@@ -49,7 +49,7 @@ pub struct Progress {
 /// An attachment's content, decrypted on demand at any offset (for playback). Reads fail
 /// with an error, never with wrong bytes, if the file on disk was damaged.
 pub struct AttachmentReader {
-    inner: age::stream::StreamReader<File>,
+    inner: age::stream::StreamReader<std::io::BufReader<File>>,
     pub len: u64,
     pub media_type: String,
 }

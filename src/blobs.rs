@@ -410,10 +410,10 @@ pub(crate) fn open(
     vault: &Path,
     identity: &x25519::Identity,
     id: &str,
-) -> Result<age::stream::StreamReader<File>> {
+) -> Result<age::stream::StreamReader<io::BufReader<File>>> {
     let p = path(vault, id);
     let f = File::open(&p).map_err(|e| Error::io("open", &p, e))?;
-    crypto::decrypt_reader(identity, f).map_err(|e| match e {
+    crypto::decrypt_reader(identity, io::BufReader::new(f)).map_err(|e| match e {
         OpenFailure::Io => Error::io("read", &p, io::Error::other("read failed")),
         _ => Error::tampered(format!("blob {id}"), "it is not a file this vault wrote"),
     })

@@ -124,11 +124,13 @@ impl From<age::DecryptError> for OpenFailure {
 }
 
 /// Opens an age file for streaming decryption with one identity.
-pub(crate) fn decrypt_reader<R: Read>(
+/// Buffered: age's reader for unbuffered input takes time quadratic in a header line's
+/// length (a planted file with a header of a few MiB made opening hang for hours).
+pub(crate) fn decrypt_reader<R: std::io::BufRead>(
     identity: &dyn age::Identity,
     input: R,
 ) -> Result<age::stream::StreamReader<R>, OpenFailure> {
-    let d = age::Decryptor::new(input)?;
+    let d = age::Decryptor::new_buffered(input)?;
     Ok(d.decrypt(std::iter::once(identity))?)
 }
 

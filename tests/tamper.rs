@@ -243,6 +243,55 @@ fn damaged_log_segments_are_refused_or_reported() {
     );
 }
 
+/// An age header whose stanza body is one very long line: the fuzzer found that age's
+/// reader for in-memory input took time quadratic in that line (130 KB: 5 s), so a frame of
+/// a few MiB planted in the log made opening hang for hours.
+fn long_stanza_header(len: usize) -> Vec<u8> {
+    let mut h =
+        b"age-encryption.org/v1\n-> X25519 JTCPUg\nzoj6mng11CufSLF87ij930IfY23Qre6lEJV".to_vec();
+    h.extend(std::iter::repeat_n(b'n', len));
+    h.extend_from_slice(b"iiiisLkUg\nzoj6mng11/BcaJA/DfKlBqA\n-> \0\0\0\x10");
+    h
+}
+
+#[test]
+fn a_planted_frame_or_key_file_with_a_huge_header_is_refused_at_once() {
+    let root = common::tempdir();
+    let (fx, codes) = fixture(root.path());
+    let tail = segments(&fx).last().cloned().unwrap_or_default();
+    let tail_name = tail
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    let planted = with_copy(root.path(), &fx, &codes, move |d| {
+        let p = d.join("log").join(&tail_name);
+        let mut b = fs::read(&p).unwrap_or_default();
+        let frame = long_stanza_header(4 << 20);
+        b.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        b.extend_from_slice(&frame);
+        fs::write(&p, b).unwrap_or_default();
+    });
+    // The last frame of the log that does not decrypt is cut off as an interrupted write.
+    assert!(
+        matches!(planted, Outcome::RecoveredAll { reported: true }),
+        "planted frame: {planted:?}"
+    );
+    let snapshot = with_copy(root.path(), &fx, &codes, |d| {
+        fs::write(d.join("snapshot.age"), long_stanza_header(4 << 20)).unwrap_or_default();
+    });
+    assert!(
+        matches!(snapshot, Outcome::RecoveredAll { reported: true }),
+        "planted snapshot: {snapshot:?}"
+    );
+    let key = with_copy(root.path(), &fx, &codes, |d| {
+        fs::write(d.join("keys").join("pass.age"), long_stanza_header(60_000)).unwrap_or_default();
+    });
+    assert!(
+        matches!(key, Outcome::Refused("key_file_corrupt")),
+        "planted key file: {key:?}"
+    );
+}
+
 #[test]
 fn swapped_log_segments_are_refused() {
     let root = common::tempdir();
