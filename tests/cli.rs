@@ -371,6 +371,49 @@ fn invalid_input_names_the_field_and_changes_nothing() {
 }
 
 #[test]
+fn huge_deep_or_binary_json_is_refused_without_reading_it_all() {
+    let cli = Cli::new();
+    cli.ok(&["init"], None);
+    let id = cli.ok(&["add"], Some(EXAMPLE)).trim().to_string();
+    let before = snapshot_of(&cli.vault);
+    // A 1 GiB file (sparse: it costs no disk) is refused after its first 16 MiB.
+    let huge = cli.file("huge.json", "");
+    std::fs::File::options()
+        .write(true)
+        .open(&huge)
+        .and_then(|f| f.set_len(1 << 30))
+        .unwrap_or_default();
+    let huge = huge.to_string_lossy().into_owned();
+    let big_stdin = format!(r#"{{"code": "X", "narrative": "{}"}}"#, "а".repeat(9 << 20));
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_patch = format!("{}1{}", r#"{"notes":"#.repeat(100_000), "}".repeat(100_000));
+    let binary = cli.file("binary.json", "");
+    std::fs::write(&binary, b"{\"code\": \"\xff\xfe\"}").unwrap_or_default();
+    let binary = binary.to_string_lossy().into_owned();
+    let cases: [(&[&str], Option<&str>, &str); 6] = [
+        (&["add", "--json", &huge], None, "larger than 16 MiB"),
+        (&["edit", &id, "--json", &huge], None, "larger than 16 MiB"),
+        (&["add"], Some(&big_stdin), "larger than 16 MiB"),
+        (&["add"], Some(&deep), "expected a string"),
+        (
+            &["edit", &id, "--json", "-"],
+            Some(&deep_patch),
+            "recursion limit exceeded",
+        ),
+        (&["add", "--json", &binary], None, "not UTF-8"),
+    ];
+    for (args, stdin, expect) in cases {
+        let o = cli.run(args, stdin);
+        let e = stderr(&o);
+        assert!(
+            e.starts_with("error[invalid_input]") && e.contains(expect),
+            "{args:?}: {e}"
+        );
+    }
+    assert!(before == snapshot_of(&cli.vault));
+}
+
+#[test]
 fn people_duplicates_and_a_merge_from_the_command_line() {
     let cli = Cli::new();
     cli.ok(&["init", "--name", "Coordinator"], None);

@@ -17,7 +17,8 @@ pub use attachment::{Attachment, CustodyEvent};
 pub use contact::{Contact, ContactInfo};
 pub use revision::{Op, RecordKind, Revision};
 pub use testimony::{
-    Act, Consent, Event, LocalName, Person, PersonName, PersonRef, Place, Testimony,
+    Act, Consent, Event, JSON_INPUT_MAX, LocalName, Person, PersonName, PersonRef, Place,
+    Testimony, read_json_input,
 };
 pub use transfer::Transfer;
 pub use vocab::*;

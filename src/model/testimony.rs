@@ -293,8 +293,37 @@ impl Testimony {
     }
 }
 
+/// The most JSON a testimony or an edit given as input may be: a revision's line in a bundle
+/// holds no more, so a larger testimony could never be passed on.
+pub const JSON_INPUT_MAX: usize = crate::bundle::REVISION_LINE_MAX;
+
+/// Reads JSON given as input (`source` names it in errors: a file, or standard input), refusing
+/// more than [`JSON_INPUT_MAX`] bytes before reading them all into memory.
+pub fn read_json_input(input: impl std::io::Read, source: &std::path::Path) -> Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    input
+        .take(JSON_INPUT_MAX as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("read", source, e))?;
+    if bytes.len() > JSON_INPUT_MAX {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|_| Error::invalid("JSON", "is not UTF-8 text"))
+}
+
+fn too_large() -> Error {
+    Error::invalid(
+        "JSON",
+        format!("is larger than {} MiB", JSON_INPUT_MAX >> 20),
+    )
+}
+
 /// Deserialises JSON, naming the path of the first field that does not fit.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    if json.len() > JSON_INPUT_MAX {
+        return Err(too_large());
+    }
     let de = &mut serde_json::Deserializer::from_str(json);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use amanat::model::read_json_input;
 use amanat::secrecy::{ExposeSecret, SecretString};
 use amanat::{CreateOptions, Error, KdfCost, RecoveryKey, Result, Testimony, Vault};
 use clap::{Parser, Subcommand};
@@ -206,17 +207,12 @@ fn new_passphrase(file: Option<&Path>) -> Result<SecretString> {
 }
 
 fn read_input(arg: &str) -> Result<String> {
-    let mut s = String::new();
     if arg == "-" {
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| io_err("read", Path::new("standard input"), e))?;
-    } else {
-        std::fs::File::open(arg)
-            .and_then(|mut f| f.read_to_string(&mut s))
-            .map_err(|e| io_err("read", Path::new(arg), e))?;
+        return read_json_input(std::io::stdin().lock(), Path::new("standard input"));
     }
-    Ok(s)
+    let path = Path::new(arg);
+    let f = std::fs::File::open(path).map_err(|e| io_err("open", path, e))?;
+    read_json_input(f, path)
 }
 
 fn open(cli: &Cli) -> Result<Vault> {
