@@ -273,7 +273,10 @@ fn consent_decides_what_leaves_and_the_plan_says_why_before_anything_is_written(
         p.a.export_bundle(&anonymised, &p.root.join("anon.amanat"), &mut go);
     assert_eq!(refused.err().map(|e| e.code()), Some("nothing_to_export"));
     assert!(!p.root.join("anon.amanat").exists());
-    assert!(!p.root.join("anon.amanat.tmp").exists());
+    assert_eq!(
+        common::temp_files(&p.root),
+        Vec::<std::path::PathBuf>::new()
+    );
 }
 
 #[test]
@@ -488,6 +491,48 @@ fn deletions_travel_with_the_next_export_and_files_are_not_sent_twice() {
 }
 
 #[test]
+fn the_next_export_removes_a_partial_bundle_a_killed_export_left_and_nothing_else() {
+    let mut p = pair();
+    let t =
+        p.a.add_testimony(common::testimony("X-1", "x"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let stick = p.root.join("stick");
+    std::fs::create_dir_all(stick.join("folder.amanat-partial.tmp"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let left = stick.join("monday.amanat.amanat-partial.tmp");
+    let theirs = [
+        (stick.join("notes.tmp"), b"the user's own".as_slice()),
+        (stick.join("photo.jpg"), b"\xff\xd8\xff"),
+        (stick.join("monday.amanat"), b"a bundle"),
+    ];
+    std::fs::write(&left, b"age-encryption.org/v1 cut short").unwrap_or_else(|e| panic!("{e}"));
+    for (f, bytes) in &theirs {
+        std::fs::write(f, bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = stick.join("tuesday.amanat");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &out,
+    );
+    assert!(out.is_file() && !left.exists());
+    for (f, bytes) in &theirs {
+        assert_eq!(
+            std::fs::read(f).ok().as_deref(),
+            Some(*bytes),
+            "{}",
+            f.display()
+        );
+    }
+    assert!(
+        stick.join("folder.amanat-partial.tmp").is_dir(),
+        "only files are ours"
+    );
+}
+
+#[test]
 fn a_cancelled_export_or_import_leaves_nothing_behind() {
     let mut p = pair();
     let t =
@@ -511,7 +556,11 @@ fn a_cancelled_export_or_import_leaves_nothing_behind() {
         calls < 3
     });
     assert_eq!(r.err().map(|e| e.code()), Some("cancelled"));
-    assert!(!out.exists() && !p.root.join("cancelled.amanat.tmp").exists());
+    assert!(!out.exists());
+    assert_eq!(
+        common::temp_files(&p.root),
+        Vec::<std::path::PathBuf>::new()
+    );
     assert!(
         before == common::snapshot_dir(&a_dir),
         "a cancelled export records nothing"

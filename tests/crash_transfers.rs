@@ -177,6 +177,9 @@ fn check(root: &Path, coordinator: &mut Vault, acked: &mut Acked, codes: &[Strin
     v.close().unwrap_or_else(|e| panic!("close: {e}"));
     // Every bundle on the stick under its final name is whole: the coordinator can read it.
     // (A kill mid-export leaves at most a temporary file, never a bundle cut short.)
+    // An export killed midway leaves its partial file until the next export removes it.
+    let partial = common::temp_files(&root.join("stick"));
+    assert!(partial.len() <= 1, "partial bundles pile up: {partial:?}");
     let on_stick: Vec<PathBuf> = common::files_under(&root.join("stick"))
         .into_iter()
         .filter(|p| !p.to_string_lossy().ends_with(".tmp"))
@@ -277,7 +280,7 @@ fn kill_9_during_exports_imports_passphrase_changes_and_drafts() {
     eprintln!(
         "{kills} kills; acknowledged: {} exports, {} imports, {pass_changes} passphrase changes, \
          {drafts} draft saves; lost: 0; bundles on the stick {on_stick}, all whole \
-         (temporary files of killed exports left there: {leftovers})",
+         (partial bundles of killed exports left there: {leftovers}, at most 1 at any time)",
         acked.exports.len(),
         acked.imports.len()
     );

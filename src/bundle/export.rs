@@ -20,6 +20,36 @@ use crate::model::{ExportProfile, Op, RecordKind, Revision, Transfer, TransferDi
 use crate::vault::Vault;
 use crate::{blobs, crypto, fsutil, readahead};
 
+/// A bundle being written is named `<bundle>` + this. An export killed midway (kill -9, power
+/// cut, stick pulled) leaves one behind, encrypted; the next export to that folder removes it.
+/// The name is ours alone, so no other file on the stick is ever touched.
+const PARTIAL_SUFFIX: &str = ".amanat-partial.tmp";
+
+fn partial_path(out: &Path) -> PathBuf {
+    let mut s = out.as_os_str().to_owned();
+    s.push(PARTIAL_SUFFIX);
+    PathBuf::from(s)
+}
+
+/// Removes partial bundles left in `out`'s folder by exports that never finished. Best effort:
+/// litter that cannot be removed (a read-only stick) does not stop the export.
+fn remove_partials(out: &Path) {
+    let Some(dir) = out.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let ours = e.file_name().to_string_lossy().ends_with(PARTIAL_SUFFIX);
+        if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ExportResult {
@@ -108,7 +138,8 @@ impl Vault {
             &super::manifest_hash(&manifest_bytes),
         ));
 
-        let tmp = fsutil::tmp_path(out);
+        let tmp = partial_path(out);
+        remove_partials(out);
         let written = (|| {
             let file = fsutil::create_new_file(&tmp)?;
             let recipients = plan
