@@ -184,8 +184,8 @@ fn check(root: &Path, coordinator: &mut Vault, acked: &mut Acked, codes: &[Strin
     assert!(report.ok(), "verify after crashes: {:?}", report.problems);
     v.close().unwrap_or_else(|e| panic!("close: {e}"));
     // Every bundle on the stick under its final name is whole: the coordinator can read it.
-    // (A kill mid-export leaves at most a temporary file, never a bundle cut short.)
-    // An export killed midway leaves its partial file until the next export removes it.
+    // (A kill mid-export leaves only a partial file, never a bundle cut short, and the next
+    // export removes it.)
     let partial = common::temp_files(&root.join("stick"));
     assert!(partial.len() <= 1, "partial bundles pile up: {partial:?}");
     let on_stick: Vec<PathBuf> = common::files_under(&root.join("stick"))

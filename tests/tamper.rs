@@ -90,6 +90,13 @@ fn swap(a: &Path, b: &Path) {
     assert!(swapped.is_ok(), "swap: {swapped:?}");
 }
 
+/// The length of a log segment's first frame, from its 4-byte prefix.
+fn first_frame_len(segment: &[u8]) -> usize {
+    segment
+        .get(..4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+}
+
 fn positions(path: &Path) -> Vec<usize> {
     let n = fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
     vec![
@@ -216,11 +223,7 @@ fn damaged_log_segments_are_refused_or_reported() {
         }
     }
     // Where the last frame starts: the log before the last save.
-    let head = fs::read(&tail).unwrap_or_default();
-    let first = 4 + head
-        .get(..4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .unwrap_or(0);
+    let first = 4 + first_frame_len(&fs::read(&tail).unwrap_or_default());
     assert!(
         first < tail_len,
         "fixture must have two frames in its log tail"
@@ -267,7 +270,7 @@ fn damaged_log_segments_are_refused_or_reported() {
     let replayed = with_copy(root.path(), &fx, &codes, move |d| {
         let p = d.join("log").join(&name);
         let b = fs::read(&p).unwrap_or_default();
-        let len = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize;
+        let len = first_frame_len(&b);
         let mut out = b.clone();
         out.extend_from_slice(&b[..4 + len]);
         fs::write(&p, out).unwrap_or_default();
