@@ -4,8 +4,11 @@ CARGO ?= cargo
 NPM ?= npm
 # rage: the reference age tool, for tests and benchmarks only; the app never uses it.
 RAGE := $(CURDIR)/target/tools/bin/rage
+# The dev build every check and test uses: clippy compiles our own crates, warnings are errors
+# (scripts/dev-build.sh says why).
+DEV := scripts/dev-build.sh
 
-.PHONY: setup ui build build-app run test check test-rust test-ui e2e fuzz fuzz-short crash bench bench-app package package-test clean
+.PHONY: setup ui build build-app release run test check test-rust test-ui e2e fuzz fuzz-short crash bench bench-app package package-only package-test rage tools-check clean
 
 setup:
 	@scripts/setup.sh
@@ -14,31 +17,39 @@ setup:
 ui: setup
 	$(NPM) --prefix ui run build --silent
 
-# The CLI, release build.
-build: setup
-	$(CARGO) build --release --locked -p amanat
+# The app and the command line, release build, in one cargo run (the package uses both).
+release: ui
+	$(CARGO) build --release --locked --bins
 
-# The desktop app, debug build (what the end-to-end tests drive).
+# The CLI, release build.
+build: release
+
+# Every dev target: the app and the CLI the end-to-end tests drive, the test binaries, lints.
 build-app: ui
-	$(CARGO) build --locked -p amanat-desktop
+	$(DEV)
 
 # Builds the UI and the app (release) and opens it.
-run: ui
-	$(CARGO) build --release --locked -p amanat-desktop
+run: release
 	target/release/amanat-desktop
 
+# Every program the scripts and tests call is installed by scripts/setup.sh.
+tools-check: setup
+	node scripts/check-tools.mjs
+
 # Formatting, lints and type checks first (cheap), then every test. The app crate embeds
-# ui/dist at compile time, so even clippy needs the UI built.
-check: ui
+# ui/dist at compile time, so even the lints need the UI built.
+check: ui tools-check
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(DEV)
 	$(NPM) --prefix ui run check --silent
 	scripts/no-network-deps.sh
 
-# rage stands in for someone outside Amanat: a bundle must open with it (tests/bundle_outside.rs).
-test-rust: ui
+rage: setup
 	test -x $(RAGE) || $(CARGO) install --locked --root target/tools rage
-	RAGE=$(RAGE) $(CARGO) test --locked --workspace
+
+# rage stands in for someone outside Amanat: a bundle must open with it (tests/bundle_outside.rs).
+test-rust: ui rage
+	RAGE=$(RAGE) $(DEV) test
 
 test-ui: setup
 	$(NPM) --prefix ui test --silent
@@ -46,15 +57,18 @@ test-ui: setup
 # The real app under Xvfb, driven through WebDriver; screenshots in target/e2e/. The search
 # test fills its vault with the command line (debug build, cheap test KDF).
 e2e: build-app
-	$(CARGO) build --locked -p amanat --bin amanat
 	scripts/e2e.sh
 	E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs
 
-test: check test-rust test-ui e2e fuzz-short package-test
+# Everything above and the fuzz pass and the package test, each step timed (the table is
+# printed at the end): scripts/test.sh. CI runs exactly this.
+test:
+	@scripts/test.sh
 
-# Every parser of hostile input under AFL++, an hour per target (FUZZ_SECONDS to change).
+# Every parser of hostile input under AFL++, an hour per target (FUZZ_SECONDS to change),
+# with every crate instrumented (the short pass instruments our own crates only).
 fuzz: setup
-	scripts/fuzz.sh
+	FUZZ_INSTRUMENT_ALL=1 scripts/fuzz.sh
 
 # The same, 20 s per target: part of `make test`.
 fuzz-short: setup
@@ -66,17 +80,20 @@ crash: setup
 	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash --test crash_attachments --test crash_transfers -- --nocapture
 
 
-bench: setup
+bench: rage
 	$(CARGO) bench --locked --bench vault
-	test -x $(RAGE) || $(CARGO) install --locked --root target/tools rage
 	RAGE=$(RAGE) $(CARGO) bench --locked --bench attachments
 	RAGE=$(RAGE) $(CARGO) bench --locked --bench bundles
 	$(CARGO) bench --locked --bench search
 
 # The .deb (Tauri's bundler): the app, the `amanat` command line and the guides, in
 # target/package/. `make package-test` installs it into a fresh Debian 12 chroot and starts it.
-package: ui build
-	cd src-tauri && ../ui/node_modules/.bin/tauri build --ci
+package: release
+	$(MAKE) --no-print-directory package-only
+
+# Bundles what `make release` built (Tauri's bundler, no second compile).
+package-only:
+	cd src-tauri && ../ui/node_modules/.bin/tauri bundle --ci --bundles deb
 	rm -rf target/package && mkdir -p target/package
 	cp target/release/bundle/deb/Amanat_*_amd64.deb \
 	  target/package/$$(cd target/release/bundle/deb && ls Amanat_*_amd64.deb | sed 's/^Amanat/amanat/')

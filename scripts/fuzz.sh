@@ -1,46 +1,66 @@
 #!/usr/bin/env bash
-# Fuzzes every parser of hostile input with AFL++ (cargo-afl, stable Rust): the decrypted
+# Fuzzes every parser of hostile input with AFL++ (Debian's afl++, stable Rust): the decrypted
 # bundle reader, contact cards, EDTF dates, testimony JSON, key files, log frames, drafts, settings,
 # snapshots after decryption, attachment sniffing, recovery keys and search (the entry points
 # are in src/fuzzing.rs; `cargo run --example fuzz_seeds` remakes their seeds). Each target runs for
 # FUZZ_SECONDS (default 3600: `make fuzz`; `make test` runs a short pass) from the seeds in
-# fuzz/corpus/<target>; findings go to target/fuzz/<target>. Fails if any input crashed a
-# target, and prints that input. Inputs AFL saved as hangs are run again alone: on a busy
-# machine AFL's time limit of a few hundred ms is crossed by chance, so only an input that still
-# runs FUZZ_HANG_SECONDS (default 10) or crashes fails the run (a real hang once was: age's
-# quadratic header reader). Prints executions, paths found and coverage per target.
+# fuzz/corpus/<target>, two at a time (one per core); findings go to target/fuzz/<target>. Fails
+# if any input crashed a target, and prints that input. Inputs AFL saved as hangs are run again
+# alone: on a busy machine AFL's time limit of a few hundred ms is crossed by chance, so only an
+# input that still runs FUZZ_HANG_SECONDS (default 10) or crashes fails the run (a real hang
+# once was: age's quadratic header reader). Prints executions, paths found and coverage per target.
+#
+# The targets are built in the release profile, so their dependencies are the very ones the
+# package build compiled (same versions, features and settings: compiled once for both), with
+# AFL's instrumentation, debug assertions and overflow checks added to our own crates
+# (scripts/afl-rustc.sh). FUZZ_INSTRUMENT_ALL=1 instruments every crate instead (a separate
+# build in target/fuzz-all, for long campaigns that should also explore the dependencies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-3600}
 targets=${FUZZ_TARGETS:-bundle card edtf testimony key_file vault_file snapshot attachment recovery search}
-tools=$PWD/target/tools
-export PATH=$tools/bin:$PATH
-command -v cargo-afl >/dev/null || cargo install --locked --root "$tools" cargo-afl
-# Builds AFL++ once per Rust version; says so (and fails) when it is already built.
-cargo afl config --build >/dev/null 2>&1 || true
-(cd fuzz && cargo afl build --release --locked)
+runtime=/usr/lib/afl/afl-compiler-rt.o
+command -v afl-fuzz >/dev/null && [ -f "$runtime" ] || {
+  echo "fuzz: AFL++ is missing (make setup installs Debian's afl++)" >&2
+  exit 1
+}
+
+# As cargo-afl instruments (its flags, less the target CPU: the binaries stay portable).
+export AFL_RUSTFLAGS="-C debug-assertions -C overflow-checks -C codegen-units=1 \
+ -C passes=sancov-module -C llvm-args=-sanitizer-coverage-level=3 \
+ -C llvm-args=-sanitizer-coverage-trace-pc-guard -C llvm-args=-sanitizer-coverage-prune-blocks=0 \
+ -C llvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -C link-arg=$runtime"
+if [ -n "${FUZZ_INSTRUMENT_ALL:-}" ]; then
+  bin=$PWD/target/fuzz-all/release
+  RUSTFLAGS="$AFL_RUSTFLAGS" cargo build --release --locked -p amanat-fuzz --bins --target-dir target/fuzz-all
+else
+  bin=$PWD/target/release
+  RUSTC_WORKSPACE_WRAPPER=$PWD/scripts/afl-rustc.sh cargo build --release --locked -p amanat-fuzz --bins
+fi
 
 out=$PWD/target/fuzz
 mkdir -p "$out"
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
-status=0
-for t in $targets; do
+
+# One target: fuzz it, then judge what AFL saved. Its verdict goes to $out/<target>.status.
+run() {
+  local t=$1 status=0
   rm -rf "${out:?}/$t"
-  cargo afl fuzz -i "fuzz/corpus/$t" -o "$out/$t" -V "$seconds" "fuzz/target/release/$t" >"$out/$t.log" 2>&1 || {
+  if ! afl-fuzz -i "fuzz/corpus/$t" -o "$out/$t" -V "$seconds" -- "$bin/fuzz_$t" >"$out/$t.log" 2>&1; then
     echo "fuzz: $t did not run (see $out/$t.log)" >&2
     tail -20 "$out/$t.log" >&2
-    status=1
-    continue
-  }
-  stats=$out/$t/default/fuzzer_stats
+    echo 1 >"$out/$t.status"
+    return
+  fi
+  local stats=$out/$t/default/fuzzer_stats
   get() { awk -F': *' -v k="$1" '$1 ~ "^"k" *$" {print $2}' "$stats"; }
   echo "fuzz: $t: $(get run_time) s, $(get execs_done) executions, $(get corpus_count) paths, coverage $(get bitmap_cvg), crashes $(get saved_crashes), hangs $(get saved_hangs)"
-  slowest=0
+  local slowest=0 f start rc ms
   for f in "$out/$t"/default/hangs/id*; do
     [ -e "$f" ] || continue
     start=$(date +%s%N)
     rc=0
-    timeout "${FUZZ_HANG_SECONDS:-10}" "fuzz/target/release/$t" <"$f" >/dev/null 2>&1 || rc=$?
+    timeout "${FUZZ_HANG_SECONDS:-10}" "$bin/fuzz_$t" <"$f" >/dev/null 2>&1 || rc=$?
     ms=$((($(date +%s%N) - start) / 1000000))
     [ "$ms" -gt "$slowest" ] && slowest=$ms
     if [ "$rc" != 0 ]; then
@@ -56,5 +76,24 @@ for t in $targets; do
       head -c 300 "$f" | od -c | head -8 >&2
     done
   fi
+  echo "$status" >"$out/$t.status"
+}
+
+# Two at a time: AFL++ binds each instance to a free core.
+set -- $targets
+while [ $# -gt 0 ]; do
+  run "$1" &
+  first=$!
+  if [ $# -gt 1 ]; then
+    sleep 1
+    run "$2"
+    shift
+  fi
+  wait "$first"
+  shift
+done
+status=0
+for t in $targets; do
+  [ "$(cat "$out/$t.status" 2>/dev/null || echo 1)" = 0 ] || status=1
 done
 exit $status

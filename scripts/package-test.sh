@@ -7,15 +7,15 @@
 # saves a screenshot of the first start (target/package-test/started.png).
 # The command line from the package creates a vault in the chroot too. Needs root (chroot,
 # mounts) and Debian's package mirror.
+# `--prepare` only makes the fresh Debian (what takes longest and needs no package yet), so
+# that `make test` can do it while it compiles; the run after it uses that Debian once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-deb=$(ls target/package/amanat_*_amd64.deb 2>/dev/null | tail -1)
-[ -n "$deb" ] || { echo "package-test: no target/package/amanat_*.deb; run make package" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "package-test: needs root (debootstrap, chroot)" >&2; exit 1; }
-command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
 
 work=$PWD/target/package-test
 root=$work/root
+ready=$work/root.ready
 display=:97
 cleanup() {
   [ -n "${app_pid:-}" ] && kill "$app_pid" 2>/dev/null || true
@@ -31,11 +31,30 @@ if grep -q " $root/" /proc/mounts; then
   echo "package-test: something is still mounted under $root; not deleting it" >&2
   exit 1
 fi
-rm -rf "$root" && mkdir -p "$work"
 
-echo "package-test: debootstrap bookworm"
-debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 ||
-  { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+make_root() {
+  rm -f "$ready"
+  rm -rf "$root" && mkdir -p "$work"
+  echo "package-test: debootstrap bookworm"
+  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >"$work/debootstrap.log" 2>&1 ||
+    { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+  touch "$ready"
+}
+if [ "${1:-}" = --prepare ]; then
+  make_root
+  echo "package-test: a fresh Debian 12 is ready in $root"
+  exit 0
+fi
+deb=$(ls target/package/amanat_*_amd64.deb 2>/dev/null | tail -1)
+[ -n "$deb" ] || { echo "package-test: no target/package/amanat_*.deb; run make package" >&2; exit 1; }
+# A Debian prepared by this run's --prepare is used once; otherwise one is made now.
+if [ -f "$ready" ]; then
+  rm -f "$ready"
+  echo "package-test: using the fresh Debian 12 prepared beside the build"
+else
+  make_root
+  rm -f "$ready"
+fi
 mount -t proc proc "$root/proc"
 mount --bind /sys "$root/sys"
 mount --bind /dev "$root/dev"

@@ -5,10 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build tools, WebKitGTK for the app, and what the end-to-end tests drive it with.
+# Build tools, WebKitGTK for the app, and what the end-to-end tests drive it with; ImageMagick
+# (the package test watches the screen with `import`/`convert`), debootstrap (the fresh
+# Debian it installs the package into), AFL++ (the fuzzer and the runtime its targets link)
+# and mold (a linker several times faster than ld for the two dozen test binaries). `make tools-check` fails if a script or test calls a
+# program none of these (or the base system) provides.
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
   librsvg2-dev xvfb webkit2gtk-driver strace iproute2 util-linux procps fontconfig
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-gl gstreamer1.0-tools xdotool)
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-gl gstreamer1.0-tools xdotool
+  imagemagick debootstrap afl++ mold)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,6 +31,16 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: Rust is missing. Install it from your distribution or with rustup (stable >= 1.95)." >&2
   exit 1
+fi
+# Lints run as the compiler of our own crates in every dev build (scripts/dev-build.sh).
+if ! command -v clippy-driver >/dev/null 2>&1; then
+  if command -v rustup >/dev/null 2>&1; then
+    echo "setup: rustup component add clippy rustfmt"
+    rustup component add clippy rustfmt
+  else
+    echo "setup: clippy is missing; install your distribution's rust-clippy (or use rustup)." >&2
+    exit 1
+  fi
 fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then

@@ -30,15 +30,25 @@ export async function stopApp(b) {
 export const byId = (b, id) => b.$(`[data-testid="${id}"]`);
 
 export async function shown(b, id, timeout = 15000) {
-  const el = await byId(b, id);
-  try {
-    await el.waitForDisplayed({ timeout });
-  } catch (e) {
-    // What the user saw when the expected element never came.
-    await b.saveScreenshot(join(SHOTS, `FAILED-waiting-for-${id}.png`)).catch(() => {});
-    throw e;
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      const el = await byId(b, id);
+      await el.waitForDisplayed({ timeout: Math.max(1, deadline - Date.now()) });
+      return el;
+    } catch (e) {
+      // Locking reloads the page: a query WebKit gets while the old page unloads fails at
+      // once ("Callback was not called before the unload event") instead of waiting for the
+      // new page. Ask again until the timeout.
+      if (/unload|no such frame/i.test(`${e?.message} ${e?.name}`) && Date.now() < deadline) {
+        await b.pause(100);
+        continue;
+      }
+      // What the user saw when the expected element never came.
+      await b.saveScreenshot(join(SHOTS, `FAILED-waiting-for-${id}.png`)).catch(() => {});
+      throw e;
+    }
   }
-  return el;
 }
 
 export async function click(b, id) {

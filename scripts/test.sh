@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make test`: every check and every test, the way CI runs them, each step timed (the table is
+# printed at the end, also when a step fails). What makes a cold run fit in CI's time:
+# - one dev build serves everything: clippy runs as the compiler of our own crates while the
+#   test binaries, the app and the command line are built (`-D warnings` still fails it), so
+#   the dependency tree is compiled once, not once to check and once to test; the end-to-end
+#   tests drive the app and command line that build made;
+# - one release build serves the package (the app and the command line in one cargo run, then
+#   Tauri's bundler on what it built) and the fuzz pass (its targets reuse the release
+#   dependencies; AFL's instrumentation is added to our own crates only);
+# - what needs no compiler runs beside the builds: the UI's type check and unit tests, and
+#   the fresh Debian the package test installs into.
+# Every test that ran before still runs; `make crash`, `make fuzz` and `make bench` hold the
+# long campaigns.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/steps.sh
+steps_begin
+trap steps_report EXIT
+stop() { exit 1; }
+
+step setup scripts/setup.sh || stop
+step tools-check node scripts/check-tools.mjs || stop
+step fmt cargo fmt --all -- --check || stop
+# The app embeds ui/dist when it is compiled.
+step ui-build npm --prefix ui run build --silent || stop
+bg_step ui-checks bash -c 'npm --prefix ui run check --silent && npm --prefix ui test --silent'
+bg_step package-debian scripts/package-test.sh --prepare
+step build-and-clippy scripts/dev-build.sh || stop
+step no-network-deps scripts/no-network-deps.sh || stop
+step rage make --no-print-directory rage || stop
+step rust-tests scripts/dev-build.sh test || stop
+step e2e scripts/e2e.sh || stop
+step e2e-system-fonts env E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs || stop
+step release cargo build --release --locked --bins || stop
+# After the release build: the fuzz targets reuse its dependencies.
+step fuzz-short env FUZZ_SECONDS=20 scripts/fuzz.sh || stop
+step package make --no-print-directory package-only || stop
+await_step ui-checks || stop
+await_step package-debian || stop
+step package-test scripts/package-test.sh || stop
