@@ -77,6 +77,15 @@ pub struct MediaChunk {
     pub media_type: String,
 }
 
+/// What the vault recorded about an attachment's file.
+pub(crate) fn expected(a: &Attachment) -> blobs::Expected<'_> {
+    blobs::Expected {
+        id: &a.blob,
+        size: a.size,
+        sha256: &a.sha256,
+    }
+}
+
 fn hex_eq(hash: &[u8; 32], hex_text: &str) -> bool {
     hex::encode(hash) == hex_text
 }
@@ -104,9 +113,12 @@ impl Vault {
             .unwrap_or_else(|| media::default_kind(&media_type));
         media::check(&name, &media_type, kind)?;
         let total = src.len;
-        let written = blobs::import(self.dir(), &self.secret.recipient(), src, &mut |done| {
-            progress(Progress { done, total })
-        })?;
+        let written = blobs::import(
+            self.dir(),
+            &self.secret.storage_recipient(),
+            src,
+            &mut |done| progress(Progress { done, total }),
+        )?;
         let sha256 = hex::encode(written.sha256);
         let commit = (|| {
             let imported = CustodyEvent::new(
@@ -169,7 +181,12 @@ impl Vault {
 
     fn reader_of(&self, a: Attachment) -> Result<AttachmentReader> {
         Ok(AttachmentReader {
-            inner: blobs::open(self.dir(), self.secret.identity(), &a.blob)?,
+            inner: blobs::open(
+                self.dir(),
+                &self.secret,
+                &expected(&a),
+                &self.legacy_checked,
+            )?,
             len: a.size,
             media_type: a.media_type,
         })
@@ -227,12 +244,18 @@ impl Vault {
         let outcome = (|| {
             let mut h = Sha256::new();
             let mut done = 0u64;
-            blobs::read_all(self.dir(), self.secret.identity(), &a.blob, &mut |chunk| {
-                h.update(chunk);
-                f.write_all(chunk).map_err(|e| Error::io("write", out, e))?;
-                done += chunk.len() as u64;
-                Ok(progress(Progress { done, total }))
-            })?;
+            blobs::read_all(
+                self.dir(),
+                &self.secret,
+                &expected(a),
+                &self.legacy_checked,
+                &mut |chunk| {
+                    h.update(chunk);
+                    f.write_all(chunk).map_err(|e| Error::io("write", out, e))?;
+                    done += chunk.len() as u64;
+                    Ok(progress(Progress { done, total }))
+                },
+            )?;
             let digest: [u8; 32] = h.finalize().into();
             if !hex_eq(&digest, &a.sha256) || done != a.size {
                 return Err(blobs::damaged(&a.blob));
@@ -337,7 +360,7 @@ impl Vault {
 
     /// Whether an attachment's file decrypts to its recorded SHA-256 and size.
     fn file_matches(&self, a: &Attachment) -> Result<bool> {
-        let (digest, size) = blobs::digest(self.dir(), self.secret.identity(), &a.blob)?;
+        let (digest, size) = blobs::digest(self.dir(), &self.secret, &a.blob)?;
         Ok(hex_eq(&digest, &a.sha256) && size == a.size)
     }
 

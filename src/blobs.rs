@@ -8,12 +8,17 @@
 //!
 //! Reads are random access: age's `StreamReader` seeks to the 64 KiB chunk that holds an
 //! offset and decrypts only that.
+//!
+//! Files are encrypted to the vault's storage key, whose public half is written nowhere
+//! (`keys.rs`): a file planted by someone without the vault secret does not open, and a
+//! file of another attachment moved into place is caught by its size (and by its SHA-256
+//! whenever it is read whole: extract, export, verify).
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 
 use age::x25519;
 use sha2::{Digest, Sha256};
@@ -22,6 +27,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, OpenFailure};
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::keys::VaultSecret;
 use crate::model::attachment::is_blob_id;
 
 pub(crate) const DIR: &str = "blobs";
@@ -405,38 +411,112 @@ fn encrypt(
     w.finish().map_err(|e| Error::io("write", tmp, e))
 }
 
-/// Opens a blob for reading, at any offset.
-pub(crate) fn open(
-    vault: &Path,
-    identity: &x25519::Identity,
-    id: &str,
-) -> Result<age::stream::StreamReader<io::BufReader<File>>> {
+/// What the vault recorded about a blob; reading checks the file against it.
+pub(crate) struct Expected<'a> {
+    pub id: &'a str,
+    pub size: u64,
+    pub sha256: &'a str,
+}
+
+/// Blob files from before attachment files had their own key (they were encrypted to the
+/// vault's published recipient, which anyone with its contact card can encrypt to) whose whole
+/// content was found to match its record in this session: checked once, then read at any
+/// offset like the others. Keyed by name, length and modification time, so a file changed
+/// since is checked again.
+#[derive(Default)]
+pub(crate) struct LegacyChecked(Mutex<HashSet<(String, u64, Option<std::time::SystemTime>)>>);
+
+type Reader = age::stream::StreamReader<io::BufReader<File>>;
+
+/// The blob decrypted with `identity`, or `None` if it is not encrypted to it.
+fn decrypting(vault: &Path, identity: &x25519::Identity, id: &str) -> Result<Option<Reader>> {
     let p = path(vault, id);
     let f = File::open(&p).map_err(|e| Error::io("open", &p, e))?;
-    crypto::decrypt_reader(identity, io::BufReader::new(f)).map_err(|e| match e {
-        OpenFailure::Io => Error::io("read", &p, io::Error::other("read failed")),
-        _ => Error::tampered(format!("blob {id}"), "it is not a file this vault wrote"),
-    })
+    match crypto::decrypt_reader(identity, io::BufReader::new(f)) {
+        Ok(r) => Ok(Some(r)),
+        Err(OpenFailure::Io) => Err(Error::io("read", &p, io::Error::other("read failed"))),
+        Err(_) => Ok(None),
+    }
+}
+
+fn not_ours(id: &str) -> Error {
+    Error::tampered(format!("blob {id}"), "it is not a file this vault wrote")
+}
+
+/// Opens a blob for reading at any offset, refusing a file that is not the one recorded: it
+/// must open with the vault's storage key (which only the vault secret gives) and have the
+/// recorded size. An older file, encrypted to the published recipient, is read only once its
+/// whole content has the recorded SHA-256.
+pub(crate) fn open(
+    vault: &Path,
+    secret: &VaultSecret,
+    e: &Expected<'_>,
+    checked: &LegacyChecked,
+) -> Result<Reader> {
+    if let Some(mut r) = decrypting(vault, secret.storage(), e.id)? {
+        let len = r.seek(SeekFrom::End(0)).map_err(|_| damaged(e.id))?;
+        if len != e.size {
+            return Err(damaged(e.id));
+        }
+        r.seek(SeekFrom::Start(0)).map_err(|_| damaged(e.id))?;
+        return Ok(r);
+    }
+    let p = path(vault, e.id);
+    let meta = std::fs::metadata(&p).map_err(|err| Error::io("stat", &p, err))?;
+    let key = (e.id.to_string(), meta.len(), meta.modified().ok());
+    let known = checked
+        .0
+        .lock()
+        .map_err(|_| Error::Internal("blob check".into()))?
+        .contains(&key);
+    if !known {
+        let r = decrypting(vault, secret.identity(), e.id)?.ok_or_else(|| not_ours(e.id))?;
+        let (digest, size) = hash_all(r, e.id)?;
+        if hex::encode(digest) != e.sha256 || size != e.size {
+            return Err(damaged(e.id));
+        }
+        checked
+            .0
+            .lock()
+            .map_err(|_| Error::Internal("blob check".into()))?
+            .insert(key);
+    }
+    decrypting(vault, secret.identity(), e.id)?.ok_or_else(|| not_ours(e.id))
 }
 
 /// Decrypts a whole blob, handing each plaintext chunk to `sink`. Damage anywhere shows as
 /// an error (age authenticates every 64 KiB chunk).
 pub(crate) fn read_all(
     vault: &Path,
-    identity: &x25519::Identity,
-    id: &str,
+    secret: &VaultSecret,
+    e: &Expected<'_>,
+    checked: &LegacyChecked,
     sink: &mut dyn FnMut(&[u8]) -> Result<bool>,
 ) -> Result<()> {
-    let mut r = open(vault, identity, id)?;
+    let mut r = open(vault, secret, e, checked)?;
     let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
     loop {
-        let n = read_full(&mut r, &mut buf).map_err(|_| damaged(id))?;
+        let n = read_full(&mut r, &mut buf).map_err(|_| damaged(e.id))?;
         if n == 0 {
             return Ok(());
         }
         if !sink(&buf[..n])? {
             return Err(Error::Cancelled);
         }
+    }
+}
+
+fn hash_all(mut r: Reader, id: &str) -> Result<([u8; 32], u64)> {
+    let mut h = Sha256::new();
+    let mut size = 0u64;
+    let mut buf = Zeroizing::new(vec![0u8; CHUNK]);
+    loop {
+        let n = read_full(&mut r, &mut buf).map_err(|_| damaged(id))?;
+        if n == 0 {
+            return Ok((h.finalize().into(), size));
+        }
+        h.update(&buf[..n]);
+        size += n as u64;
     }
 }
 
@@ -447,20 +527,14 @@ pub(crate) fn damaged(id: &str) -> Error {
     )
 }
 
-/// SHA-256 and size of a blob's plaintext.
-pub(crate) fn digest(
-    vault: &Path,
-    identity: &x25519::Identity,
-    id: &str,
-) -> Result<([u8; 32], u64)> {
-    let mut h = Sha256::new();
-    let mut size = 0u64;
-    read_all(vault, identity, id, &mut |b| {
-        h.update(b);
-        size += b.len() as u64;
-        Ok(true)
-    })?;
-    Ok((h.finalize().into(), size))
+/// SHA-256 and size of a blob's plaintext, with whichever of the vault's keys opens it (for
+/// `verify`, which compares them with the record).
+pub(crate) fn digest(vault: &Path, secret: &VaultSecret, id: &str) -> Result<([u8; 32], u64)> {
+    let r = match decrypting(vault, secret.storage(), id)? {
+        Some(r) => r,
+        None => decrypting(vault, secret.identity(), id)?.ok_or_else(|| not_ours(id))?,
+    };
+    hash_all(r, id)
 }
 
 /// Removes a blob file and makes the removal durable.

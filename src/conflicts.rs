@@ -2,7 +2,7 @@
 //! has two heads after an import. Both versions are kept; the user sees them side by side and
 //! resolves the conflict with a revision that follows both (one side, or fields merged).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::bundle::Conflict;
@@ -25,7 +25,10 @@ pub struct ConflictSide {
     pub is_self: bool,
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub at: jiff::Timestamp,
-    pub testimony: Testimony,
+    /// This version, or `None` when this side deleted the testimony.
+    pub testimony: Option<Testimony>,
+    /// Why the side changed it (a deletion's reason).
+    pub reason: Option<String>,
 }
 
 impl Vault {
@@ -55,9 +58,14 @@ impl Vault {
                 .store
                 .revision(&h)?
                 .ok_or_else(|| Error::Internal(format!("head {h} has no revision")))?;
-            let Some(state) = rev.state else { continue };
-            let testimony: Testimony = serde_json::from_value(state)
-                .map_err(|e| Error::Internal(format!("stored testimony: {e}")))?;
+            let testimony = match (&rev.state, rev.op) {
+                (_, Op::Delete) => None,
+                (Some(state), _) => Some(
+                    Testimony::deserialize(state)
+                        .map_err(|e| Error::Internal(format!("stored testimony: {e}")))?,
+                ),
+                (None, _) => continue,
+            };
             sides.push(ConflictSide {
                 author_name: contacts
                     .iter()
@@ -69,6 +77,7 @@ impl Vault {
                 author: rev.author,
                 at: rev.at,
                 testimony,
+                reason: rev.reason,
             });
         }
         sides.sort_by_key(|s| s.at);
@@ -94,5 +103,26 @@ impl Vault {
             state: Some(t.to_value()?),
         }])?;
         Ok(())
+    }
+
+    /// Resolves a conflict by taking one version as it is, named by its revision (a prefix of
+    /// at least 8 hex digits): an edit becomes the testimony, a deletion deletes it. Either
+    /// way the resolution follows every head, so history keeps both sides.
+    pub fn take_side(&mut self, id: Uuid, revision: &str, reason: Option<&str>) -> Result<()> {
+        let side = self
+            .conflict_sides(id)?
+            .into_iter()
+            .find(|s| revision.len() >= 8 && s.revision.starts_with(revision))
+            .ok_or_else(|| Error::invalid("revision", "is not one of the versions"))?;
+        match side.testimony {
+            Some(t) => self.resolve_conflict(id, t, reason),
+            None => {
+                let why = reason
+                    .map(str::to_string)
+                    .or(side.reason)
+                    .unwrap_or_else(|| "conflict resolved: deleted".into());
+                self.delete_testimony(id, &why)
+            }
+        }
     }
 }

@@ -14,12 +14,17 @@ use sha2::{Digest, Sha256};
 
 /// Domain labels for hashes that get signed.
 pub(crate) const DOMAIN_REVISION: &[u8] = b"amanat/revision/v1\n";
+pub(crate) const DOMAIN_REVISION_V2: &[u8] = b"amanat/revision/v2\n";
+/// The commitment to a revision's content (not signed itself: the revision hash covers it).
+pub(crate) const DOMAIN_CONTENT: &[u8] = b"amanat/content/v1\n";
 pub(crate) const DOMAIN_FRAME: &[u8] = b"amanat/frame/v1\n";
 pub(crate) const DOMAIN_SNAPSHOT: &[u8] = b"amanat/snapshot/v1\n";
 pub(crate) const DOMAIN_DRAFT: &[u8] = b"amanat/draft/v1\n";
 pub(crate) const DOMAIN_CUSTODY: &[u8] = b"amanat/custody/v1\n";
 pub(crate) const DOMAIN_MANIFEST: &[u8] = b"amanat/manifest/v1\n";
 pub(crate) const DOMAIN_PSEUDONYM: &[u8] = b"amanat/pseudonym/v1\n";
+/// The seed of the identity attachment files are encrypted to (not a signature domain).
+pub(crate) const DOMAIN_STORAGE: &[u8] = b"amanat/storage/v1\n";
 
 pub(crate) type Hash = [u8; 32];
 
@@ -47,7 +52,6 @@ pub(crate) fn verifying_key_from_hex(s: &str) -> Option<VerifyingKey> {
     VerifyingKey::from_bytes(&bytes).ok()
 }
 
-#[cfg(test)]
 pub(crate) fn hash_from_hex(s: &str) -> Option<Hash> {
     hex::decode(s).ok()?.try_into().ok()
 }

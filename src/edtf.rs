@@ -160,6 +160,44 @@ impl Edtf {
     }
 }
 
+impl Edtf {
+    /// The same date no finer than its year (an interval: its ends' years, open or unknown
+    /// ends kept), for a copy that must not date an event to the day. `None` for a year
+    /// outside 0–9999, which cannot be written as a plain year.
+    pub fn to_year(&self) -> Option<Edtf> {
+        let year = |d: &Date| -> Option<String> {
+            if d.unspecified_digits > 0 {
+                return Some(
+                    Edtf::Date(Date {
+                        sub: Sub::None,
+                        qualifier: None,
+                        ..*d
+                    })
+                    .to_string(),
+                );
+            }
+            (0..=9999)
+                .contains(&d.year)
+                .then(|| format!("{:04}", d.year))
+        };
+        let end = |e: &End| -> Option<String> {
+            match e {
+                End::Date(d) => year(d),
+                End::Open => Some("..".into()),
+                End::Unknown => Some(String::new()),
+            }
+        };
+        let text = match self {
+            Edtf::Date(d) => year(d)?,
+            Edtf::Interval(a, b) => {
+                let (a, b) = (end(a)?, end(b)?);
+                if a == b { a } else { format!("{a}/{b}") }
+            }
+        };
+        Edtf::parse(&text).ok()
+    }
+}
+
 impl Date {
     pub fn year(&self) -> i64 {
         self.year
@@ -663,5 +701,23 @@ mod tests {
             let (y, m, d) = civil_from_days(z);
             prop_assert_eq!(days_from_civil(y, m, d), z);
         }
+    }
+
+    #[test]
+    fn a_date_made_no_finer_than_its_year() {
+        let y = |s: &str| {
+            Edtf::parse(s)
+                .ok()
+                .and_then(|e| e.to_year())
+                .map(|e| e.to_string())
+        };
+        assert_eq!(y("2018-03-12").as_deref(), Some("2018"));
+        assert_eq!(y("2018-21").as_deref(), Some("2018"));
+        assert_eq!(y("2017-10~").as_deref(), Some("2017"));
+        assert_eq!(y("2017-10/2018-03").as_deref(), Some("2017/2018"));
+        assert_eq!(y("2018-03/2018-09").as_deref(), Some("2018"));
+        assert_eq!(y("../2019-05").as_deref(), Some("../2019"));
+        assert_eq!(y("2015-01-02/").as_deref(), Some("2015/"));
+        assert_eq!(y("201X").as_deref(), Some("201X"));
     }
 }

@@ -108,22 +108,55 @@ pub fn check_passphrase_strength(p: &SecretString) -> Result<()> {
 pub struct VaultSecret {
     identity: x25519::Identity,
     signing: SigningKey,
+    /// What attachment files are encrypted to (see [`storage_identity`]).
+    storage: x25519::Identity,
+}
+
+/// The identity attachment files are encrypted to, derived from the vault's own: its public
+/// half is written nowhere (not on the contact card, not in any file), so nobody without the
+/// vault secret can make a file that opens as one of this vault's attachments. (Every other
+/// vault file is signed; attachment files are not, being too large to hold in memory.)
+fn storage_identity(identity: &x25519::Identity) -> x25519::Identity {
+    let secret = identity.to_string();
+    let seed = Zeroizing::new(crypto::labelled_hash(
+        crypto::DOMAIN_STORAGE,
+        secret.expose_secret().as_bytes(),
+    ));
+    let hrp = bech32::Hrp::parse_unchecked("age-secret-key-");
+    let text = Zeroizing::new(
+        bech32::encode::<bech32::Bech32>(hrp, seed.as_slice())
+            .unwrap_or_default()
+            .to_uppercase(),
+    );
+    // A 32-byte seed always encodes and parses; the fallback is never used.
+    x25519::Identity::from_str(&text).unwrap_or_else(|_| x25519::Identity::generate())
 }
 
 impl VaultSecret {
     pub(crate) fn generate() -> Self {
-        VaultSecret {
-            identity: x25519::Identity::generate(),
-            signing: crypto::new_signing_key(),
-        }
+        VaultSecret::from_parts(x25519::Identity::generate(), crypto::new_signing_key())
     }
 
     pub(crate) fn from_parts(identity: x25519::Identity, signing: SigningKey) -> Self {
-        VaultSecret { identity, signing }
+        let storage = storage_identity(&identity);
+        VaultSecret {
+            identity,
+            signing,
+            storage,
+        }
     }
 
     pub(crate) fn identity(&self) -> &x25519::Identity {
         &self.identity
+    }
+
+    /// The identity attachment files are encrypted to.
+    pub(crate) fn storage(&self) -> &x25519::Identity {
+        &self.storage
+    }
+
+    pub(crate) fn storage_recipient(&self) -> x25519::Recipient {
+        self.storage.to_public()
     }
 
     pub(crate) fn recipient(&self) -> x25519::Recipient {
@@ -174,10 +207,10 @@ impl VaultSecret {
         if lines.next() != Some("") || lines.next().is_some() {
             return Err(corrupt("trailing data"));
         }
-        Ok(VaultSecret {
+        Ok(VaultSecret::from_parts(
             identity,
-            signing: SigningKey::from_bytes(&seed),
-        })
+            SigningKey::from_bytes(&seed),
+        ))
     }
 
     /// The content of `keys/pass.age`.

@@ -35,6 +35,7 @@ mod log;
 mod media;
 pub mod model;
 mod people;
+mod proposals;
 mod readahead;
 mod records;
 pub mod search;
@@ -54,6 +55,7 @@ pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
 pub use model::{ContactInfo, Testimony};
 pub use people::{DuplicatePair, PersonEvent, PersonGroup, PersonRecord};
+pub use proposals::Proposal;
 pub use records::VerifyReport;
 pub use search::{FacetCount, Facets, Filters, SearchHit, SearchQuery, SearchResults, SnippetPart};
 pub use store::{

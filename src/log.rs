@@ -44,43 +44,72 @@ impl LogPos {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Frame {
     seq: u64,
     prev: String,
     pub(crate) revisions: Vec<Revision>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default)]
     sig: String,
 }
 
-impl Frame {
+/// A frame as it is written: the revisions are borrowed, never copied (an import's batch can
+/// be large).
+#[derive(Serialize)]
+pub(crate) struct FrameOut<'a> {
+    seq: u64,
+    prev: &'a str,
+    revisions: &'a [Revision],
+    sig: String,
+}
+
+/// `H(label || canonical JSON of {prev, revisions, seq})`, built one revision at a time so
+/// that no second tree of the whole frame is ever made in memory.
+fn frame_hash(seq: u64, prev: &str, revisions: &[Revision]) -> Result<crypto::Hash> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(DOMAIN_FRAME);
+    h.update(b"{\"prev\":");
+    h.update(crypto::canonical_json(&serde_json::Value::String(
+        prev.to_string(),
+    )));
+    h.update(b",\"revisions\":[");
+    for (i, r) in revisions.iter().enumerate() {
+        if i > 0 {
+            h.update(b",");
+        }
+        let v = serde_json::to_value(r).map_err(|e| Error::Internal(e.to_string()))?;
+        h.update(crypto::canonical_json(&v));
+    }
+    h.update(format!("],\"seq\":{seq}}}").as_bytes());
+    Ok(h.finalize().into())
+}
+
+impl<'a> FrameOut<'a> {
     /// The frame after `pos` holding `revisions`, signed with `key`, and its hash.
     pub(crate) fn signed(
-        pos: &LogPos,
-        revisions: &[Revision],
+        pos: &'a LogPos,
+        revisions: &'a [Revision],
         key: &SigningKey,
-    ) -> Result<(Frame, crypto::Hash)> {
-        let mut frame = Frame {
-            seq: pos.seq + 1,
-            prev: pos.hash.clone(),
-            revisions: revisions.to_vec(),
-            sig: String::new(),
-        };
-        let hash = frame.hash()?;
-        frame.sig = hex::encode(crypto::sign(key, &hash));
-        Ok((frame, hash))
-    }
-
-    fn hash(&self) -> Result<crypto::Hash> {
-        let mut v = serde_json::to_value(self).map_err(|e| Error::Internal(e.to_string()))?;
-        if let serde_json::Value::Object(m) = &mut v {
-            m.remove("sig");
-        }
-        Ok(crypto::labelled_hash(
-            DOMAIN_FRAME,
-            &crypto::canonical_json(&v),
+    ) -> Result<(FrameOut<'a>, crypto::Hash)> {
+        let seq = pos.seq + 1;
+        let hash = frame_hash(seq, &pos.hash, revisions)?;
+        Ok((
+            FrameOut {
+                seq,
+                prev: &pos.hash,
+                revisions,
+                sig: hex::encode(crypto::sign(key, &hash)),
+            },
+            hash,
         ))
+    }
+}
+
+impl Frame {
+    fn hash(&self) -> Result<crypto::Hash> {
+        frame_hash(self.seq, &self.prev, &self.revisions)
     }
 }
 
@@ -173,7 +202,8 @@ impl LogWriter {
         key: &SigningKey,
         revisions: &[Revision],
     ) -> Result<LogPos> {
-        let (frame, hash) = Frame::signed(&self.pos, revisions, key)?;
+        let pos = self.pos.clone();
+        let (frame, hash) = FrameOut::signed(&pos, revisions, key)?;
         let json = zeroize::Zeroizing::new(
             serde_json::to_vec(&frame).map_err(|e| Error::Internal(e.to_string()))?,
         );

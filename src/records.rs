@@ -250,6 +250,15 @@ impl Vault {
             Ok(())
         })?;
         report.revisions = revisions;
+        for p in self.store.proposals()? {
+            if let Err(why) = p.revision.check() {
+                report.problems.push(format!(
+                    "proposal {} of record {}: {why}",
+                    short_hash(&p.revision.hash),
+                    p.revision.record
+                ));
+            }
+        }
         for (id, heads) in self.store.all_heads()? {
             report.records += 1;
             for h in heads {

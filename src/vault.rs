@@ -79,6 +79,8 @@ pub struct Vault {
     poisoned: bool,
     report: OpenReport,
     last_snapshot_error: Option<Error>,
+    /// Attachment files of the older kind whose content was checked this session.
+    pub(crate) legacy_checked: blobs::LegacyChecked,
 }
 
 fn lock(dir: &Path) -> Result<File> {
@@ -259,9 +261,7 @@ impl Vault {
             meta.pos.clone(),
             |seq, revs| {
                 let tx = store.tx()?;
-                for r in revs {
-                    tx.apply(r, seq)?;
-                }
+                tx.apply_frame(revs, seq)?;
                 tx.commit()
             },
         )?;
@@ -301,6 +301,7 @@ impl Vault {
             poisoned: false,
             report,
             last_snapshot_error: None,
+            legacy_checked: blobs::LegacyChecked::default(),
         }
     }
 
@@ -385,9 +386,7 @@ impl Vault {
         }
         let seq = self.log.pos().seq + 1;
         let tx = self.store.tx()?;
-        for r in &revs {
-            tx.apply(r, seq)?;
-        }
+        tx.apply_frame(&revs, seq)?;
         match self
             .log
             .append(&self.secret.recipient(), self.secret.signing_key(), &revs)

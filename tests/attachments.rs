@@ -284,12 +284,13 @@ fn a_flipped_byte_in_a_file_fails_verify_naming_the_attachment_and_reads_error()
         code(v.read_attachment_range(aid, Some(&near_end), 4096)),
         Some("tampered")
     );
-    // Reading the damaged part is an error, never wrong bytes.
-    let mut r = v
-        .read_attachment(aid)
-        .unwrap_or_else(|e| panic!("open: {e}"));
-    let mut all = Vec::new();
-    assert!(r.read_to_end(&mut all).is_err());
+    // Reading the damaged part is an error, never wrong bytes: at open (which checks the
+    // file's size, reading its last chunk) or at the read.
+    let read = v.read_attachment(aid).map(|mut r| {
+        let mut all = Vec::new();
+        r.read_to_end(&mut all)
+    });
+    assert!(!matches!(read, Ok(Ok(_))), "the damaged file was read");
     let out = root.path().join("extracted.png");
     assert_eq!(
         code(v.extract_attachment(aid, &out, &mut never_cancel)),
@@ -338,4 +339,70 @@ fn a_vault_whose_empty_blobs_folder_was_lost_takes_files_again() {
         .read_to_end(&mut back)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(back == data);
+}
+
+/// A file of the same size made by someone who has only the vault's contact card (its
+/// published age recipient), as `rage -r age1…` would make it.
+fn planted(recipient: &str, len: usize) -> Vec<u8> {
+    let r: age::x25519::Recipient = recipient.parse().unwrap_or_else(|e| panic!("{e}"));
+    let e = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut out = Vec::new();
+    let mut w = e.wrap_output(&mut out).unwrap_or_else(|e| panic!("{e}"));
+    let mut fake = vec![0u8; len];
+    fake[..8].copy_from_slice(b"\x89PNG\r\n\x1a\n");
+    w.write_all(&fake).unwrap_or_else(|e| panic!("{e}"));
+    w.finish().unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+#[test]
+fn a_file_planted_or_swapped_in_the_vault_is_refused_when_shown_extracted_or_exported() {
+    let (root, dir, mut v, tid) = setup();
+    let a = root.path().join("a.png");
+    let b = root.path().join("b.png");
+    write_png_like(&a, 300_000);
+    common::png_like(&b, 200_000, 7);
+    let aid = v
+        .attach_file(tid, &a, &AttachOptions::default(), &mut never_cancel)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bid = v
+        .attach_file(tid, &b, &AttachOptions::default(), &mut never_cancel)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let blob = |id: Uuid| {
+        let a = v
+            .attachment(id)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .attachment;
+        dir.join("blobs").join(format!("{}.age", a.blob))
+    };
+    let (a_file, b_file) = (blob(aid), blob(bid));
+    let card = v.contact_card().unwrap_or_else(|e| panic!("{e}"));
+
+    // Planted: encrypted to the recipient on the contact card, same size.
+    std::fs::write(&a_file, planted(card.recipient(), 300_000)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        code(v.read_attachment_range(aid, None, 1 << 20)),
+        Some("tampered")
+    );
+    assert_eq!(code(v.read_attachment(aid)), Some("tampered"));
+    let out = root.path().join("out.png");
+    assert_eq!(
+        code(v.extract_attachment(aid, &out, &mut never_cancel)),
+        Some("tampered")
+    );
+    assert!(!out.exists());
+    let report = v.verify().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!report.ok(), "verify does not see the planted file");
+
+    // Swapped: another attachment's file (a real one of this vault) moved into place.
+    std::fs::copy(&b_file, &a_file).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        code(v.read_attachment_range(aid, Some("bytes=0-99"), 1 << 20)),
+        Some("tampered")
+    );
+    assert_eq!(
+        code(v.extract_attachment(aid, &out, &mut never_cancel)),
+        Some("tampered")
+    );
 }

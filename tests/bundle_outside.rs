@@ -3,38 +3,22 @@
 
 mod common;
 
-use std::io::Read;
-use std::path::Path;
 use std::process::Command;
 
 use age::secrecy::ExposeSecret;
 use amanat::bundle::{ExportRequest, ImportOptions, Selection};
 use amanat::model::{ContactTrust, ExportProfile};
-use amanat::{AttachOptions, ContactCard, Progress, Testimony};
+use amanat::{AttachOptions, Progress, Testimony};
 
 fn go(_: Progress) -> bool {
     true
 }
 
-/// A recipient who is only an age key (as someone with `rage` would have) and its card.
 fn outsider() -> (age::x25519::Identity, String) {
-    let identity = age::x25519::Identity::generate();
-    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]).verifying_key();
-    let card = ContactCard::new("Outside reader", &identity.to_public(), key)
-        .unwrap_or_else(|e| panic!("card: {e}"));
-    (identity, card.to_string())
+    common::outsider("Outside reader", 7)
 }
 
-fn decrypt(identity: &age::x25519::Identity, bundle: &Path) -> Vec<u8> {
-    let f = std::fs::File::open(bundle).unwrap_or_else(|e| panic!("{e}"));
-    let d = age::Decryptor::new(std::io::BufReader::new(f)).unwrap_or_else(|e| panic!("{e}"));
-    let mut r = d
-        .decrypt(std::iter::once(identity as &dyn age::Identity))
-        .unwrap_or_else(|e| panic!("decrypt: {e}"));
-    let mut out = Vec::new();
-    r.read_to_end(&mut out).unwrap_or_else(|e| panic!("{e}"));
-    out
-}
+use common::{contains, decrypt, tar_member};
 
 fn rage() -> String {
     std::env::var("RAGE").unwrap_or_else(|_| {
@@ -147,7 +131,8 @@ fn witness_testimony(code: &str, relative_named: bool) -> Testimony {
         "persons": persons,
         "events": [{"kind": "detention", "start": "2018-21", "place": "Ghulja",
                     "description": "Gulnar Abaikyzy taken from home"}],
-        "consents": [{"scopes": {"publish_anonymised": "granted"}, "obtained_by": "Aigerim"}]
+        "consents": [{"scopes": {"publish_anonymised": "granted", "publish_image_voice": "granted"},
+                      "obtained_by": "Aigerim"}]
     });
     Testimony::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -290,21 +275,4 @@ fn an_anonymised_bundle_holds_no_original_name_in_any_script_and_pseudonyms_are_
             .iter()
             .any(|r| r["original"] == serde_json::json!(original))
     );
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-fn tar_member(tar_bytes: &[u8], name: &str) -> Vec<u8> {
-    let mut a = tar::Archive::new(tar_bytes);
-    for e in a.entries().unwrap_or_else(|e| panic!("{e}")) {
-        let mut e = e.unwrap_or_else(|e| panic!("{e}"));
-        if e.path_bytes().as_ref() == name.as_bytes() {
-            let mut out = Vec::new();
-            e.read_to_end(&mut out).unwrap_or_else(|e| panic!("{e}"));
-            return out;
-        }
-    }
-    panic!("no {name}")
 }

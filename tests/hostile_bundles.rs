@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 const T1: &str = "0190a1b2-0000-7000-8000-0000000000a1";
 const T2: &str = "0190a1b2-0000-7000-8000-0000000000a2";
 const T3: &str = "0190a1b2-0000-7000-8000-0000000000a3";
+const T4: &str = "0190a1b2-0000-7000-8000-0000000000a4";
 const A1: &str = "0190a1b2-0000-7000-8000-0000000000b1";
 const BLOB: &str = "5e1f0c2d9a8b7c6d5e4f3a2b1c0d9e8f";
 const HTML: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>\u{202e}";
@@ -107,6 +108,13 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
     let mut p = Parts::new(&s, &to, 3, &[html], vec![]);
     p.sign(&s.key);
     add("03-html-and-bidi-in-every-text-field", "ok", sealed(&p));
+    let mut locked_state = witness("HB-LOCKED", "locked words");
+    locked_state["status"] = json!("locked");
+    let locked = craft::testimony_revision(&s.key, T4, locked_state, &[]);
+    let h4 = locked["hash"].as_str().unwrap_or_default().to_string();
+    let mut p = Parts::new(&s, &to, 4, &[locked], vec![]);
+    p.sign(&s.key);
+    add("04-valid-locked", "ok", sealed(&p));
 
     add(
         "10-replay-of-an-older-bundle",
@@ -354,7 +362,7 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
         seal(&craft::tar(&all)),
     );
     let mut p = base();
-    p.manifest["version"] = json!(2);
+    p.manifest["version"] = json!(99);
     p.sign(&s.key);
     add(
         "43-unknown-format-version",
@@ -456,6 +464,70 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
             e[0] = Entry::file("manifest.json", deep.into_bytes());
         }),
     );
+
+    // Memory: a signed revision made of millions of tiny values (bytes alone would let it
+    // grow to gigabytes once parsed).
+    let bomb = craft::sign_revision(
+        json!({"record": T2, "kind": "testimony", "op": "create", "parents": [], "author": "",
+               "at": "2025-04-01T10:00:00Z",
+               "state": {"code": "HB-BOMB", "tags": vec![json!({"": 0}); 600_000]}}),
+        &s.key,
+    );
+    let mut p = Parts::new(&s, &to, 56, &[bomb], vec![]);
+    p.sign(&s.key);
+    add("56-value-bomb", "bundle_invalid", sealed(&p));
+    // A proof without content standing as a testimony's only version.
+    let mut stub = craft::testimony_revision(&s.key, T2, witness("HB-STUB", "stub"), &[]);
+    if let Value::Object(m) = &mut stub {
+        m.remove("state");
+        m.insert("redacted".into(), json!(true));
+    }
+    let mut p = Parts::new(&s, &to, 57, &[stub], vec![]);
+    p.sign(&s.key);
+    add(
+        "57-proof-without-content-as-current-version",
+        "bundle_invalid",
+        sealed(&p),
+    );
+
+    // Authority (docs/trust-model.md §4): kept as proposals, nothing of the vault changes.
+    let h2 = r2["hash"].as_str().unwrap_or_default().to_string();
+    let stranger = Sender::stranger(77);
+    let rewritten =
+        craft::testimony_revision(&stranger.key, T1, witness("HB-1", "rewritten"), &[&h2]);
+    let mut p = Parts::new(&s, &to, 58, &[rewritten], vec![]);
+    p.sign(&s.key);
+    add(
+        "58-change-by-a-device-without-authority",
+        "held",
+        sealed(&p),
+    );
+    let mut unlocked = witness("HB-LOCKED", "other words");
+    unlocked["status"] = json!("draft");
+    let unlocked = craft::testimony_revision(&s.key, T4, unlocked, &[&h4]);
+    let mut p = Parts::new(&s, &to, 59, &[unlocked], vec![]);
+    p.sign(&s.key);
+    add("59-locked-testimony-rewritten", "held", sealed(&p));
+    let mut widened = witness("HB-1", "second");
+    widened["consents"] = json!([{"scopes": {"store_internally": "granted",
+                                              "publish_named": "granted"}}]);
+    let widened = craft::testimony_revision(&s.key, T1, widened, &[&h2]);
+    let mut p = Parts::new(&s, &to, 60, &[widened], vec![]);
+    p.sign(&s.key);
+    add("60-consent-widened", "held", sealed(&p));
+    let delete = |parent: &str| {
+        craft::sign_revision(
+            json!({"record": T1, "kind": "testimony", "op": "delete", "parents": [parent],
+                   "author": "", "at": "2025-04-03T10:00:00Z", "reason": "gone"}),
+            &s.key,
+        )
+    };
+    let mut p = Parts::new(&s, &to, 61, &[delete(&h2)], vec![]);
+    p.sign(&s.key);
+    add("61-deletion", "held", sealed(&p));
+    let mut p = Parts::new(&s, &to, 62, &[delete(&h1)], vec![]);
+    p.sign(&s.key);
+    add("62-deletion-forked-from-an-old-version", "held", sealed(&p));
     out
 }
 
@@ -538,6 +610,21 @@ fn write_fuzz_seeds() {
     }
 }
 
+/// Every testimony the vault shows, as it shows it.
+fn states(v: &Vault) -> Vec<(uuid::Uuid, String)> {
+    v.list_testimonies()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|s| {
+            let t = v.testimony(s.id).unwrap_or_else(|e| panic!("{e}"));
+            (
+                s.id,
+                serde_json::to_string(&t.testimony).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 fn expected() -> Vec<(String, String)> {
     let tsv = std::fs::read_to_string(corpus_dir().join("expected.tsv"))
         .unwrap_or_else(|e| panic!("expected.tsv: {e}"));
@@ -557,12 +644,21 @@ fn every_hostile_bundle_is_refused_with_its_code_and_changes_nothing() {
     let cases = expected();
     assert!(cases.len() >= 30, "{} cases", cases.len());
     let mut refused = 0;
+    let mut held = 0;
     for (file, want) in &cases {
         let path = corpus_dir().join(file);
         let before = common::snapshot_dir(&dir);
+        let states_before = states(&v);
         let got = v.import_bundle(&path, &ImportOptions::default(), &mut go);
         match (got, want.as_str()) {
             (Ok(_), "ok") => {}
+            // Imported, but every change kept as a proposal: what the vault shows is as it was.
+            (Ok(r), "held") => {
+                assert!(!r.proposals.is_empty(), "{file}: nothing held: {r:?}");
+                assert!(r.conflicts.is_empty(), "{file}: {r:?}");
+                assert_eq!(states_before, states(&v), "{file}: a testimony changed");
+                held += 1;
+            }
             (Ok(r), _) => panic!("{file}: imported ({r:?}), expected {want}"),
             (Err(e), _) => {
                 assert_eq!(e.code(), want, "{file}: {e}");
@@ -586,6 +682,7 @@ fn every_hostile_bundle_is_refused_with_its_code_and_changes_nothing() {
         }
     }
     assert!(refused >= 30, "{refused} refused");
+    assert_eq!(held, 5, "{held} held for review");
     // Script and HTML are data: kept verbatim, never interpreted (the UI shows text).
     let t = v
         .testimony(uuid::Uuid::parse_str(T3).unwrap_or_default())

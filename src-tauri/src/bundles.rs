@@ -4,10 +4,11 @@
 use std::path::PathBuf;
 
 use amanat::bundle::{
-    Conflict, ExportPlan, ExportRequest, ExportResult, ImportOptions, ImportReport, Selection,
+    AnonymisedPreview, Conflict, ExportPlan, ExportRequest, ExportResult, ImportOptions,
+    ImportReport, Selection,
 };
 use amanat::model::{ContactTrust, ExportProfile};
-use amanat::{ConflictSide, ContactInfo, display_name};
+use amanat::{ConflictSide, ContactInfo, Proposal, display_name};
 use serde::Deserialize;
 use serde_json::Value;
 use tauri::State;
@@ -176,4 +177,45 @@ pub async fn resolve_conflict(
     let id = parse_id(&id)?;
     let t = testimony(&testimony_state)?;
     state.with_vault(|v| v.resolve_conflict(id, t, reason.as_deref()))
+}
+
+/// Every replacement an anonymised export would make, before it is written.
+#[tauri::command]
+pub async fn preview_anonymised(
+    state: State<'_, AppState>,
+    args: ExportArgs,
+) -> CmdResult<Vec<AnonymisedPreview>> {
+    let req = args.request()?;
+    state.with_vault(|v| v.preview_anonymised(&req))
+}
+
+/// Resolves a conflict by taking one version as it is (an edit, or a deletion).
+#[tauri::command]
+pub async fn take_conflict_side(
+    state: State<'_, AppState>,
+    id: String,
+    revision: String,
+    reason: Option<String>,
+) -> CmdResult<()> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.take_side(id, &revision, reason.as_deref()))
+}
+
+#[tauri::command]
+pub async fn list_proposals(state: State<'_, AppState>) -> CmdResult<Vec<Proposal>> {
+    state.with_vault(|v| v.proposals())
+}
+
+#[tauri::command]
+pub async fn accept_proposal(
+    state: State<'_, AppState>,
+    revision: String,
+    reason: Option<String>,
+) -> CmdResult<()> {
+    state.with_vault(|v| v.accept_proposal(&revision, reason.as_deref()))
+}
+
+#[tauri::command]
+pub async fn reject_proposal(state: State<'_, AppState>, revision: String) -> CmdResult<()> {
+    state.with_vault(|v| v.reject_proposal(&revision))
 }

@@ -25,6 +25,9 @@ pub enum ConsentProblem {
     Conditional,
     /// The scope was never asked about.
     NotAsked,
+    /// The testimony has two versions (a conflict, or a deletion on one side): nothing of it
+    /// leaves until the user resolves it.
+    Conflict,
 }
 
 /// The scope an export with `profile` to a contact with `trust` needs.

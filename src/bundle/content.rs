@@ -1,12 +1,14 @@
-//! What goes into a bundle: for `full`, every revision of each testimony and of its
-//! attachments plus a custody entry per file sent; for `anonymised`, one new revision per
-//! testimony and per file safe to publish, made by the anonymiser.
+//! What goes into a bundle: for `full`, each testimony's and attachment's current version
+//! with its history as stubs (docs/trust-model.md §1) plus a custody entry per file sent; for
+//! `anonymised`, one new revision per testimony and per file that may be published, made by
+//! the anonymiser.
 
 use std::collections::{BTreeMap, HashSet};
 
 use super::Redaction;
-use super::anonymise::Anonymiser;
+use super::anonymise::{Anonymiser, Replaced};
 use super::plan::{Chosen, ExportPlan};
+use super::policy;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::model::revision::Draft;
@@ -29,6 +31,15 @@ pub(super) struct Content {
     shas: HashSet<String>,
 }
 
+/// One testimony's anonymised copy: its record id, its state, what was changed (for the
+/// manifest) and every replacement (for the preview).
+pub(super) struct AnonymisedCopy {
+    pub record: uuid::Uuid,
+    pub testimony: crate::model::Testimony,
+    pub fields: Vec<String>,
+    pub replaced: Vec<Replaced>,
+}
+
 impl Content {
     /// Adds an attachment's file, unless a file with the same content is already in.
     fn add_file(&mut self, a: &Attachment) {
@@ -39,8 +50,9 @@ impl Content {
 }
 
 impl Vault {
-    /// Every revision of each testimony and of its attachments, plus a custody entry on
-    /// each attachment recording this transfer.
+    /// Each testimony and each of its attachments at their current version, with every
+    /// earlier revision as a stub, plus a custody entry on each attachment recording this
+    /// transfer.
     pub(super) fn full_content(
         &self,
         chosen: &[Chosen],
@@ -55,10 +67,14 @@ impl Vault {
         let note = format!("bundle {seq} to {}", to.join(", "));
         let mut c = Content::default();
         for t in chosen {
-            c.revisions.extend(self.store.revisions_of(t.id)?);
+            let testimony_heads = self.record_heads(t.id)?;
+            c.revisions.extend(policy::history_for_recipients(
+                self.store.revisions_of(t.id)?,
+                &testimony_heads,
+            ));
             let mut heads = t.heads.clone();
             for a in &t.attachments {
-                c.revisions.extend(self.store.revisions_of(a.id)?);
+                c.revisions.extend(self.attachment_history(a)?);
                 let draft = self.custody_draft(
                     a,
                     CustodyAction::Transferred,
@@ -73,17 +89,17 @@ impl Vault {
                 c.add_file(&a.attachment);
             }
             for id in &t.deleted_attachments {
-                c.revisions.extend(self.store.revisions_of(*id)?);
+                c.revisions.extend(stubs(self.store.revisions_of(*id)?));
             }
             heads.sort();
             c.sent.insert(t.id, heads);
         }
-        // Deletions: the whole history of the testimony and its attachments, ending in the
-        // tombstones (no file goes with them).
+        // Deletions: stubs of the testimony's and its attachments' history, ending in bare
+        // tombstones — what the recipients need to verify the deletion, no content at all.
         for d in &plan.deleted {
-            c.revisions.extend(self.store.revisions_of(d.id)?);
+            c.revisions.extend(stubs(self.store.revisions_of(d.id)?));
             for id in self.store.deleted_attachments_of(d.id)? {
-                c.revisions.extend(self.store.revisions_of(id)?);
+                c.revisions.extend(stubs(self.store.revisions_of(id)?));
             }
             let mut heads = self.record_heads(d.id)?;
             heads.sort();
@@ -97,20 +113,16 @@ impl Vault {
     pub(super) fn anonymised_content(&self, chosen: &[Chosen]) -> Result<Content> {
         let anon = Anonymiser::new(self.secret.signing_key());
         let mut c = Content::default();
-        let needles = anon.needles(chosen.iter().map(|c| &c.testimony));
-        for t in chosen {
-            let (testimony, fields) = anon.testimony(&t.testimony, "", &needles);
-            let state = testimony.to_value()?;
-            let record = anon.record_id(t.id, &t.heads, &crypto::canonical_json(&state));
-            let code = format!("ANON-{}", &record.simple().to_string()[..10].to_uppercase());
-            let mut testimony = testimony;
-            testimony.code = code;
-            // Every id inside (persons, events, consents, places) replaced: a UUIDv7 carries
-            // the moment it was made, which would date the interview.
-            let testimony = anon.remap_ids(&testimony)?;
-            // The day of the original's latest revision: deterministic, and no finer.
+        for (t, copy) in chosen.iter().zip(self.anonymise_all(&anon, chosen)?) {
+            let AnonymisedCopy {
+                record,
+                testimony,
+                fields,
+                ..
+            } = copy;
+            // The year of the original's latest revision: deterministic, and no finer.
             let at = self.latest_at(&t.heads)?;
-            let rev = Revision::sign(
+            let rev = Revision::sign_with_salt(
                 Draft {
                     record,
                     kind: RecordKind::Testimony,
@@ -121,6 +133,7 @@ impl Vault {
                 },
                 self.secret.signing_key(),
                 at,
+                anon.salt(record),
             )?;
             c.redactions.push(Redaction {
                 record,
@@ -140,9 +153,10 @@ impl Vault {
                     Some("anonymised copy for publication".into()),
                 )?;
                 let copy = anon.attachment(&a.attachment, record, i + 1, custody);
-                let rev = Revision::sign(
+                let copy_id = anon.record_id(a.id, &a.heads, record.as_bytes());
+                let rev = Revision::sign_with_salt(
                     Draft {
-                        record: anon.record_id(a.id, &a.heads, record.as_bytes()),
+                        record: copy_id,
                         kind: RecordKind::Attachment,
                         op: Op::Create,
                         parents: vec![],
@@ -151,6 +165,7 @@ impl Vault {
                     },
                     self.secret.signing_key(),
                     at,
+                    anon.salt(copy_id),
                 )?;
                 c.revisions.push(rev);
                 c.add_file(&a.attachment);
@@ -160,6 +175,46 @@ impl Vault {
         Ok(c)
     }
 
+    /// Each chosen testimony anonymised (as the preview shows it and the bundle carries it),
+    /// in the same order.
+    pub(super) fn anonymise_all(
+        &self,
+        anon: &Anonymiser,
+        chosen: &[Chosen],
+    ) -> Result<Vec<AnonymisedCopy>> {
+        // The current versions and every earlier one with content: a person removed from the
+        // record may still be named in its text.
+        let mut versions: Vec<crate::model::Testimony> = Vec::new();
+        for t in chosen {
+            for r in self.store.revisions_of(t.id)? {
+                if let Some(state) = r.state.as_ref().filter(|_| r.op != Op::Delete) {
+                    versions.push(crate::model::Testimony::from_value(state)?);
+                }
+            }
+        }
+        let needles = anon.needles(chosen.iter().map(|c| &c.testimony).chain(versions.iter()));
+        let mut out = Vec::with_capacity(chosen.len());
+        for t in chosen {
+            let a = anon.testimony(&t.testimony, "", &needles);
+            let state = a.testimony.to_value()?;
+            let record = anon.record_id(t.id, &t.heads, &crypto::canonical_json(&state));
+            let mut testimony = a.testimony;
+            testimony.code = format!("ANON-{}", &record.simple().to_string()[..10].to_uppercase());
+            // Every id inside (persons, events, consents, places) replaced: a UUIDv7 carries
+            // the moment it was made, which would date the interview.
+            let testimony = anon.remap_ids(&testimony)?;
+            out.push(AnonymisedCopy {
+                record,
+                testimony,
+                fields: a.fields,
+                replaced: a.replaced,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The first day of the year of the latest of `heads`: the time an anonymised copy
+    /// carries, deterministic and no finer than the year.
     fn latest_at(&self, heads: &[String]) -> Result<jiff::Timestamp> {
         let mut latest = jiff::Timestamp::UNIX_EPOCH;
         for h in heads {
@@ -167,7 +222,14 @@ impl Vault {
                 latest = latest.max(r.at);
             }
         }
-        let day = latest.as_second().div_euclid(86_400) * 86_400;
-        jiff::Timestamp::from_second(day).map_err(|e| Error::Internal(e.to_string()))
+        let year = latest.to_zoned(jiff::tz::TimeZone::UTC).year();
+        jiff::civil::date(year, 1, 1)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .map_err(|e| Error::Internal(e.to_string()))
     }
+}
+
+fn stubs(revisions: Vec<Revision>) -> Vec<Revision> {
+    revisions.iter().map(Revision::stub).collect()
 }

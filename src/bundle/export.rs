@@ -105,6 +105,7 @@ impl Vault {
             ExportProfile::Anonymised => self.anonymised_content(&chosen)?,
         };
         let jsonl = revisions_jsonl(&content.revisions)?;
+        check_fits(&jsonl)?;
         let mut members = vec![Member {
             path: REVISIONS.into(),
             sha256: hex::encode(Sha256::digest(&jsonl)),
@@ -224,6 +225,7 @@ impl Vault {
             revisions: content.revisions.len() as u64,
             attachments: content.blobs.len() as u64,
             sent: content.sent.clone(),
+            held: Vec::new(),
         };
         let mut local = content.local.clone();
         local.extend(self.sign(vec![transfer_draft(&transfer)?])?);
@@ -279,7 +281,12 @@ impl Vault {
         let total: u64 = files.iter().map(|(_, _, s)| s).sum();
         let mut done = 0u64;
         for (blob, sha, size) in files {
-            let reader = blobs::open(self.dir(), self.secret.identity(), blob)?;
+            let e = blobs::Expected {
+                id: blob,
+                size: *size,
+                sha256: sha,
+            };
+            let reader = blobs::open(self.dir(), &self.secret, &e, &self.legacy_checked)?;
             let header = header(&format!("{BLOB_DIR}{sha}"), *size)?;
             // Decryption and hashing of the blob run on another thread, ahead of the tar
             // writer's encryption.
@@ -378,6 +385,26 @@ impl<R: Read> Read for Counted<'_, R> {
         }
         Ok(n)
     }
+}
+
+/// Refuses an export whose revisions a reader would refuse: more bytes or JSON values than one
+/// bundle may carry (the limits that keep a reader's memory bounded, docs/bundle-format.md).
+fn check_fits(jsonl: &[u8]) -> Result<()> {
+    let too_large = || {
+        Error::invalid(
+            "export",
+            "is too large for one bundle: export fewer testimonies at a time",
+        )
+    };
+    if jsonl.len() as u64 > super::REVISIONS_MAX {
+        return Err(too_large());
+    }
+    let mut left = super::read::VALUES_MAX;
+    for line in jsonl.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        left -=
+            crate::model::bounded::count_values(line, left, u32::MAX).map_err(|_| too_large())?;
+    }
+    Ok(())
 }
 
 fn revisions_jsonl(revs: &[Revision]) -> Result<Vec<u8>> {

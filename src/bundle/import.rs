@@ -18,8 +18,8 @@ use crate::fsutil;
 use crate::keys::ContactCard;
 use crate::model::revision::Draft;
 use crate::model::{
-    Attachment, Contact, ContactTrust, ExportProfile, Op, RecordKind, Revision, Transfer,
-    TransferDirection,
+    Attachment, Contact, ContactTrust, ExportProfile, Held, HeldReason, Op, RecordKind, Revision,
+    Transfer, TransferDirection,
 };
 use crate::vault::Vault;
 
@@ -54,6 +54,15 @@ pub struct Conflict {
     pub heads: Vec<String>,
 }
 
+/// A testimony an import holds changes of for review, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProposalSummary {
+    pub id: Uuid,
+    pub code: String,
+    pub why: HeldReason,
+}
+
 /// What a bundle holds and what importing it does (or did).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -83,6 +92,14 @@ pub struct ImportReport {
     pub attachment_bytes: u64,
     /// Testimonies that will have (or have) two versions to choose between.
     pub conflicts: Vec<Conflict>,
+    /// Revisions kept as proposals for this vault to review instead of applied: from a
+    /// device without authority over the record, or changes that need confirmation here
+    /// (docs/trust-model.md §4).
+    #[cfg_attr(feature = "ts", ts(skip))]
+    #[serde(skip)]
+    pub held: Vec<Held>,
+    /// The testimonies those proposals are for, and why each was held.
+    pub proposals: Vec<ProposalSummary>,
     /// Whether this bundle was already imported (nothing would change).
     pub already_imported: bool,
     /// Whether the revisions were committed (false for `verify_bundle`).
@@ -151,7 +168,7 @@ impl Vault {
         let verified = {
             let store = &self.store;
             let dir = self.dir().to_path_buf();
-            let recipient = self.secret.recipient();
+            let recipient = self.secret.storage_recipient();
             let mut check = |_: &super::Manifest, sender: &ContactCard, sha: &str| {
                 if store.imported(sha)? {
                     return Err(Error::BundleAlreadyImported(imported_on(store, sha)?));
@@ -243,6 +260,7 @@ impl Vault {
                 revisions: revs.len() as u64,
                 attachments: placed.len() as u64,
                 sent: Default::default(),
+                held: report.held.clone(),
             })?);
             revs.extend(self.sign(drafts)?);
             self.commit_revisions(revs).map_err(tampered_in_bundle)
@@ -287,6 +305,8 @@ impl Vault {
                 .map(|m| m.size)
                 .sum(),
             conflicts: Vec::new(),
+            held: Vec::new(),
+            proposals: Vec::new(),
             already_imported: false,
             imported: false,
         };
@@ -321,12 +341,32 @@ impl Vault {
             }
         }
         let seq = self.log_pos().seq + 1;
+        let authority = self.authority()?;
         let tx = self.store.tx()?;
         for r in &v.revisions {
-            tx.apply(r, seq).map_err(tampered_in_bundle)?;
+            if tx.is_known(&r.hash)? {
+                continue;
+            }
+            match authority.review(&tx, r)? {
+                Some(why) => {
+                    tx.hold(r, why, seq).map_err(tampered_in_bundle)?;
+                    report.held.push(Held {
+                        hash: r.hash.clone(),
+                        why,
+                    });
+                }
+                None => tx.apply(r, seq).map_err(tampered_in_bundle)?,
+            }
+        }
+        if let Some(what) = tx.head_without_content(&v.revisions)? {
+            return Err(Error::BundleInvalid(format!(
+                "{what} would be left without content: a revision's proof alone cannot be \
+                 the current version of a record"
+            )));
         }
         report.conflicts = tx.conflicts_among(&v.revisions)?;
         drop(tx);
+        report.proposals = self.proposal_summaries(&v.revisions, &report.held)?;
         Ok(report)
     }
 
@@ -379,6 +419,45 @@ impl Vault {
                 serde_json::to_value(&contact).map_err(|e| Error::Internal(e.to_string()))?,
             ),
         })
+    }
+
+    /// One line per testimony with held revisions (an attachment's counts for its testimony).
+    fn proposal_summaries(&self, revs: &[Revision], held: &[Held]) -> Result<Vec<ProposalSummary>> {
+        let mut out: Vec<ProposalSummary> = Vec::new();
+        for h in held {
+            let Some(r) = revs.iter().find(|r| r.hash == h.hash) else {
+                continue;
+            };
+            let testimony = match r.kind {
+                RecordKind::Attachment => r
+                    .state
+                    .as_ref()
+                    .and_then(|s| serde_json::from_value::<Attachment>(s.clone()).ok())
+                    .map(|a| a.testimony)
+                    .or_else(|| {
+                        self.store
+                            .attachment(r.record)
+                            .ok()
+                            .map(|a| a.attachment.testimony)
+                    }),
+                _ => Some(r.record),
+            };
+            let Some(id) = testimony else { continue };
+            if out.iter().any(|p| p.id == id) {
+                continue;
+            }
+            let code = self
+                .store
+                .testimony(id)
+                .map(|t| t.testimony.code)
+                .unwrap_or_default();
+            out.push(ProposalSummary {
+                id,
+                code,
+                why: h.why,
+            });
+        }
+        Ok(out)
     }
 
     fn conflicts_among(&self, revs: &[Revision]) -> Result<Vec<Conflict>> {

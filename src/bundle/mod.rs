@@ -7,11 +7,14 @@
 //! before anything is written, then commits every revision in one frame: all or nothing.
 
 mod anonymise;
+mod authority;
 pub(crate) mod consent;
 mod content;
 mod export;
 mod import;
 mod plan;
+mod policy;
+mod preview;
 mod read;
 
 use serde::{Deserialize, Serialize};
@@ -23,11 +26,15 @@ use crate::model::ExportProfile;
 
 pub use consent::ConsentProblem;
 pub use export::ExportResult;
-pub use import::{Conflict, ImportOptions, ImportReport, Sender};
+pub use import::{Conflict, ImportOptions, ImportReport, ProposalSummary, Sender};
 pub use plan::{DeletedTestimony, ExportPlan, ExportRequest, LeftOut, PlannedTestimony, Selection};
+pub use preview::{AnonymisedPreview, PreviewField, PreviewPart};
 
 pub(crate) const FORMAT: &str = "amanat-bundle";
-pub(crate) const VERSION: u32 = 1;
+/// The format this build writes. Version 2 carries format 2 revisions and stubs (revisions
+/// without their content, docs/trust-model.md §2); version 1 bundles are still read.
+pub(crate) const VERSION: u32 = 2;
+const OLDEST_VERSION: u32 = 1;
 pub(crate) const MANIFEST: &str = "manifest.json";
 pub(crate) const SIGNATURE: &str = "manifest.sig";
 pub(crate) const REVISIONS: &str = "revisions.jsonl";
@@ -38,7 +45,7 @@ pub(crate) const MANIFEST_MAX: u64 = 16 << 20;
 pub(crate) const SIGNATURE_LEN: u64 = 128;
 /// The revisions are committed as one log frame (which is capped at 256 MiB encrypted).
 pub(crate) const REVISIONS_MAX: u64 = 192 << 20;
-pub(crate) const REVISION_LINE_MAX: usize = 16 << 20;
+pub(crate) const REVISION_LINE_MAX: usize = crate::model::JSON_INPUT_MAX;
 pub(crate) const MEMBERS_MAX: usize = 100_000;
 /// One attachment: 1 TiB.
 pub(crate) const BLOB_MAX: u64 = 1 << 40;
@@ -49,7 +56,7 @@ pub(crate) const BLOB_MAX: u64 = 1 << 40;
 pub struct Manifest {
     /// Always "amanat-bundle".
     pub format: String,
-    /// 1 for this format.
+    /// 2 for what this build writes; 1 is still read.
     pub version: u32,
     /// The exporting device's contact card (name, age recipient, Ed25519 key, fingerprint).
     pub exporter: String,
@@ -107,7 +114,7 @@ impl Manifest {
             ));
         }
         match v.get("version").and_then(|f| f.as_u64()) {
-            Some(n) if n == u64::from(VERSION) => {}
+            Some(n) if (u64::from(OLDEST_VERSION)..=u64::from(VERSION)).contains(&n) => {}
             Some(n) => {
                 return Err(Error::UnsupportedVersion(format!(
                     "bundle format {n}, this build reads {VERSION}"

@@ -1,14 +1,15 @@
 //! The export plan: which testimonies go, to whom, and which consent keeps out (with the
 //! reason), worked out and shown before anything is written.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::consent::{self, ConsentProblem};
+use super::consent::ConsentProblem;
+use super::policy;
 use crate::error::{Error, Result};
-use crate::model::{ConsentScope, ContactInfo, ExportProfile, Testimony, TransferDirection};
+use crate::model::{ConsentScope, ContactInfo, ExportProfile, Testimony};
 use crate::store::StoredAttachment;
 use crate::vault::Vault;
 
@@ -75,8 +76,12 @@ pub struct ExportPlan {
     pub profile: ExportProfile,
     pub included: Vec<PlannedTestimony>,
     pub left_out: Vec<LeftOut>,
-    /// Testimonies deleted since they were sent (full profile, "since the last export").
+    /// Testimonies deleted since they were sent in full ("since the last export"): a bare
+    /// tombstone goes to the recipients, never their content.
     pub deleted: Vec<DeletedTestimony>,
+    /// Deletions not sent because some recipients of this bundle never had the testimony:
+    /// export to the others on their own to send them.
+    pub deletions_withheld: Vec<DeletedTestimony>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
 }
@@ -125,7 +130,7 @@ impl Vault {
                 .map(|t| t.id)
                 .collect(),
         };
-        let already_sent = self.sent_to(&recipients)?;
+        let received = self.received(&recipients)?;
         let mut chosen = Vec::new();
         let mut left_out = Vec::new();
         let mut seen = HashSet::new();
@@ -139,35 +144,43 @@ impl Vault {
             heads.extend(all_attachments.iter().flat_map(|a| a.heads.iter().cloned()));
             heads.sort();
             if req.selection == Selection::SinceLast
-                && recipients.iter().all(|r| {
-                    already_sent
-                        .get(&r.fingerprint)
-                        .is_some_and(|s| s.get(&id) == Some(&heads))
-                })
+                && recipients
+                    .iter()
+                    .all(|r| received.last_sent(&r.fingerprint, req.profile, id) == Some(&heads))
             {
                 continue;
             }
-            let refusal = recipients.iter().find_map(|r| {
-                let scope = consent::scope_for(req.profile, r.trust);
-                consent::check(&stored.testimony, scope)
-                    .err()
-                    .map(|problem| (scope, problem, r.name.clone()))
-            });
-            if let Some((scope, problem, recipient)) = refusal {
+            if let Err(refusal) = policy::verdict(&stored, &recipients, req.profile) {
                 left_out.push(LeftOut {
                     id,
                     code: stored.testimony.code.clone(),
-                    scope,
-                    problem,
-                    recipient,
+                    scope: refusal.scope,
+                    problem: refusal.problem,
+                    recipient: refusal.recipient,
                 });
                 continue;
             }
             let total = all_attachments.len() as u64;
             let attachments: Vec<StoredAttachment> = all_attachments
                 .into_iter()
-                .filter(|a| req.profile == ExportProfile::Full || a.attachment.safe_to_publish)
+                .filter(|a| policy::attachment_goes(req.profile, &stored.testimony, &a.attachment))
                 .collect();
+            // A deleted attachment is mentioned (as proofs ending in its deletion) only to
+            // recipients that all had it: the others never hear of it, not even its name.
+            let mut deleted_attachments = Vec::new();
+            if req.profile == ExportProfile::Full {
+                for a in self.store.deleted_attachments_of(id)? {
+                    let hashes: Vec<String> = self
+                        .store
+                        .revisions_of(a)?
+                        .into_iter()
+                        .map(|r| r.hash)
+                        .collect();
+                    if received.all_had_any_of(&recipients, &hashes) {
+                        deleted_attachments.push(a);
+                    }
+                }
+            }
             chosen.push(Chosen {
                 id,
                 code: stored.testimony.code.clone(),
@@ -175,7 +188,7 @@ impl Vault {
                 testimony: stored.testimony,
                 withheld: total - attachments.len() as u64,
                 attachments,
-                deleted_attachments: self.store.deleted_attachments_of(id)?,
+                deleted_attachments,
             });
         }
         let included: Vec<PlannedTestimony> = chosen
@@ -188,9 +201,11 @@ impl Vault {
                 attachments_withheld: c.withheld,
             })
             .collect();
-        let deleted = match (&req.selection, req.profile) {
-            (Selection::SinceLast, ExportProfile::Full) => self.deleted_since(&already_sent)?,
-            _ => Vec::new(),
+        let (deleted, deletions_withheld) = match (&req.selection, req.profile) {
+            (Selection::SinceLast, ExportProfile::Full) => {
+                self.deleted_since(&received, &recipients)?
+            }
+            _ => (Vec::new(), Vec::new()),
         };
         let plan = ExportPlan {
             total_bytes: included.iter().map(|p| p.attachment_bytes).sum(),
@@ -199,58 +214,52 @@ impl Vault {
             included,
             left_out,
             deleted,
+            deletions_withheld,
         };
         Ok((plan, chosen))
     }
 
-    /// Testimonies sent to any of these recipients before and deleted here since.
+    /// Testimonies deleted here since they were last sent in full. A deletion goes only to
+    /// recipients that all had the testimony from a full export (`deleted`); one that some
+    /// recipients of this bundle never had is held back (`deletions_withheld`), since a
+    /// bundle's content is read by all its recipients.
     fn deleted_since(
         &self,
-        sent: &HashMap<String, HashMap<Uuid, Vec<String>>>,
-    ) -> Result<Vec<DeletedTestimony>> {
-        let mut out: Vec<DeletedTestimony> = Vec::new();
-        for (id, heads) in sent.values().flat_map(|m| m.iter()) {
-            if out.iter().any(|d| d.id == *id) {
-                continue;
-            }
-            let Some((now, true)) = self.store.heads(*id)? else {
+        received: &policy::Received,
+        recipients: &[ContactInfo],
+    ) -> Result<(Vec<DeletedTestimony>, Vec<DeletedTestimony>)> {
+        let mut candidates: Vec<Uuid> = received.held_by_any(recipients).into_iter().collect();
+        candidates.sort();
+        let (mut sent, mut withheld) = (Vec::new(), Vec::new());
+        for id in candidates {
+            let Some((now, true)) = self.store.heads(id)? else {
                 continue;
             };
             let mut now = now;
             now.sort();
-            if now == *heads {
+            let news = recipients
+                .iter()
+                .any(|r| received.last_sent(&r.fingerprint, ExportProfile::Full, id) != Some(&now));
+            if !news {
                 continue;
             }
             // The code as it was last saved.
             let code = self
                 .store
-                .revisions_of(*id)?
+                .revisions_of(id)?
                 .iter()
                 .rev()
                 .find_map(|r| r.state.as_ref()?.get("code")?.as_str().map(String::from))
                 .unwrap_or_default();
-            out.push(DeletedTestimony { id: *id, code });
-        }
-        out.sort_by(|a, b| a.code.cmp(&b.code));
-        Ok(out)
-    }
-
-    /// For each recipient fingerprint: every testimony sent to them and its heads then.
-    pub(super) fn sent_to(
-        &self,
-        recipients: &[ContactInfo],
-    ) -> Result<HashMap<String, HashMap<Uuid, Vec<String>>>> {
-        let mut out: HashMap<String, HashMap<Uuid, Vec<String>>> = HashMap::new();
-        for (_, t) in self.store.transfers(TransferDirection::Export)? {
-            for r in recipients {
-                if t.recipients.contains(&r.fingerprint) {
-                    let sent = out.entry(r.fingerprint.clone()).or_default();
-                    for (id, heads) in &t.sent {
-                        sent.insert(*id, heads.clone());
-                    }
-                }
+            let d = DeletedTestimony { id, code };
+            if received.all_hold(recipients, id) {
+                sent.push(d);
+            } else {
+                withheld.push(d);
             }
         }
-        Ok(out)
+        sent.sort_by(|a, b| a.code.cmp(&b.code));
+        withheld.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok((sent, withheld))
     }
 }

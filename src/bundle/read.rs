@@ -34,6 +34,11 @@ pub(crate) type SenderCheck<'a> = dyn FnMut(&Manifest, &ContactCard, &str) -> Re
 /// Receives each file member's bytes (exactly its size); the hash is checked by the reader.
 pub(crate) type BlobSink<'a> = dyn FnMut(&Member, &mut dyn Read) -> Result<()> + 'a;
 
+/// The most JSON values all of a bundle's revisions may hold together, and how deep any of
+/// them may nest: a testimony with a thousand persons holds tens of thousands.
+pub(crate) const VALUES_MAX: u64 = 1_000_000;
+const DEPTH_MAX: u32 = 32;
+
 /// Trailing bytes after the end of the tar archive (zero padding) accepted at most.
 const TRAILER_MAX: u64 = 1 << 20;
 
@@ -258,6 +263,9 @@ fn read_small<R: Read>(entry: &mut tar::Entry<'_, R>, name: &str, max: u64) -> R
 
 fn parse_revisions(jsonl: &[u8]) -> Result<Vec<Revision>> {
     let mut out = Vec::new();
+    // Every line is measured before it is parsed: memory follows the number of values, which
+    // bytes alone do not bound (docs/bundle-format.md §5).
+    let mut values_left = VALUES_MAX;
     for (i, line) in jsonl.split(|b| *b == b'\n').enumerate() {
         if line.is_empty() {
             continue;
@@ -266,6 +274,9 @@ fn parse_revisions(jsonl: &[u8]) -> Result<Vec<Revision>> {
         if line.len() > REVISION_LINE_MAX {
             return Err(Error::BundleInvalid(format!("{} is too long", what())));
         }
+        let n = crate::model::bounded::count_values(line, values_left, DEPTH_MAX)
+            .map_err(|e| Error::BundleInvalid(format!("{} is not a revision: {e}", what())))?;
+        values_left -= n;
         let rev: Revision = serde_json::from_slice(line)
             .map_err(|e| Error::BundleInvalid(format!("{} is not a revision: {e}", what())))?;
         if !matches!(rev.kind, RecordKind::Testimony | RecordKind::Attachment) {

@@ -6,6 +6,7 @@
 //! every state a coordinator sees was once saved as a whole by someone.
 
 pub mod attachment;
+pub(crate) mod bounded;
 pub mod contact;
 pub(crate) mod revision;
 mod testimony;
@@ -20,5 +21,5 @@ pub use testimony::{
     Act, Consent, Event, JSON_INPUT_MAX, LocalName, Person, PersonName, PersonRef, Place,
     Testimony, read_json_input,
 };
-pub use transfer::Transfer;
+pub use transfer::{Held, Transfer};
 pub use vocab::*;

@@ -294,8 +294,8 @@ impl Testimony {
 }
 
 /// The most JSON a testimony or an edit given as input may be: a revision's line in a bundle
-/// holds no more, so a larger testimony could never be passed on.
-pub const JSON_INPUT_MAX: usize = crate::bundle::REVISION_LINE_MAX;
+/// holds no more (`bundle::REVISION_LINE_MAX`), so a larger testimony could never be passed on.
+pub const JSON_INPUT_MAX: usize = 16 << 20;
 
 /// Reads JSON given as input (`source` names it in errors: a file, or standard input), refusing
 /// more than [`JSON_INPUT_MAX`] bytes before reading them all into memory.

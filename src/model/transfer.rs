@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::vocab::{ExportProfile, TransferDirection};
+use super::vocab::{ExportProfile, HeldReason, TransferDirection};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
@@ -38,4 +38,18 @@ pub struct Transfer {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub sent: BTreeMap<Uuid, Vec<String>>,
+    /// Imports: the revisions of the bundle kept as proposals, not applied. Part of the
+    /// frame that commits them, so replaying the log holds them again whatever the contacts
+    /// say by then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub held: Vec<Held>,
+}
+
+/// One revision an import kept as a proposal, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Held {
+    pub hash: String,
+    pub why: HeldReason,
 }

@@ -106,6 +106,15 @@ vocabulary!(
     ExportProfile { Full => "full", Anonymised => "anonymised" }
 );
 vocabulary!(TransferDirection { Export => "export", Import => "import" });
+vocabulary!(
+    /// Why an imported revision was kept as a proposal instead of applied
+    /// (docs/trust-model.md §4).
+    HeldReason {
+        NoAuthority => "no_authority", Locked => "locked", ConsentWidened => "consent_widened",
+        PublishFlag => "publish_flag", Deletion => "deletion",
+        BuildsOnProposal => "builds_on_proposal",
+    }
+);
 
 /// Every vocabulary with all its values, for the UI's choices.
 #[derive(Debug, Clone, Serialize)]

@@ -36,6 +36,29 @@ pub fn fold_word_keys(word: &str) -> Option<(String, String)> {
     (!strict.is_empty()).then(|| (strict, format!("x{}", skeleton(&broad, true))))
 }
 
+/// A word spelled in plain Latin letters the way transliterations broadly agree on, for
+/// comparing two spellings of a short name letter by letter (where their consonant keys are
+/// too short to tell them apart): lower case, `zh`/`dj`/`c` as `j`, `y` as `i`, `w` as `u`,
+/// `q` as `k`, `gh` as `g`, `kh` as `h`, doubled letters once.
+pub fn broad_spelling(word: &str) -> String {
+    let broad = broad_latin(word)
+        .replace("zh", "j")
+        .replace("dj", "j")
+        .replace("gh", "g")
+        .replace("kh", "h")
+        .replace(['c'], "j")
+        .replace(['y'], "i")
+        .replace(['w'], "u")
+        .replace(['q'], "k");
+    let mut out = String::with_capacity(broad.len());
+    for c in broad.chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Splits text into words for folding: letters (of any script), digits, apostrophes inside
 /// a word (Kazakh Latin 2017 `s'`), and the marks Arabic script puts on letters.
 pub fn words(text: &str) -> impl Iterator<Item = &str> {

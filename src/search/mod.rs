@@ -24,13 +24,16 @@ use crate::model::Testimony;
 pub use facets::{FacetCount, Facets};
 pub use filter::Filters;
 pub(crate) use filter::{place_key, place_norm};
+pub(crate) use han::is_han;
 pub use snippet::SnippetPart;
 
 /// The version of the rules that make the search index's columns ([`columns`], the folding
 /// tables) and the filters' derived rows. An index made by other rules is rebuilt when the
 /// vault opens: search entries are deleted by recomputing their columns, which must give
 /// exactly what was indexed.
-pub(crate) const INDEX_VERSION: &str = "2";
+/// 3: rows follow the shown head of a testimony in conflict, and a record is deleted only when
+/// all its heads are deletions.
+pub(crate) const INDEX_VERSION: &str = "3";
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

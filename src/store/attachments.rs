@@ -154,9 +154,15 @@ impl Store {
             .ok_or_else(|| Error::NotFound(id.to_string()))
     }
 
-    /// The blob names live attachments use.
+    /// The blob names live attachments use, and those of attachments held as proposals
+    /// (their files wait with them for this vault's review).
     pub(crate) fn live_blobs(&self) -> Result<HashSet<String>> {
-        let mut stmt = self.conn().prepare("SELECT blob FROM attachments")?;
+        let mut stmt = self.conn().prepare(
+            "SELECT blob FROM attachments
+             UNION SELECT json_extract(json, '$.state.blob') FROM proposals
+                 WHERE json_extract(json, '$.kind') = 'attachment'
+                   AND json_extract(json, '$.state.blob') IS NOT NULL",
+        )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

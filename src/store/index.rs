@@ -228,26 +228,41 @@ fn delete_search(conn: &Connection, rowid: i64, rev: &str) -> Result<()> {
     Ok(())
 }
 
-/// Rebuilds every testimony's derived rows and search entry from its newest head: after a
-/// migration, or when the rules that make them changed (`search::INDEX_VERSION`).
+/// Rebuilds every testimony's derived rows and search entry from its shown head (and
+/// whether it is deleted from its heads): after a migration, or when the rules that make them
+/// changed (`search::INDEX_VERSION`).
 pub(super) fn rebuild_derived(conn: &Connection) -> Result<()> {
     conn.execute("UPDATE testimonies SET search_rev = NULL", [])?;
     conn.execute_batch(super::schema::SEARCH_TABLE)?;
-    let live: Vec<(String, String, String)> = conn
-        .prepare(
-            "SELECT t.id, r.heads, r.updated_at FROM testimonies t JOIN records r ON r.id = t.id",
-        )?
+    let records: Vec<(String, String, String)> = conn
+        .prepare("SELECT id, heads, updated_at FROM records WHERE kind = 'testimony'")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    for (id, heads, updated_at) in live {
+    for (id, heads, updated_at) in records {
         let heads: Vec<String> =
             serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
-        let newest = super::queries::newest_head(conn, &heads)?;
-        if let Some(rev) = newest
-            && let Some(state) = &rev.state
+        let shown = super::queries::shown_head(conn, &heads)?;
+        let mut all_deleted = true;
+        for h in &heads {
+            let op: String =
+                conn.query_row("SELECT op FROM revisions WHERE hash = ?1", [h], |r| {
+                    r.get(0)
+                })?;
+            all_deleted &= op == crate::model::Op::Delete.as_str();
+        }
+        conn.execute(
+            "UPDATE records SET deleted = ?2 WHERE id = ?1",
+            params![id, all_deleted],
+        )?;
+        match shown
+            .as_ref()
+            .and_then(|rev| Some((rev, rev.state.as_ref()?)))
         {
-            let t = Testimony::from_value(state)?;
-            reindex(conn, &id, &rev.hash, Some(&t), &updated_at)?;
+            Some((rev, state)) => {
+                let t = Testimony::from_value(state)?;
+                reindex(conn, &id, &rev.hash, Some(&t), &updated_at)?;
+            }
+            None => reindex(conn, &id, "", None, &updated_at)?,
         }
     }
     conn.execute(

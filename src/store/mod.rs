@@ -7,6 +7,7 @@ mod attachments;
 mod index;
 mod local;
 mod people;
+mod proposals;
 mod queries;
 mod schema;
 mod search;
@@ -22,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::model::{Op, RecordKind, Revision, Testimony};
 
 pub use attachments::StoredAttachment;
+pub(crate) use proposals::{Review, only_appends_custody};
 pub use queries::{HistoryEntry, IndexSize, StoredTestimony, TestimonySummary};
 pub use schema::SCHEMA_VERSION;
 
@@ -132,6 +134,8 @@ impl StoreTx<'_> {
         if exists {
             return Ok(());
         }
+        // A proposal brought into the history (this vault accepted it).
+        self.promote(&rev.hash)?;
         let record = rev.record.to_string();
         let what = || format!("revision {} of record {record}", short_hash(&rev.hash));
         for parent in &rev.parents {
@@ -198,7 +202,17 @@ impl StoreTx<'_> {
         )?;
         let heads_json =
             serde_json::to_string(&heads).map_err(|e| Error::Internal(e.to_string()))?;
-        let deleted = rev.op == Op::Delete;
+        // Deleted only when every version is a deletion: an edit made beside a deletion keeps
+        // the record in view, as a conflict to resolve, whichever arrived first.
+        let mut deleted = true;
+        for h in &heads {
+            let op: String =
+                self.0
+                    .query_row("SELECT op FROM revisions WHERE hash = ?1", [h], |r| {
+                        r.get(0)
+                    })?;
+            deleted &= op == Op::Delete.as_str();
+        }
         self.0.execute(
             "INSERT INTO records (id, kind, heads, deleted, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -215,22 +229,64 @@ impl StoreTx<'_> {
         )?;
         match rev.kind {
             RecordKind::Testimony => {
-                let state = match &rev.state {
-                    Some(v) if !deleted => Some(testimony_state(v, &what)?),
-                    _ => None,
-                };
-                index::reindex(&self.0, &record, &rev.hash, state.as_ref(), &at)
+                if let Some(v) = rev.state.as_ref().filter(|_| rev.op != Op::Delete) {
+                    testimony_state(v, &what)?;
+                }
+                // The rows show the version every vault with these heads shows (whatever
+                // order the revisions came in), so search and `show` never disagree.
+                match queries::shown_head(&self.0, &heads)? {
+                    Some(shown) => {
+                        let state = shown.state.as_ref().map(|v| testimony_state(v, &what));
+                        let state = state.transpose()?;
+                        index::reindex(&self.0, &record, &shown.hash, state.as_ref(), &at)
+                    }
+                    None => index::reindex(&self.0, &record, &rev.hash, None, &at),
+                }
             }
             RecordKind::Attachment => {
                 attachments::reindex(&self.0, &record, rev, &created_at, &what)
             }
             RecordKind::Contact => local::reindex_contact(&self.0, &record, rev, &what),
             RecordKind::Transfer => local::reindex_transfer(&self.0, &record, rev, &what),
+            RecordKind::Review => proposals::reindex_review(self, rev, &what),
         }
     }
 
     pub(crate) fn commit(self) -> Result<()> {
         Ok(self.0.commit()?)
+    }
+
+    /// A record among `revs` one of whose heads is a stub that is not a deletion: a proof
+    /// without content standing as a current version (only a bundle made to confuse can
+    /// leave one). Names the record.
+    pub(crate) fn head_without_content(&self, revs: &[Revision]) -> Result<Option<String>> {
+        let mut seen = std::collections::HashSet::new();
+        for r in revs {
+            if !seen.insert(r.record) {
+                continue;
+            }
+            let heads: Option<String> = self
+                .0
+                .query_row(
+                    "SELECT heads FROM records WHERE id = ?1",
+                    [r.record.to_string()],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let heads: Vec<String> = match heads {
+                Some(h) => serde_json::from_str(&h).map_err(|e| Error::Internal(e.to_string()))?,
+                None => continue,
+            };
+            for h in heads {
+                if let Some(head) = queries::revision(&self.0, &h)?
+                    && head.is_stub()
+                    && head.op != Op::Delete
+                {
+                    return Ok(Some(format!("record {}", r.record)));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// The testimonies among `revs` that have more than one head in this transaction.
@@ -322,7 +378,7 @@ mod tests {
              ALTER TABLE testimonies DROP COLUMN search_rev;
              DROP TABLE event_places; DROP TABLE tags; DROP TABLE consent_granted;
              DROP TABLE event_victims; DROP TABLE person_links;
-             DROP INDEX events_by_testimony; DROP INDEX persons_by_id;
+             DROP INDEX events_by_testimony; DROP INDEX persons_by_id; DROP TABLE proposals;
              DELETE FROM meta WHERE key = 'index_version';
              PRAGMA user_version = 3;",
         )?;

@@ -60,6 +60,9 @@ pub struct HistoryEntry {
     pub parents: Vec<String>,
     /// Top-level fields whose value differs from the (first) parent's.
     pub changed: Vec<String>,
+    /// Only the proof of this revision is here, not its content: it was not shared with this
+    /// vault (consent-limited history) or it was erased.
+    pub content_withheld: bool,
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid> {
@@ -76,16 +79,25 @@ pub(super) fn revision(conn: &Connection, hash: &str) -> Result<Option<Revision>
     json.as_deref().map(parse_revision).transpose()
 }
 
-/// The newest of a record's heads (with several, a conflict, the newest is what is shown).
-pub(super) fn newest_head(conn: &Connection, heads: &[String]) -> Result<Option<Revision>> {
-    let mut newest: Option<Revision> = None;
+/// The version of a record that is shown while it has several heads (a conflict): among the
+/// heads that are not deletions and carry content, the one with the latest time, the hash
+/// breaking ties. The same on every vault with the same heads; the heads list tells the
+/// user there is more than one.
+pub(super) fn shown_head(conn: &Connection, heads: &[String]) -> Result<Option<Revision>> {
+    let mut shown: Option<Revision> = None;
     for h in heads {
         let rev = revision(conn, h)?.ok_or_else(|| Error::Internal("missing head".into()))?;
-        if newest.as_ref().is_none_or(|n| rev.at > n.at) {
-            newest = Some(rev);
+        if rev.op == Op::Delete || rev.state.is_none() {
+            continue;
+        }
+        if shown
+            .as_ref()
+            .is_none_or(|s| (rev.at, &rev.hash) > (s.at, &s.hash))
+        {
+            shown = Some(rev);
         }
     }
-    Ok(newest)
+    Ok(shown)
 }
 
 fn parse_revision(json: &str) -> Result<Revision> {
@@ -208,9 +220,8 @@ impl Store {
         if deleted || self.record_kind(id)?.as_deref() != Some("testimony") {
             return Err(not_found());
         }
-        // With several heads (a conflict) the newest is shown; the heads list tells.
-        let newest = newest_head(self.conn(), &heads)?;
-        let rev = newest.ok_or_else(not_found)?;
+        // With several heads (a conflict) one is shown by a fixed rule; the heads list tells.
+        let rev = shown_head(self.conn(), &heads)?.ok_or_else(not_found)?;
         let state = rev.state.as_ref().ok_or_else(not_found)?;
         let (created_at, updated_at): (String, String) = self.conn().query_row(
             "SELECT created_at, updated_at FROM records WHERE id = ?1",
@@ -251,7 +262,12 @@ impl Store {
                 author: r.author.clone(),
                 reason: r.reason.clone(),
                 parents: r.parents.clone(),
-                changed: changed_fields(parent.and_then(|p| p.state.as_ref()), r.state.as_ref()),
+                changed: if r.is_stub() || parent.is_some_and(Revision::is_stub) {
+                    Vec::new()
+                } else {
+                    changed_fields(parent.and_then(|p| p.state.as_ref()), r.state.as_ref())
+                },
+                content_withheld: r.is_stub(),
             });
         }
         Ok(out)

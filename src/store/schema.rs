@@ -189,7 +189,22 @@ CREATE INDEX person_links_by_testimony ON person_links (testimony_id);
 CREATE INDEX persons_by_id ON persons (id);
 "#;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+/// Revisions an import kept as proposals (docs/trust-model.md §4): verified, shown for review,
+/// not part of any record's history until accepted.
+const V6: &str = r#"
+CREATE TABLE proposals (
+    hash TEXT PRIMARY KEY,
+    record_id TEXT NOT NULL,
+    author TEXT NOT NULL,
+    at TEXT NOT NULL,
+    why TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    json TEXT NOT NULL
+) STRICT;
+CREATE INDEX proposals_by_record ON proposals (record_id);
+"#;
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -249,3 +249,45 @@ pub fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         })
         .collect()
 }
+
+/// A recipient who is only an age key (as someone with `rage` would have) and its card; `seed`
+/// makes its signing key (two outsiders in one vault need two seeds).
+pub fn outsider(name: &str, seed: u8) -> (age::x25519::Identity, String) {
+    let identity = age::x25519::Identity::generate();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]).verifying_key();
+    let card = amanat::ContactCard::new(name, &identity.to_public(), key)
+        .unwrap_or_else(|e| panic!("card: {e}"));
+    (identity, card.to_string())
+}
+
+/// A bundle decrypted with a recipient's age key: the tar stream.
+pub fn decrypt(identity: &age::x25519::Identity, bundle: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let f = std::fs::File::open(bundle).unwrap_or_else(|e| panic!("{e}"));
+    let d = age::Decryptor::new(std::io::BufReader::new(f)).unwrap_or_else(|e| panic!("{e}"));
+    let mut r = d
+        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .unwrap_or_else(|e| panic!("decrypt: {e}"));
+    let mut out = Vec::new();
+    r.read_to_end(&mut out).unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+/// One member of a decrypted bundle's tar stream.
+pub fn tar_member(tar_bytes: &[u8], name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut a = tar::Archive::new(tar_bytes);
+    for e in a.entries().unwrap_or_else(|e| panic!("{e}")) {
+        let mut e = e.unwrap_or_else(|e| panic!("{e}"));
+        if e.path_bytes().as_ref() == name.as_bytes() {
+            let mut out = Vec::new();
+            e.read_to_end(&mut out).unwrap_or_else(|e| panic!("{e}"));
+            return out;
+        }
+    }
+    panic!("no {name}")
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}

@@ -95,6 +95,20 @@ pub enum BundleCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Changes held for review: from a device without authority over the testimony, or
+    /// changes to consent, publication, a locked testimony or a deletion
+    Proposals {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a proposed change (by its revision, at least 8 hex digits)
+    Accept {
+        revision: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Reject a proposed change: the testimony stays as it is
+    Reject { revision: String },
     /// Resolve a conflict: keep one version (--take REVISION) or a merged one (--json FILE)
     Resolve {
         id: String,
@@ -199,13 +213,55 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
                     } else {
                         s.author_name.clone()
                     };
-                    println!("  version {}  by {who}  at {}", s.revision, s.at);
+                    let deleted = if s.testimony.is_none() {
+                        "  (deleted it)"
+                    } else {
+                        ""
+                    };
+                    println!("  version {}  by {who}  at {}{deleted}", s.revision, s.at);
                 }
             }
             if list.is_empty() {
                 println!("no conflicts");
             }
             Ok(())
+        }
+        BundleCommand::Proposals { json } => {
+            let list = v.proposals()?;
+            if *json {
+                return print_json(&list);
+            }
+            for p in &list {
+                let who = if p.author_name.is_empty() {
+                    format!("device {}", p.author.get(..12).unwrap_or(&p.author))
+                } else {
+                    p.author_name.clone()
+                };
+                let what = match (&p.proposed, &p.attachment_name) {
+                    (None, None) => "delete it".to_string(),
+                    (None, Some(name)) => format!("attachment {name}"),
+                    (Some(_), _) => "a new version".to_string(),
+                };
+                println!(
+                    "{}  {}  {what}  by {who}  at {}  ({})",
+                    p.revision,
+                    p.code,
+                    p.at,
+                    p.why.as_str()
+                );
+            }
+            if list.is_empty() {
+                println!("no proposals");
+            }
+            Ok(())
+        }
+        BundleCommand::Accept { revision, reason } => {
+            let full = full_revision(v, revision)?;
+            v.accept_proposal(&full, reason.as_deref())
+        }
+        BundleCommand::Reject { revision } => {
+            let full = full_revision(v, revision)?;
+            v.reject_proposal(&full)
         }
         BundleCommand::Resolve {
             id,
@@ -215,12 +271,7 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
         } => {
             let id = v.resolve(id)?;
             let t = match (take, json) {
-                (Some(rev), _) => v
-                    .conflict_sides(id)?
-                    .into_iter()
-                    .find(|s| s.revision.starts_with(rev.as_str()) && rev.len() >= 8)
-                    .map(|s| s.testimony)
-                    .ok_or_else(|| Error::invalid("--take", "is not one of the versions"))?,
+                (Some(rev), _) => return v.take_side(id, rev, reason.as_deref()),
                 (None, Some(file)) => Testimony::from_json(&crate::read_input(file)?)?,
                 (None, None) => {
                     return Err(Error::invalid(
@@ -291,6 +342,20 @@ fn contact(v: &mut Vault, cmd: &ContactCommand) -> Result<()> {
     }
 }
 
+/// The proposal a prefix of at least 8 hex digits names.
+fn full_revision(v: &Vault, prefix: &str) -> Result<String> {
+    let matches: Vec<String> = v
+        .proposals()?
+        .into_iter()
+        .map(|p| p.revision)
+        .filter(|r| prefix.len() >= 8 && r.starts_with(prefix))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(Error::invalid("revision", "names no single proposal")),
+    }
+}
+
 fn print_plan(p: &ExportPlan) {
     let to: Vec<&str> = p.recipients.iter().map(|r| r.name.as_str()).collect();
     println!(
@@ -321,6 +386,18 @@ fn print_plan(p: &ExportPlan) {
             l.code,
             l.scope.as_str(),
             l.recipient
+        );
+    }
+    for d in &p.deleted {
+        println!(
+            "  deleted since it was sent: {} (a bare tombstone goes)",
+            d.code
+        );
+    }
+    for d in &p.deletions_withheld {
+        println!(
+            "  deletion of {} not sent: not every recipient had it; export to the others alone",
+            d.code
         );
     }
 }
@@ -356,6 +433,13 @@ fn print_report(r: &ImportReport) {
         println!(
             "  conflict: {} has two versions; see amanat conflicts",
             c.code
+        );
+    }
+    for p in &r.proposals {
+        println!(
+            "  held for review: a change to {} ({}); see amanat proposals",
+            p.code,
+            p.why.as_str()
         );
     }
 }

@@ -184,6 +184,9 @@ pub fn history(h: &[HistoryEntry], own_key: &str) -> String {
         if !e.changed.is_empty() {
             let _ = write!(o, "  changed: {}", e.changed.join(", "));
         }
+        if e.content_withheld {
+            o.push_str("  (proof only: its content is not in this vault)");
+        }
         if let Some(r) = &e.reason {
             let _ = write!(o, "  reason: {r}");
         }

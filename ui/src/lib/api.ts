@@ -2,6 +2,7 @@
 // camelCase (Tauri's convention); the result types are generated from the Rust types.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
+  AnonymisedPreview,
   AppStatus,
   AttachmentKind,
   CardView,
@@ -25,6 +26,7 @@ import type {
   HistoryEntry,
   JobProgress,
   PassphraseStrength,
+  Proposal,
   SavedDraft,
   StoredAttachment,
   StoredTestimony,
@@ -111,6 +113,13 @@ export const api = {
   conflictSides: (id: string) => invoke<ConflictSide[]>('conflict_sides', { id }),
   resolveConflict: (id: string, testimonyState: unknown, reason: string | null) =>
     invoke<void>('resolve_conflict', { id, testimonyState, reason }),
+  takeConflictSide: (id: string, revision: string, reason: string | null) =>
+    invoke<void>('take_conflict_side', { id, revision, reason }),
+  previewAnonymised: (args: ExportArgs) => invoke<AnonymisedPreview[]>('preview_anonymised', { args }),
+  listProposals: () => invoke<Proposal[]>('list_proposals'),
+  acceptProposal: (revision: string, reason: string | null) =>
+    invoke<void>('accept_proposal', { revision, reason }),
+  rejectProposal: (revision: string) => invoke<void>('reject_proposal', { revision }),
   search: (query: SearchQuery) => invoke<SearchResults>('search', { query }),
   searchFacets: (query: SearchQuery) => invoke<Facets>('search_facets', { query }),
   people: (name: string, limit: number) => invoke<PersonGroup[]>('people', { name, limit }),

@@ -88,7 +88,12 @@ author: string, reason: string | null, parents: Array<string>,
 /**
  * Top-level fields whose value differs from the (first) parent's.
  */
-changed: Array<string>, };
+changed: Array<string>, 
+/**
+ * Only the proof of this revision is here, not its content: it was not shared with this
+ * vault (consent-limited history) or it was erased.
+ */
+content_withheld: boolean, };
 
 export type Op = "create" | "update" | "delete";
 
@@ -300,9 +305,15 @@ ids: Array<string> | null, };
 
 export type ExportPlan = { recipients: Array<ContactInfo>, profile: ExportProfile, included: Array<PlannedTestimony>, left_out: Array<LeftOut>, 
 /**
- * Testimonies deleted since they were sent (full profile, "since the last export").
+ * Testimonies deleted since they were sent in full ("since the last export"): a bare
+ * tombstone goes to the recipients, never their content.
  */
-deleted: Array<DeletedTestimony>, total_bytes: number, };
+deleted: Array<DeletedTestimony>, 
+/**
+ * Deletions not sent because some recipients of this bundle never had the testimony:
+ * export to the others on their own to send them.
+ */
+deletions_withheld: Array<DeletedTestimony>, total_bytes: number, };
 
 export type PlannedTestimony = { id: string, code: string, 
 /**
@@ -326,7 +337,7 @@ recipient: string, };
 
 export type DeletedTestimony = { id: string, code: string, };
 
-export type ConsentProblem = "no_consent" | "withdrawn" | "refused" | "conditional" | "not_asked";
+export type ConsentProblem = "no_consent" | "withdrawn" | "refused" | "conditional" | "not_asked" | "conflict";
 
 export type ExportResult = { plan: ExportPlan, path: string, size: number, 
 /**
@@ -355,6 +366,10 @@ attachment_bytes: number,
  * Testimonies that will have (or have) two versions to choose between.
  */
 conflicts: Array<Conflict>, 
+/**
+ * The testimonies those proposals are for, and why each was held.
+ */
+proposals: Array<ProposalSummary>, 
 /**
  * Whether this bundle was already imported (nothing would change).
  */
@@ -396,7 +411,71 @@ author: string,
 /**
  * The contact it belongs to, or "" for this device or a device not in the contacts.
  */
-author_name: string, is_self: boolean, at: string, testimony: Testimony, };
+author_name: string, is_self: boolean, at: string, 
+/**
+ * This version, or `None` when this side deleted the testimony.
+ */
+testimony: Testimony | null, 
+/**
+ * Why the side changed it (a deletion's reason).
+ */
+reason: string | null, };
+
+export type ProposalSummary = { id: string, code: string, why: HeldReason, };
+
+export type HeldReason = "no_authority" | "locked" | "consent_widened" | "publish_flag" | "deletion" | "builds_on_proposal";
+
+export type Proposal = { 
+/**
+ * The proposed revision's hash: what accepting or rejecting names.
+ */
+revision: string, 
+/**
+ * The testimony it concerns (for an attachment: the testimony it belongs to).
+ */
+testimony: string, code: string, 
+/**
+ * `testimony` or `attachment`.
+ */
+kind: string, why: HeldReason, 
+/**
+ * Hex key of the device that made it, and its name among the contacts ("" if none).
+ */
+author: string, author_name: string, at: string, reason: string | null, 
+/**
+ * The testimony as proposed (`None`: it proposes to delete it, or concerns an attachment).
+ */
+proposed: Testimony | null, 
+/**
+ * The testimony as this vault has it now.
+ */
+current: Testimony | null, 
+/**
+ * For an attachment: its name and whether the proposal marks it safe to publish.
+ */
+attachment_name: string | null, safe_to_publish: boolean | null, };
+
+export type AnonymisedPreview = { id: string, code: string, 
+/**
+ * The code of the anonymised copy.
+ */
+copy_code: string, 
+/**
+ * Every field in which a name was replaced.
+ */
+fields: Array<PreviewField>, 
+/**
+ * Fields dropped, coarsened or replaced, as paths (`interviewer`, `persons[].birth`, …).
+ */
+changed: Array<string>, };
+
+export type PreviewField = { 
+/**
+ * The field's path, e.g. `narrative` or `events[0].description`.
+ */
+field: string, parts: Array<PreviewPart>, };
+
+export type PreviewPart = { text: string, original: string | null, };
 
 export type PersonRef = { testimony: string, person: string, };
 

@@ -1,11 +1,16 @@
-//! The `anonymised` export profile: names of every person replaced by pseudonyms, the
-//! fields that identify a witness or an interviewer dropped, and every occurrence of a
-//! person's names in free text replaced too.
+//! The `anonymised` export profile (docs/trust-model.md §3): names of every person replaced
+//! by pseudonyms wherever they appear, inflected or in another script (`names.rs`), dates no
+//! finer than the year, places no finer than the county (facilities keep their names), and
+//! the fields that identify a witness or an interviewer dropped. Every replacement is kept
+//! as a [`names::Piece`] so the coordinator sees exactly what goes before it goes.
 //!
 //! Pseudonyms come from a keyed hash of the person's first name (lower-cased, spaces
 //! collapsed) under a key derived from this vault's signing key: the same name always gets
 //! the same pseudonym from this vault (across testimonies and bundles), and a recipient
 //! cannot test guesses of the original name against it.
+
+pub(crate) mod names;
+mod places;
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -13,14 +18,27 @@ use uuid::Uuid;
 use crate::crypto::{self, DOMAIN_PSEUDONYM};
 use crate::edtf::Edtf;
 use crate::model::{Attachment, Person, PersonName, Script, Testimony};
+use names::{Needles, Piece};
+
+/// One field of an anonymised testimony in which names were replaced: its path and its text
+/// as pieces (kept, or a name and the pseudonym that replaced it).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Replaced {
+    pub field: String,
+    pub pieces: Vec<Piece>,
+}
+
+/// An anonymised testimony: the copy, the fields changed or dropped (for the manifest), and
+/// every replacement made in free text (for the preview).
+pub(crate) struct Anonymised {
+    pub testimony: Testimony,
+    pub fields: Vec<String>,
+    pub replaced: Vec<Replaced>,
+}
 
 pub(crate) struct Anonymiser {
     key: zeroize::Zeroizing<[u8; 32]>,
 }
-
-/// Needles shorter than this (in characters) are not replaced in free text on their own:
-/// too many words would match. Full names always are.
-const MIN_TOKEN_CHARS: usize = 2;
 
 impl Anonymiser {
     pub(crate) fn new(signing_key: &ed25519_dalek::SigningKey) -> Anonymiser {
@@ -61,36 +79,36 @@ impl Anonymiser {
         uuid::Builder::from_custom_bytes(bytes).into_uuid()
     }
 
+    /// The salt of an anonymised record's revision: derived, so that the same copy comes out
+    /// byte for byte the same every time it is exported.
+    pub(crate) fn salt(&self, record: Uuid) -> [u8; 32] {
+        self.keyed(&[b"salt", record.as_bytes()])
+    }
+
     /// The blob name of an anonymised attachment's file at the recipient.
     pub(crate) fn blob_id(&self, original_blob: &str) -> String {
         hex::encode(&self.keyed(&[b"blob", original_blob.as_bytes()])[..16])
     }
 
-    /// Every name of every person in `testimonies`, and each part of it, with the person's
-    /// pseudonym, longest first: what free text is searched for. Built over the whole bundle,
-    /// so a relative named as a person in one testimony is also replaced where another
-    /// testimony only mentions them in its narrative.
-    pub(crate) fn needles<'a>(
-        &self,
-        testimonies: impl Iterator<Item = &'a Testimony>,
-    ) -> Vec<(String, String)> {
-        let mut needles: Vec<(String, String)> = Vec::new();
+    /// Every name of every person in `testimonies`, with the person's pseudonym: what free
+    /// text is searched for. Built over the whole bundle, so a relative named as a person in
+    /// one testimony is also replaced where another testimony only mentions them, and over
+    /// every version of each testimony given, so a person removed from the record (a relative
+    /// who refused) is still replaced where the text still names them.
+    pub(crate) fn needles<'a>(&self, testimonies: impl Iterator<Item = &'a Testimony>) -> Needles {
+        let mut persons = Vec::new();
         for t in testimonies {
-            for p in t.testifier.iter().chain(t.persons.iter()) {
+            for p in t.all_persons() {
                 let Some(first) = p.names.first() else {
                     continue;
                 };
-                let pseudonym = self.pseudonym(&first.name);
-                for n in &p.names {
-                    for needle in needles_of(&n.name) {
-                        needles.push((needle, pseudonym.clone()));
-                    }
-                }
+                persons.push((
+                    self.pseudonym(&first.name),
+                    p.names.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(),
+                ));
             }
         }
-        needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
-        needles.dedup_by(|a, b| a.0 == b.0);
-        needles
+        Needles::new(persons.into_iter())
     }
 
     /// The testimony with every id in it (persons, events, acts' references, consents,
@@ -122,14 +140,9 @@ impl Anonymiser {
         }
     }
 
-    /// The anonymised testimony and the paths of the fields that were changed or dropped.
-    /// `needles` come from [`Anonymiser::needles`].
-    pub(crate) fn testimony(
-        &self,
-        t: &Testimony,
-        code: &str,
-        needles: &[(String, String)],
-    ) -> (Testimony, Vec<String>) {
+    /// The anonymised testimony, the paths of the fields changed or dropped, and every
+    /// replacement made in its free text. `needles` come from [`Anonymiser::needles`].
+    pub(crate) fn testimony(&self, t: &Testimony, code: &str, needles: &Needles) -> Anonymised {
         let mut out = t.clone();
         let mut fields = Vec::new();
         let mut note = |cond: bool, f: &str| {
@@ -145,6 +158,11 @@ impl Anonymiser {
         note(out.started_at.take().is_some(), "started_at");
         note(out.ended_at.take().is_some(), "ended_at");
         note(out.time_zone.take().is_some(), "time_zone");
+        note(out.medium.take().is_some(), "medium");
+        note(!std::mem::take(&mut out.languages).is_empty(), "languages");
+        let date = out.interview_date.and_then(|d| d.to_year());
+        note(date != out.interview_date, "interview_date");
+        out.interview_date = date;
 
         let mut any_person = false;
         let mut birth_cut = false;
@@ -161,59 +179,106 @@ impl Anonymiser {
         note(birth_cut, "persons[].birth");
         note(dropped_personal, "persons[].notes");
 
-        let mut changed_text = false;
-        let mut redact = |s: &mut String| {
-            let r = replace_all(s, needles);
-            if r != *s {
-                *s = r;
-                changed_text = true;
+        let mut event_dates = false;
+        for e in &mut out.events {
+            for d in [&mut e.start, &mut e.end] {
+                let year = d.and_then(|x| x.to_year());
+                event_dates |= year != *d;
+                *d = year;
+            }
+        }
+        note(event_dates, "events[].start, end");
+        note(places::coarsen(&mut out), "places (finer than a county)");
+
+        let mut replaced = Vec::new();
+        let mut redact = |field: String, s: &mut String| {
+            let pieces = needles.redact(s);
+            if pieces.iter().any(|p| matches!(p, Piece::Replaced { .. })) {
+                *s = names::joined(&pieces);
+                replaced.push(Replaced { field, pieces });
             }
         };
-        redact(&mut out.summary);
-        redact(&mut out.narrative);
-        out.tags.iter_mut().for_each(&mut redact);
-        for e in &mut out.events {
-            for s in [&mut e.place, &mut e.facility, &mut e.description]
-                .into_iter()
-                .flatten()
-            {
-                redact(s);
+        redact("summary".into(), &mut out.summary);
+        redact("narrative".into(), &mut out.narrative);
+        for (i, tag) in out.tags.iter_mut().enumerate() {
+            redact(format!("tags[{i}]"), tag);
+        }
+        for (i, e) in out.events.iter_mut().enumerate() {
+            for (name, s) in [
+                ("place", &mut e.place),
+                ("facility", &mut e.facility),
+                ("description", &mut e.description),
+            ] {
+                if let Some(s) = s {
+                    redact(format!("events[{i}].{name}"), s);
+                }
             }
-            for a in &mut e.acts {
-                for s in [
-                    &mut a.stated_reason,
-                    &mut a.charge,
-                    &mut a.sentence,
-                    &mut a.status_at_end,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    redact(s);
+            for (j, a) in e.acts.iter_mut().enumerate() {
+                for (name, s) in [
+                    ("act_type", &mut a.act_type),
+                    ("detention_type", &mut a.detention_type),
+                    ("stated_reason", &mut a.stated_reason),
+                    ("charge", &mut a.charge),
+                    ("sentence", &mut a.sentence),
+                    ("status_at_end", &mut a.status_at_end),
+                ] {
+                    if let Some(s) = s {
+                        redact(format!("events[{i}].acts[{j}].{name}"), s);
+                    }
                 }
             }
         }
-        for p in out.testifier.iter_mut().chain(out.persons.iter_mut()) {
-            for s in [&mut p.relation, &mut p.hometown, &mut p.occupation]
-                .into_iter()
-                .flatten()
-            {
-                redact(s);
+        for (i, p) in out
+            .testifier
+            .iter_mut()
+            .chain(out.persons.iter_mut())
+            .enumerate()
+        {
+            for (name, s) in [
+                ("relation", &mut p.relation),
+                ("hometown", &mut p.hometown),
+                ("citizenship", &mut p.citizenship),
+                ("occupation", &mut p.occupation),
+            ] {
+                if let Some(s) = s {
+                    redact(format!("persons[{i}].{name}"), s);
+                }
+            }
+        }
+        for (i, place) in out.places.iter_mut().enumerate() {
+            for (j, n) in place.names.iter_mut().enumerate() {
+                redact(format!("places[{i}].names[{j}]"), &mut n.name);
             }
         }
         let mut consent_details = false;
-        for c in &mut out.consents {
+        let mut consent_dates = false;
+        for (i, c) in out.consents.iter_mut().enumerate() {
             consent_details |= c.obtained_by.take().is_some();
             consent_details |= c.interpreter.take().is_some();
             consent_details |= c.notes.take().is_some();
-            c.conditions.values_mut().for_each(&mut redact);
+            consent_details |= c.method.take().is_some();
+            consent_details |= c.language.take().is_some();
+            for d in [&mut c.obtained_at, &mut c.withdrawn_at] {
+                let year = d.and_then(|x| x.to_year());
+                // A withdrawal stays a withdrawal even where its date cannot be kept.
+                consent_dates |= year != *d;
+                *d = year.or_else(|| d.and_then(|_| crate::edtf::Edtf::parse("..").ok()));
+            }
+            for (scope, s) in c.conditions.iter_mut() {
+                redact(format!("consents[{i}].conditions.{}", scope.as_str()), s);
+            }
         }
-        note(changed_text, "free text (names replaced)");
+        note(!replaced.is_empty(), "free text (names replaced)");
         note(
             consent_details,
-            "consents[].obtained_by, interpreter, notes",
+            "consents[].obtained_by, interpreter, notes, method, language",
         );
-        (out, fields)
+        note(consent_dates, "consents[].obtained_at, withdrawn_at");
+        Anonymised {
+            testimony: out,
+            fields,
+            replaced,
+        }
     }
 
     /// The anonymised copy of an attachment marked safe to publish: a new record on the
@@ -289,86 +354,12 @@ fn normalise(s: &str) -> String {
         .to_lowercase()
 }
 
-/// The strings to look for in free text for one name: the whole name and each of its parts
-/// (split at spaces, hyphens, dots and the middle dot used in transcribed Chinese names).
-fn needles_of(name: &str) -> Vec<String> {
-    let mut out = vec![normalise(name)];
-    for part in name.split(|c: char| c.is_whitespace() || matches!(c, '-' | '.' | '·' | '・' | ','))
-    {
-        if part.chars().count() >= MIN_TOKEN_CHARS {
-            out.push(part.to_lowercase());
-        }
-    }
-    out.retain(|n| !n.is_empty());
-    out
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
-}
-
-/// Replaces every occurrence of each needle (compared in lower case) that stands as a word
-/// of its own (Han text has no spaces, so there any occurrence counts) by its replacement.
-pub(crate) fn replace_all(text: &str, needles: &[(String, String)]) -> String {
-    if needles.is_empty() || text.is_empty() {
-        return text.to_string();
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let lower: Vec<char> = chars
-        .iter()
-        .map(|c| c.to_lowercase().next().unwrap_or(*c))
-        .collect();
-    let needles: Vec<(Vec<char>, &str)> = needles
-        .iter()
-        .map(|(n, r)| (n.chars().collect(), r.as_str()))
-        .collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    'outer: while i < chars.len() {
-        for (n, r) in &needles {
-            let end = i + n.len();
-            if n.is_empty() || end > lower.len() || lower[i..end] != n[..] {
-                continue;
-            }
-            let han = n.first().is_some_and(|c| is_han(*c));
-            let before_ok = i == 0 || han || !chars[i - 1].is_alphanumeric();
-            let after_ok = end == chars.len() || han || !chars[end].is_alphanumeric();
-            if before_ok && after_ok {
-                out.push_str(r);
-                i = end;
-                continue 'outer;
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn anonymiser() -> Anonymiser {
         Anonymiser::new(&crypto::new_signing_key())
-    }
-
-    #[test]
-    fn names_are_replaced_as_words_in_every_script() {
-        let a = anonymiser();
-        let p = a.pseudonym("Ержанат Абай");
-        let mut needles: Vec<(String, String)> = ["Ержанат Абай", "叶尔扎那提·阿拜", "Abai"]
-            .iter()
-            .flat_map(|n| needles_of(n))
-            .map(|n| (n, p.clone()))
-            .collect();
-        needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
-        let text = "ЕРЖАНАТ абай was taken; 叶尔扎那提 too. Abaifield stays, Abai's goes.";
-        let out = replace_all(text, &needles);
-        assert!(!out.to_lowercase().contains("ержанат"), "{out}");
-        assert!(!out.contains("叶尔扎那提"), "{out}");
-        assert!(out.contains("Abaifield"), "{out}");
-        assert!(!out.contains("Abai's"), "{out}");
     }
 
     #[test]
@@ -380,5 +371,35 @@ mod tests {
             a.pseudonym("Ержанат Абай"),
             anonymiser().pseudonym("Ержанат Абай")
         );
+    }
+
+    #[test]
+    fn dates_go_to_the_year_and_identifying_details_go() {
+        let a = anonymiser();
+        let t = Testimony::from_json(
+            r#"{"code": "A-1", "interview_date": "2025-03-31", "medium": "video_call",
+                "languages": ["kk"],
+                "testifier": {"names": [{"name": "Ержанат Абай"}], "birth": "1985-03-12"},
+                "events": [{"kind": "detention", "start": "2018-03-12", "end": "2019-21"}],
+                "consents": [{"obtained_at": "2025-03-31", "method": "written",
+                              "language": "kk", "scopes": {"publish_anonymised": "granted"}}]}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let needles = a.needles(std::iter::once(&t));
+        let out = a.testimony(&t, "ANON-1", &needles).testimony;
+        let json = serde_json::to_string(&out).unwrap_or_default();
+        for gone in [
+            "2025-03",
+            "1985-03",
+            "2018-03",
+            "2019-21",
+            "video_call",
+            "written",
+            "Ержанат",
+        ] {
+            assert!(!json.contains(gone), "{gone} in {json}");
+        }
+        assert!(json.contains(r#""interview_date":"2025""#), "{json}");
+        assert!(json.contains(r#""start":"2018""#), "{json}");
     }
 }

@@ -1,0 +1,141 @@
+//! Who may change what (docs/trust-model.md §4): each revision a bundle brings is applied, or
+//! held as a proposal for this vault to review, by rules that depend only on the revision,
+//! the record as this vault has it, and this vault's own contacts.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+use crate::error::Result;
+use crate::model::{
+    Attachment, ConsentScope, ContactTrust, HeldReason, Op, RecordKind, Revision, Status, Testimony,
+};
+use crate::store::{StoreTx, only_appends_custody};
+use crate::vault::Vault;
+
+/// The devices with authority over records in this vault besides each record's creator:
+/// this device, and the contacts it trusts as the same organisation.
+pub(super) struct Authority {
+    me: String,
+    organisation: HashSet<String>,
+}
+
+impl Vault {
+    pub(super) fn authority(&self) -> Result<Authority> {
+        Ok(Authority {
+            me: self.device_key(),
+            organisation: self
+                .contacts()?
+                .into_iter()
+                .filter(|c| c.trust == ContactTrust::Organisation)
+                .map(|c| c.signing_key)
+                .collect(),
+        })
+    }
+}
+
+impl Authority {
+    fn may_change(&self, author: &str, creators: &[Option<String>]) -> bool {
+        author == self.me
+            || self.organisation.contains(author)
+            || creators.iter().any(|c| c.as_deref() == Some(author))
+    }
+
+    /// Whether `rev` (not yet in the vault) needs this vault's review, and why. Called with
+    /// the vault as it stands just before `rev` would be applied.
+    pub(super) fn review(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<Option<HeldReason>> {
+        for p in &rev.parents {
+            if tx.is_proposal(p)? {
+                return Ok(Some(HeldReason::BuildsOnProposal));
+            }
+        }
+        if rev.author == self.me {
+            return Ok(None);
+        }
+        match rev.kind {
+            RecordKind::Testimony => self.review_testimony(tx, rev),
+            RecordKind::Attachment => self.review_attachment(tx, rev),
+            // Bundles carry no other kind (the reader refuses them).
+            _ => Ok(None),
+        }
+    }
+
+    fn review_testimony(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<Option<HeldReason>> {
+        if rev.op == Op::Create {
+            return Ok(None);
+        }
+        if !self.may_change(&rev.author, &[tx.creator(rev.record)?]) {
+            return Ok(Some(HeldReason::NoAuthority));
+        }
+        if rev.op == Op::Delete {
+            return Ok(Some(HeldReason::Deletion));
+        }
+        let (Some(current), Some(new)) = (tx.shown_state(rev.record)?, rev.state.as_ref()) else {
+            // A proof without content changes nothing this vault shows.
+            return Ok(None);
+        };
+        let (Ok(current), Ok(new)) = (
+            Testimony::deserialize(&current),
+            Testimony::deserialize(new),
+        ) else {
+            // Malformed states are refused when applied.
+            return Ok(None);
+        };
+        if current.status == Status::Locked {
+            let mut unlocked = current.clone();
+            unlocked.status = new.status;
+            if unlocked != new {
+                return Ok(Some(HeldReason::Locked));
+            }
+        }
+        if widens_consent(&current, &new) {
+            return Ok(Some(HeldReason::ConsentWidened));
+        }
+        Ok(None)
+    }
+
+    fn review_attachment(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<Option<HeldReason>> {
+        let current = tx.shown_state(rev.record)?;
+        let testimony = match (&rev.state, &current) {
+            (Some(s), _) | (None, Some(s)) => Attachment::deserialize(s).ok().map(|a| a.testimony),
+            (None, None) => None,
+        };
+        let testimony_creator = match testimony {
+            Some(t) => tx.creator(t)?,
+            None => None,
+        };
+        if rev.op == Op::Create {
+            // A new file on a testimony: by someone with authority over that testimony.
+            return Ok((!self.may_change(&rev.author, &[testimony_creator]))
+                .then_some(HeldReason::NoAuthority));
+        }
+        if let Some(cur) = &current
+            && only_appends_custody(cur, rev)
+        {
+            return Ok(None);
+        }
+        if !self.may_change(&rev.author, &[tx.creator(rev.record)?, testimony_creator]) {
+            return Ok(Some(HeldReason::NoAuthority));
+        }
+        if rev.op == Op::Delete {
+            return Ok(Some(HeldReason::Deletion));
+        }
+        let was_safe = current
+            .as_ref()
+            .and_then(|c| Attachment::deserialize(c).ok())
+            .is_some_and(|a| a.safe_to_publish);
+        let now_safe = rev
+            .state
+            .as_ref()
+            .and_then(|s| Attachment::deserialize(s).ok())
+            .is_some_and(|a| a.safe_to_publish);
+        Ok((now_safe && !was_safe).then_some(HeldReason::PublishFlag))
+    }
+}
+
+/// Whether `new` grants a scope that `current` does not.
+fn widens_consent(current: &Testimony, new: &Testimony) -> bool {
+    ConsentScope::ALL.iter().any(|s| {
+        super::consent::check(new, *s).is_ok() && super::consent::check(current, *s).is_err()
+    })
+}

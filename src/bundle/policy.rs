@@ -1,0 +1,164 @@
+//! The one place that decides what of a testimony may leave this vault, for every export path
+//! (docs/trust-model.md §1): which consent scope each recipient needs, what a testimony in
+//! conflict does, which attachments go, and that only current versions carry content while
+//! their history goes as stubs.
+
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use super::consent::{self, ConsentProblem};
+use crate::error::Result;
+use crate::model::{
+    Attachment, AttachmentKind, ConsentScope, ContactInfo, ExportProfile, Revision, Testimony,
+    TransferDirection,
+};
+use crate::store::{StoredAttachment, StoredTestimony};
+use crate::vault::Vault;
+
+/// Why a testimony stays out, and for which recipient.
+pub(super) struct Refusal {
+    pub scope: ConsentScope,
+    pub problem: ConsentProblem,
+    pub recipient: String,
+}
+
+/// Whether a testimony may go to every one of `recipients` in `profile`: consent of its
+/// current version grants each recipient's scope, and it is not in conflict.
+pub(super) fn verdict(
+    stored: &StoredTestimony,
+    recipients: &[ContactInfo],
+    profile: ExportProfile,
+) -> std::result::Result<(), Refusal> {
+    for r in recipients {
+        let scope = consent::scope_for(profile, r.trust);
+        let refuse = |problem| Refusal {
+            scope,
+            problem,
+            recipient: r.name.clone(),
+        };
+        if stored.heads.len() > 1 {
+            return Err(refuse(ConsentProblem::Conflict));
+        }
+        consent::check(&stored.testimony, scope).map_err(refuse)?;
+    }
+    Ok(())
+}
+
+/// Whether an attachment goes with its testimony: always in a full export; in an anonymised
+/// one only if marked safe to publish and, for a recording, photo or video of someone, if the
+/// witness consented to publishing their image and voice.
+pub(super) fn attachment_goes(profile: ExportProfile, t: &Testimony, a: &Attachment) -> bool {
+    match profile {
+        ExportProfile::Full => true,
+        ExportProfile::Anonymised => {
+            a.safe_to_publish
+                && (!shows_a_person(a.kind)
+                    || consent::check(t, ConsentScope::PublishImageVoice).is_ok())
+        }
+    }
+}
+
+fn shows_a_person(kind: AttachmentKind) -> bool {
+    matches!(
+        kind,
+        AttachmentKind::Audio | AttachmentKind::Video | AttachmentKind::Photo
+    )
+}
+
+/// A record's revisions as a recipient may see them: the current versions (`heads`) in full,
+/// every earlier revision as a stub that proves the history without its content.
+pub(super) fn history_for_recipients(revisions: Vec<Revision>, heads: &[String]) -> Vec<Revision> {
+    revisions
+        .into_iter()
+        .map(|r| if heads.contains(&r.hash) { r } else { r.stub() })
+        .collect()
+}
+
+/// What the recipients of an export already hold, from this vault's transfer records.
+#[derive(Default)]
+pub(super) struct Received {
+    /// Per recipient fingerprint and profile: each testimony sent, and its heads (with its
+    /// attachments' heads) as last sent.
+    sent: HashMap<(String, ExportProfile), HashMap<Uuid, Vec<String>>>,
+    /// Per recipient fingerprint: every revision hash it was sent in a full export.
+    full_heads: HashMap<String, HashSet<String>>,
+}
+
+impl Received {
+    /// The heads last sent to `fingerprint` of testimony `id` in an export of `profile`.
+    pub(super) fn last_sent(
+        &self,
+        fingerprint: &str,
+        profile: ExportProfile,
+        id: Uuid,
+    ) -> Option<&Vec<String>> {
+        self.sent
+            .get(&(fingerprint.to_string(), profile))
+            .and_then(|m| m.get(&id))
+    }
+
+    /// Whether every recipient was sent testimony `id` in a full export.
+    pub(super) fn all_hold(&self, recipients: &[ContactInfo], id: Uuid) -> bool {
+        recipients.iter().all(|r| {
+            self.last_sent(&r.fingerprint, ExportProfile::Full, id)
+                .is_some()
+        })
+    }
+
+    /// The testimonies any of the recipients was sent in full.
+    pub(super) fn held_by_any(&self, recipients: &[ContactInfo]) -> HashSet<Uuid> {
+        recipients
+            .iter()
+            .filter_map(|r| self.sent.get(&(r.fingerprint.clone(), ExportProfile::Full)))
+            .flat_map(|m| m.keys().copied())
+            .collect()
+    }
+
+    /// Whether every recipient was sent some version of a record whose revisions are
+    /// `hashes` in a full export (so it may hear of that record's deletion).
+    pub(super) fn all_had_any_of(&self, recipients: &[ContactInfo], hashes: &[String]) -> bool {
+        recipients.iter().all(|r| {
+            self.full_heads
+                .get(&r.fingerprint)
+                .is_some_and(|sent| hashes.iter().any(|h| sent.contains(h)))
+        })
+    }
+}
+
+impl Vault {
+    /// What each of `recipients` was sent before, by profile (later exports replace earlier).
+    pub(super) fn received(&self, recipients: &[ContactInfo]) -> Result<Received> {
+        let mut out = Received::default();
+        for (_, t) in self.store.transfers(TransferDirection::Export)? {
+            for r in recipients {
+                if !t.recipients.contains(&r.fingerprint) {
+                    continue;
+                }
+                let sent = out
+                    .sent
+                    .entry((r.fingerprint.clone(), t.profile))
+                    .or_default();
+                for (id, heads) in &t.sent {
+                    sent.insert(*id, heads.clone());
+                }
+                if t.profile == ExportProfile::Full {
+                    out.full_heads
+                        .entry(r.fingerprint.clone())
+                        .or_default()
+                        .extend(t.sent.values().flatten().cloned());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The revisions of a live attachment as recipients may see them (its current state in
+    /// full, its history as stubs).
+    pub(super) fn attachment_history(&self, a: &StoredAttachment) -> Result<Vec<Revision>> {
+        Ok(history_for_recipients(
+            self.store.revisions_of(a.id)?,
+            &a.heads,
+        ))
+    }
+}

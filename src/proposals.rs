@@ -1,0 +1,187 @@
+//! Proposals in an open vault: the changes an import held for review (docs/trust-model.md
+//! §4), shown beside the version this vault has, and accepted or rejected by the user.
+//!
+//! Accepting brings the proposal (and the proposals it builds on) into the history and adds
+//! a revision of this vault that follows both it and every current version, with the
+//! proposed state: the history shows who proposed what and who accepted it. Rejecting is a
+//! local record; the record stays as it was.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::model::revision::Draft;
+use crate::model::{Attachment, HeldReason, Op, RecordKind, Revision, Status, Testimony};
+use crate::records::check_reason;
+use crate::store::Review;
+use crate::vault::Vault;
+
+/// One change held for review.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Proposal {
+    /// The proposed revision's hash: what accepting or rejecting names.
+    pub revision: String,
+    /// The testimony it concerns (for an attachment: the testimony it belongs to).
+    pub testimony: Uuid,
+    pub code: String,
+    /// `testimony` or `attachment`.
+    pub kind: String,
+    pub why: HeldReason,
+    /// Hex key of the device that made it, and its name among the contacts ("" if none).
+    pub author: String,
+    pub author_name: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub at: jiff::Timestamp,
+    pub reason: Option<String>,
+    /// The testimony as proposed (`None`: it proposes to delete it, or concerns an attachment).
+    pub proposed: Option<Testimony>,
+    /// The testimony as this vault has it now.
+    pub current: Option<Testimony>,
+    /// For an attachment: its name and whether the proposal marks it safe to publish.
+    pub attachment_name: Option<String>,
+    pub safe_to_publish: Option<bool>,
+}
+
+impl Vault {
+    /// Every change held for review, oldest first.
+    pub fn proposals(&self) -> Result<Vec<Proposal>> {
+        let contacts = self.contacts()?;
+        let mut out = Vec::new();
+        for p in self.store.proposals()? {
+            let r = p.revision;
+            let attachment = match r.kind {
+                RecordKind::Attachment => r
+                    .state
+                    .as_ref()
+                    .and_then(|s| serde_json::from_value::<Attachment>(s.clone()).ok())
+                    .or_else(|| self.store.attachment(r.record).ok().map(|a| a.attachment)),
+                _ => None,
+            };
+            let testimony = attachment.as_ref().map_or(r.record, |a| a.testimony);
+            let current = self.store.testimony(testimony).ok().map(|s| s.testimony);
+            let proposed = match (r.kind, r.op, &r.state) {
+                (RecordKind::Testimony, op, Some(s)) if op != Op::Delete => {
+                    Some(Testimony::from_value(s)?)
+                }
+                _ => None,
+            };
+            out.push(Proposal {
+                code: current
+                    .as_ref()
+                    .or(proposed.as_ref())
+                    .map(|t| t.code.clone())
+                    .unwrap_or_default(),
+                revision: r.hash,
+                testimony,
+                kind: r.kind.as_str().into(),
+                why: p.why,
+                author_name: contacts
+                    .iter()
+                    .find(|c| c.signing_key == r.author)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
+                author: r.author,
+                at: r.at,
+                reason: r.reason,
+                proposed,
+                current,
+                attachment_name: attachment.as_ref().map(|a| a.name.clone()),
+                safe_to_publish: attachment.as_ref().map(|a| a.safe_to_publish),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Accepts a proposal: it and the proposals it builds on join the history, and this
+    /// vault's revision with the proposed state follows it and every current version. A
+    /// locked testimony must be unlocked first.
+    pub fn accept_proposal(&mut self, revision: &str, reason: Option<&str>) -> Result<()> {
+        let reason = check_reason(reason)?;
+        let proposal = self
+            .store
+            .proposal(revision)?
+            .ok_or_else(|| Error::NotFound(revision.to_string()))?
+            .revision;
+        let chain = self.store.proposal_chain(revision)?;
+        let record = proposal.record;
+        // A proposed new record has no heads yet: the chain brings its first revision.
+        let heads = self
+            .store
+            .heads(record)?
+            .map(|(h, _)| h)
+            .unwrap_or_default();
+        if proposal.kind == RecordKind::Testimony
+            && let Ok(current) = self.store.testimony(record)
+            && current.testimony.status == Status::Locked
+            && proposal.op != Op::Delete
+        {
+            let mut unlocked = current.testimony.clone();
+            if let Some(s) = &proposal.state {
+                unlocked.status = Testimony::from_value(s)?.status;
+            }
+            if proposal
+                .state
+                .as_ref()
+                .map(Testimony::from_value)
+                .transpose()?
+                != Some(unlocked)
+            {
+                return Err(Error::RecordLocked(current.testimony.code));
+            }
+        }
+        let mut parents = heads;
+        parents.push(proposal.hash.clone());
+        let accepted = reason.unwrap_or_else(|| {
+            format!(
+                "accepted a change proposed by {}",
+                proposal.author.get(..12).unwrap_or(&proposal.author)
+            )
+        });
+        let draft = Draft {
+            record,
+            kind: proposal.kind,
+            op: if proposal.op == Op::Delete {
+                Op::Delete
+            } else {
+                Op::Update
+            },
+            parents,
+            reason: Some(accepted),
+            state: if proposal.op == Op::Delete {
+                None
+            } else {
+                proposal.state.clone()
+            },
+        };
+        let blobs_before = self.store.live_blobs()?;
+        let mut revs: Vec<Revision> = chain;
+        revs.extend(self.sign(vec![draft])?);
+        self.commit_revisions(revs)?;
+        // An accepted deletion of an attachment: its file goes now (an orphan at worst).
+        for gone in blobs_before.difference(&self.store.live_blobs()?) {
+            let _ = crate::blobs::remove(self.dir(), gone);
+        }
+        Ok(())
+    }
+
+    /// Rejects a proposal (and the proposals built on it): the record stays as it is.
+    pub fn reject_proposal(&mut self, revision: &str) -> Result<()> {
+        if self.store.proposal(revision)?.is_none() {
+            return Err(Error::NotFound(revision.to_string()));
+        }
+        let review = Review {
+            proposal: revision.to_string(),
+            rejected: true,
+        };
+        self.commit(vec![Draft {
+            record: Uuid::now_v7(),
+            kind: RecordKind::Review,
+            op: Op::Create,
+            parents: vec![],
+            reason: None,
+            state: Some(serde_json::to_value(&review).map_err(|e| Error::Internal(e.to_string()))?),
+        }])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,262 @@
+//! Who may change what (docs/trust-model.md §4): a partner's changes arrive as proposals, a
+//! locked testimony stays locked, consent is widened and a testimony deleted only with this
+//! vault's confirmation; the decision survives reopening the vault.
+
+mod common;
+
+use std::path::Path;
+
+use amanat::bundle::{ExportRequest, ImportOptions, Selection};
+use amanat::model::{ContactTrust, ExportProfile, HeldReason, Status};
+use amanat::{Progress, Testimony, Vault};
+use serde_json::json;
+use uuid::Uuid;
+
+fn go(_: Progress) -> bool {
+    true
+}
+
+fn card(v: &Vault) -> String {
+    v.contact_card()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string()
+}
+
+fn send(from: &mut Vault, to: &str, id: Uuid, out: &Path) {
+    let req = ExportRequest {
+        to: vec![to.into()],
+        profile: ExportProfile::Full,
+        selection: Selection::Ids(vec![id]),
+    };
+    from.export_bundle(&req, out, &mut go)
+        .unwrap_or_else(|e| panic!("export: error[{}] {e}", e.code()));
+}
+
+fn import(v: &mut Vault, file: &Path) -> amanat::bundle::ImportReport {
+    v.import_bundle(file, &ImportOptions::default(), &mut go)
+        .unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code()))
+}
+
+fn edit(v: &mut Vault, id: Uuid, patch: serde_json::Value) {
+    v.edit_testimony(id, &patch, None)
+        .unwrap_or_else(|e| panic!("edit: error[{}] {e}", e.code()));
+}
+
+/// Two vaults that know each other with the given trust (each way).
+fn two(trust: ContactTrust) -> (tempfile::TempDir, Vault, Vault) {
+    let root = common::tempdir();
+    let (mut a, _) = common::create(&root.path().join("a.amanat"));
+    let (mut b, _) = common::create(&root.path().join("b.amanat"));
+    a.add_contact(&card(&b), Some("B"), trust)
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.add_contact(&card(&a), Some("A"), trust)
+        .unwrap_or_else(|e| panic!("{e}"));
+    (root, a, b)
+}
+
+fn locked_testimony() -> Testimony {
+    Testimony::from_json(
+        &json!({
+            "code": "LOCK-1", "status": "locked",
+            "narrative": "The witness's own words.",
+            "testifier": {"names": [{"name": "Айгүл Бекмұрат"}]},
+            "consents": [{"scopes": {"store_internally": "granted", "share_with_partner": "granted",
+                                     "publish_named": "refused"}}]
+        })
+        .to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_partner_cannot_rewrite_unlock_or_widen_the_consent_of_an_organisations_testimony() {
+    let (root, mut org, mut partner) = two(ContactTrust::Partner);
+    let t = org
+        .add_testimony(locked_testimony())
+        .unwrap_or_else(|e| panic!("{e}"));
+    send(&mut org, "B", t, &root.path().join("1.amanat"));
+    import(&mut partner, &root.path().join("1.amanat"));
+    let before = org.testimony(t).unwrap_or_else(|e| panic!("{e}"));
+
+    // The partner unlocks it, rewrites it and grants what the witness refused.
+    edit(&mut partner, t, json!({"status": "draft"}));
+    edit(
+        &mut partner,
+        t,
+        json!({"narrative": "Someone else's words.",
+               "consents": [{"scopes": {"store_internally": "granted",
+                                        "share_with_partner": "granted",
+                                        "publish_named": "granted"}}]}),
+    );
+    send(&mut partner, "A", t, &root.path().join("2.amanat"));
+    let report = import(&mut org, &root.path().join("2.amanat"));
+    assert_eq!(
+        report
+            .proposals
+            .iter()
+            .map(|p| (p.id, p.why))
+            .collect::<Vec<_>>(),
+        [(t, HeldReason::NoAuthority)]
+    );
+    let after = org.testimony(t).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        after.testimony, before.testimony,
+        "the partner's change was applied"
+    );
+    assert_eq!(after.testimony.status, Status::Locked);
+    assert_eq!(org.conflicts().map(|c| c.len()).ok(), Some(0));
+    let proposals = org.proposals().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(proposals.len(), 2, "both of the partner's revisions wait");
+    let last = proposals
+        .iter()
+        .find(|p| {
+            p.proposed
+                .as_ref()
+                .is_some_and(|t| t.narrative == "Someone else's words.")
+        })
+        .unwrap_or_else(|| panic!("{proposals:?}"));
+    assert_eq!(last.author_name, "B");
+
+    // Still held after reopening, even once the partner is trusted more: the decision is
+    // part of the log.
+    let dir = org.dir().to_path_buf();
+    org.close().unwrap_or_else(|e| panic!("{e}"));
+    let mut org = common::open(&dir);
+    let b = org
+        .contacts()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|c| c.name == "B")
+        .unwrap_or_else(|| panic!("no contact B"));
+    org.set_contact_trust(&b.name, ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("{e}"));
+    org.close().unwrap_or_else(|e| panic!("{e}"));
+    let mut org = common::open(&dir);
+    assert_eq!(org.proposals().map(|p| p.len()).ok(), Some(2));
+    assert_eq!(
+        org.testimony(t).map(|s| s.testimony).ok(),
+        Some(before.testimony.clone())
+    );
+
+    // Rejected: gone from review, the testimony as it was, the history untouched.
+    let first = org.proposals().unwrap_or_else(|e| panic!("{e}"))[0]
+        .revision
+        .clone();
+    org.reject_proposal(&first)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        org.proposals().map(|p| p.len()).ok(),
+        Some(0),
+        "the chain goes with it"
+    );
+    assert_eq!(org.history(t).map(|h| h.len()).ok(), Some(1));
+    assert!(org.verify().map(|r| r.ok()).unwrap_or(false));
+}
+
+#[test]
+fn a_widened_consent_or_a_deletion_from_the_interviewer_waits_for_the_coordinator() {
+    let (root, mut interviewer, mut coordinator) = two(ContactTrust::Organisation);
+    let t = interviewer
+        .add_testimony(common::testimony("WID-1", "wid"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    send(&mut interviewer, "B", t, &root.path().join("1.amanat"));
+    import(&mut coordinator, &root.path().join("1.amanat"));
+
+    // An ordinary edit by the device that made the testimony applies.
+    edit(&mut interviewer, t, json!({"summary": "a better summary"}));
+    send(&mut interviewer, "B", t, &root.path().join("2.amanat"));
+    assert!(
+        import(&mut coordinator, &root.path().join("2.amanat"))
+            .proposals
+            .is_empty()
+    );
+    assert_eq!(
+        coordinator.testimony(t).map(|s| s.testimony.summary).ok(),
+        Some("a better summary".into())
+    );
+
+    // Consent to publish with the witness's name: the coordinator confirms it first.
+    edit(
+        &mut interviewer,
+        t,
+        json!({"consents": [{"scopes": {"store_internally": "granted",
+                                        "publish_anonymised": "granted",
+                                        "publish_named": "granted"}}]}),
+    );
+    send(&mut interviewer, "B", t, &root.path().join("3.amanat"));
+    let report = import(&mut coordinator, &root.path().join("3.amanat"));
+    assert_eq!(
+        report.proposals.iter().map(|p| p.why).collect::<Vec<_>>(),
+        [HeldReason::ConsentWidened]
+    );
+    let granted = |v: &Vault| {
+        v.testimony(t)
+            .map(|s| s.testimony.consents[0].scopes.len())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        granted(&coordinator),
+        2,
+        "not applied before it is confirmed"
+    );
+    let p = coordinator.proposals().unwrap_or_else(|e| panic!("{e}"))[0]
+        .revision
+        .clone();
+    coordinator
+        .accept_proposal(&p, Some("the witness confirmed by phone"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(granted(&coordinator), 3);
+    let history = coordinator.history(t).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        history.iter().any(|e| e.hash == p),
+        "the interviewer's revision is in history"
+    );
+    assert_eq!(
+        history.last().and_then(|e| e.reason.clone()).as_deref(),
+        Some("the witness confirmed by phone")
+    );
+
+    // Narrowing consent applies at once.
+    edit(
+        &mut interviewer,
+        t,
+        json!({"consents": [{"scopes": {"store_internally": "granted"}}]}),
+    );
+    send(&mut interviewer, "B", t, &root.path().join("4.amanat"));
+    assert!(
+        import(&mut coordinator, &root.path().join("4.amanat"))
+            .proposals
+            .is_empty()
+    );
+    assert_eq!(granted(&coordinator), 1);
+
+    // A deletion from the other device is reviewed, never applied on its own.
+    interviewer
+        .delete_testimony(t, "recorded by mistake")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let since = ExportRequest {
+        to: vec!["B".into()],
+        profile: ExportProfile::Full,
+        selection: Selection::SinceLast,
+    };
+    interviewer
+        .export_bundle(&since, &root.path().join("5.amanat"), &mut go)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = import(&mut coordinator, &root.path().join("5.amanat"));
+    assert_eq!(
+        report.proposals.iter().map(|p| p.why).collect::<Vec<_>>(),
+        [HeldReason::Deletion]
+    );
+    assert!(coordinator.testimony(t).is_ok(), "deleted without review");
+    let p = coordinator.proposals().unwrap_or_else(|e| panic!("{e}"))[0]
+        .revision
+        .clone();
+    coordinator
+        .accept_proposal(&p, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        coordinator.testimony(t).err().map(|e| e.code()),
+        Some("not_found")
+    );
+    assert!(coordinator.verify().map(|r| r.ok()).unwrap_or(false));
+}
