@@ -439,14 +439,33 @@ fn decrypting(vault: &Path, identity: &x25519::Identity, id: &str) -> Result<Opt
     }
 }
 
+/// The blob decrypted with whichever of `identities` opens it.
+fn decrypting_any(
+    vault: &Path,
+    identities: &[x25519::Identity],
+    id: &str,
+) -> Result<Option<Reader>> {
+    for identity in identities {
+        if let Some(r) = decrypting(vault, identity, id)? {
+            return Ok(Some(r));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a blob is encrypted to the vault's current storage key (not to an earlier one).
+pub(crate) fn is_current(vault: &Path, secret: &VaultSecret, id: &str) -> Result<bool> {
+    Ok(decrypting(vault, secret.storage(), id)?.is_some())
+}
+
 fn not_ours(id: &str) -> Error {
     Error::tampered(format!("blob {id}"), "it is not a file this vault wrote")
 }
 
 /// Opens a blob for reading at any offset, refusing a file that is not the one recorded: it
 /// must open with the vault's storage key (which only the vault secret gives) and have the
-/// recorded size. An older file, encrypted to the published recipient, is read only once its
-/// whole content has the recorded SHA-256.
+/// recorded size. An older file — encrypted to the published recipient, or to a key the vault
+/// had before "Change keys" — is read only once its whole content has the recorded SHA-256.
 pub(crate) fn open(
     vault: &Path,
     secret: &VaultSecret,
@@ -469,8 +488,9 @@ pub(crate) fn open(
         .lock()
         .map_err(|_| Error::Internal("blob check".into()))?
         .contains(&key);
+    let fallback = secret.unchecked_blob_identities();
     if !known {
-        let r = decrypting(vault, secret.identity(), e.id)?.ok_or_else(|| not_ours(e.id))?;
+        let r = decrypting_any(vault, &fallback, e.id)?.ok_or_else(|| not_ours(e.id))?;
         let (digest, size) = hash_all(r, e.id)?;
         if hex::encode(digest) != e.sha256 || size != e.size {
             return Err(damaged(e.id));
@@ -481,7 +501,7 @@ pub(crate) fn open(
             .map_err(|_| Error::Internal("blob check".into()))?
             .insert(key);
     }
-    decrypting(vault, secret.identity(), e.id)?.ok_or_else(|| not_ours(e.id))
+    decrypting_any(vault, &fallback, e.id)?.ok_or_else(|| not_ours(e.id))
 }
 
 /// Decrypts a whole blob, handing each plaintext chunk to `sink`. Damage anywhere shows as
@@ -532,7 +552,8 @@ pub(crate) fn damaged(id: &str) -> Error {
 pub(crate) fn digest(vault: &Path, secret: &VaultSecret, id: &str) -> Result<([u8; 32], u64)> {
     let r = match decrypting(vault, secret.storage(), id)? {
         Some(r) => r,
-        None => decrypting(vault, secret.identity(), id)?.ok_or_else(|| not_ours(id))?,
+        None => decrypting_any(vault, &secret.unchecked_blob_identities(), id)?
+            .ok_or_else(|| not_ours(id))?,
     };
     hash_all(r, id)
 }

@@ -6,8 +6,41 @@ use uuid::Uuid;
 use crate::error::{Error, Result};
 use crate::keys::{self, ContactCard};
 use crate::model::revision::Draft;
-use crate::model::{Contact, ContactInfo, ContactTrust, Op, RecordKind};
+use crate::model::{
+    Compromised, Contact, ContactInfo, ContactTrust, Op, RecordKind, TransferDirection,
+};
 use crate::vault::Vault;
+
+/// A key this vault knows: a contact's current or earlier key, or one of its own earlier keys.
+pub(crate) struct KnownKey {
+    /// The contact (`None`: this vault's own earlier key).
+    pub contact: Option<(Uuid, Contact)>,
+    /// The name to show: the contact's, or this device's.
+    pub name: String,
+    /// Replaced at this time (an earlier key).
+    pub until: Option<jiff::Timestamp>,
+    pub compromised: Option<Compromised>,
+}
+
+impl KnownKey {
+    /// From when a bundle signed with this key, said to be made at `created_at` with number
+    /// `seq`, is not its owner's: after the key was replaced, or once it was compromised.
+    pub(crate) fn refuses(&self, created_at: jiff::Timestamp, seq: u64) -> Option<jiff::Timestamp> {
+        if let Some(c) = &self.compromised
+            && c.refuses(created_at, seq)
+        {
+            return Some(c.from);
+        }
+        self.until.filter(|until| created_at > *until)
+    }
+
+    /// Whether a revision signed with this key at `at` (one this vault does not have) is
+    /// held for review instead of applied.
+    pub(crate) fn stale_at(&self, at: jiff::Timestamp) -> bool {
+        self.compromised.as_ref().is_some_and(|c| at >= c.from)
+            || self.until.is_some_and(|until| at > until)
+    }
+}
 
 /// A card file is one line; anything much larger is not a card.
 const CARD_FILE_MAX: u64 = 4096;
@@ -27,10 +60,13 @@ impl Vault {
         if key == self.device_key() {
             return Err(Error::invalid("card", "is this vault's own card"));
         }
-        if let Some((_, existing)) = self.store.contact_by_key(&key)? {
+        if let Some(known) = self.known_key(&key)? {
             return Err(Error::invalid(
                 "card",
-                format!("belongs to a contact you already have ({})", existing.name),
+                match known.contact {
+                    Some(_) => format!("belongs to a contact you already have ({})", known.name),
+                    None => "is an earlier card of this vault".to_string(),
+                },
             ));
         }
         let name = name.map(str::trim).unwrap_or(card.name()).to_string();
@@ -42,6 +78,8 @@ impl Vault {
             trust,
             added_at: jiff::Timestamp::now(),
             verified_at: None,
+            previous: Vec::new(),
+            compromised: None,
         };
         let id = Uuid::now_v7();
         self.commit(vec![contact_draft(id, Op::Create, vec![], &contact)?])?;
@@ -103,6 +141,92 @@ impl Vault {
         })
     }
 
+    /// What this vault knows of a signing key (hex): whose it is, whether it was replaced, and
+    /// whether it was marked compromised. `None` for a key it has never met (or its own
+    /// current key).
+    pub(crate) fn known_key(&self, key_hex: &str) -> Result<Option<KnownKey>> {
+        if let Some((id, c)) = self.store.contact_by_key(key_hex)? {
+            return Ok(Some(KnownKey {
+                name: c.name.clone(),
+                until: None,
+                compromised: c.compromised.clone(),
+                contact: Some((id, c)),
+            }));
+        }
+        for (id, c) in self.store.contacts()? {
+            for p in &c.previous {
+                if card_key(&p.card).as_deref() == Some(key_hex) {
+                    return Ok(Some(KnownKey {
+                        name: c.name.clone(),
+                        until: Some(p.until),
+                        compromised: p.compromised.clone(),
+                        contact: Some((id, c.clone())),
+                    }));
+                }
+            }
+        }
+        for change in self.key_changes()? {
+            if card_key(&change.old).as_deref() == Some(key_hex) {
+                return Ok(Some(KnownKey {
+                    contact: None,
+                    name: self.store.meta("name")?.unwrap_or_default(),
+                    until: Some(change.at),
+                    compromised: None,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Marks a contact's key as compromised from `from` on (docs/trust-model.md §6): their
+    /// current key, or the earlier one with fingerprint `key`. Bundles it signed that say
+    /// they were made at or after `from`, and any newer than the last one imported from it,
+    /// are refused from then on; revisions it signed at or after `from` that arrive in other
+    /// bundles are held for review.
+    pub fn mark_compromised(
+        &mut self,
+        name_or_id: &str,
+        from: jiff::Timestamp,
+        key: Option<&str>,
+    ) -> Result<ContactInfo> {
+        let info = self.contact(name_or_id)?;
+        let target = match key {
+            None => info.signing_key.clone(),
+            Some(fp) => info
+                .previous_keys
+                .iter()
+                .find(|p| p.fingerprint == fp.trim())
+                .map(|p| p.signing_key.clone())
+                .or_else(|| (info.fingerprint == fp.trim()).then(|| info.signing_key.clone()))
+                .ok_or_else(|| Error::NotFound(format!("key {fp} of {}", info.name)))?,
+        };
+        let last_seq = self
+            .store
+            .transfers(TransferDirection::Import)?
+            .into_iter()
+            .filter(|(_, t)| t.exporter == target)
+            .map(|(_, t)| t.seq)
+            .max()
+            .unwrap_or(0);
+        let mark = Compromised {
+            from,
+            last_seq,
+            marked_at: jiff::Timestamp::now(),
+        };
+        self.change_contact(name_or_id, |c| {
+            if target == info.signing_key {
+                c.compromised = Some(mark);
+            } else if let Some(p) = c
+                .previous
+                .iter_mut()
+                .find(|p| card_key(&p.card).as_deref() == Some(target.as_str()))
+            {
+                p.compromised = Some(mark);
+            }
+            Ok(())
+        })
+    }
+
     /// Removes a contact. Bundles from them are then "unknown sender" again.
     pub fn remove_contact(&mut self, name_or_id: &str) -> Result<()> {
         let info = self.contact(name_or_id)?;
@@ -159,6 +283,13 @@ impl Vault {
             .map(|(h, _)| h)
             .ok_or_else(|| Error::NotFound(id.to_string()))
     }
+}
+
+/// The signing key (hex) of a card line.
+fn card_key(card: &str) -> Option<String> {
+    ContactCard::parse(card)
+        .ok()
+        .map(|c| hex::encode(c.verifying_key().as_bytes()))
 }
 
 fn contact_draft(id: Uuid, op: Op, parents: Vec<String>, c: &Contact) -> Result<Draft> {

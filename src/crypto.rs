@@ -23,6 +23,7 @@ pub(crate) const DOMAIN_DRAFT: &[u8] = b"amanat/draft/v1\n";
 pub(crate) const DOMAIN_CUSTODY: &[u8] = b"amanat/custody/v1\n";
 pub(crate) const DOMAIN_MANIFEST: &[u8] = b"amanat/manifest/v1\n";
 pub(crate) const DOMAIN_PSEUDONYM: &[u8] = b"amanat/pseudonym/v1\n";
+pub(crate) const DOMAIN_KEY_CHANGE: &[u8] = b"amanat/key-change/v1\n";
 /// The seed of the identity attachment files are encrypted to (not a signature domain).
 pub(crate) const DOMAIN_STORAGE: &[u8] = b"amanat/storage/v1\n";
 

@@ -181,6 +181,50 @@ impl Vault {
         Ok(list)
     }
 
+    /// Writes every draft made under an earlier key (`old`, whose signatures `old_key` checks)
+    /// again under the current one, as it was (a key change). Drafts that open with neither
+    /// are left for `drafts` to list as damaged. Returns how many were written.
+    pub(crate) fn reseal_drafts(
+        &self,
+        old: &age::x25519::Identity,
+        old_key: &ed25519_dalek::VerifyingKey,
+    ) -> Result<u64> {
+        let dir = self.dir().join(DRAFTS_DIR);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(Error::io("read", &dir, e)),
+        };
+        let mut n = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(id) = path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .and_then(|f| f.strip_suffix(".age"))
+                .and_then(|s| Uuid::parse_str(s).ok())
+            else {
+                continue;
+            };
+            let ciphertext = fsutil::read_capped(&path, DRAFT_MAX * 2)?;
+            if crypto::decrypt_all(self.secret.identity(), &ciphertext).is_ok() {
+                continue;
+            }
+            let Ok(plaintext) = crypto::decrypt_all(old, &ciphertext) else {
+                continue;
+            };
+            let Ok(draft) = open(&plaintext, old_key, id) else {
+                continue;
+            };
+            let sealed = seal(&draft.info, &draft.state, self.secret.signing_key())?;
+            let ciphertext = crypto::encrypt_to(&self.secret.recipient(), &sealed)
+                .map_err(|e| Error::io("encrypt", &path, e))?;
+            fsutil::write_atomic(&path, &ciphertext)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Removes a draft (after it was saved as a revision, or when the user discards it).
     pub fn discard_draft(&self, id: Uuid) -> Result<()> {
         let path = self.draft_path(id);

@@ -76,6 +76,11 @@ pub enum Error {
         "the bundle comes from {name}, who is not one of your contacts (fingerprint {fingerprint})"
     )]
     UnknownSender { name: String, fingerprint: String },
+    #[error(
+        "the bundle is signed with a key of {name} that is not theirs since {since}: replaced, \
+         or marked compromised; ask them for a bundle made with their current key"
+    )]
+    DeviceRevoked { name: String, since: String },
     #[error("this bundle was already imported on {0}")]
     BundleAlreadyImported(String),
     #[error("nothing to export: {0}")]
@@ -116,6 +121,7 @@ impl Error {
             Error::BundleInvalid(_) => "bundle_invalid",
             Error::BundleTampered(_) => "bundle_tampered",
             Error::UnknownSender { .. } => "unknown_sender",
+            Error::DeviceRevoked { .. } => "device_revoked",
             Error::BundleAlreadyImported(_) => "bundle_already_imported",
             Error::NothingToExport(_) => "nothing_to_export",
             Error::Internal(_) => "internal",

@@ -242,7 +242,7 @@ pub fn write_seeds(dir: &Path) -> Result<()> {
     let rev = sample_revision(SEARCH_TESTIMONIES[0], &key)?;
     let genesis = LogPos::genesis();
     let revs = [rev];
-    let (frame, _) = log::FrameOut::signed(&genesis, &revs, &key)?;
+    let (frame, _) = log::FrameOut::signed(&genesis, &revs, false, &key)?;
     let json = serde_json::to_vec(&frame).map_err(|e| Error::Internal(e.to_string()))?;
     put(
         "vault_file",

@@ -24,7 +24,12 @@ pub const MAX_WORK_FACTOR: u8 = 19;
 /// denial of service planted in a tampered file).
 pub const DECRYPT_WORK_FACTOR_CAP: u8 = MAX_WORK_FACTOR;
 
-const SECRET_HEADER: &str = "amanat-vault-secret/v1";
+const SECRET_HEADER_V1: &str = "amanat-vault-secret/v1";
+/// Version 2 adds the identities of earlier keys (after "Change keys") and the flag of a key
+/// change not finished yet.
+const SECRET_HEADER: &str = "amanat-vault-secret/v2";
+/// At most this many earlier keys are kept (one per key change).
+const RETIRED_MAX: usize = 64;
 const MIN_PASSPHRASE_CHARS: usize = 8;
 
 /// How expensive the passphrase wrapping is.
@@ -110,6 +115,26 @@ pub struct VaultSecret {
     signing: SigningKey,
     /// What attachment files are encrypted to (see [`storage_identity`]).
     storage: x25519::Identity,
+    /// The identities of the keys this vault had before each "Change keys", newest first.
+    /// They only ever *read*: bundles contacts made for the old key, and attachment files
+    /// not re-encrypted yet (whose content is then checked against the record in full,
+    /// because whoever holds an old key could have made them). Nothing is ever verified with
+    /// an old key except while a key change is unfinished (`rotating`).
+    retired: Vec<x25519::Identity>,
+    /// A key change began and its new snapshots may not be written yet: the vault may still
+    /// be under `retired[0]` (docs/key-change.md).
+    rotating: Option<Rotating>,
+}
+
+/// What finishing a key change needs when it is resumed on the next open: the statement to
+/// record, where the recovery file is encrypted to, and the passphrase's work factor.
+#[derive(Clone)]
+pub(crate) struct Rotating {
+    /// The key change statement, JSON on one line.
+    pub statement: String,
+    /// The recovery key's public half (`age1…`).
+    pub recovery: x25519::Recipient,
+    pub log_n: u8,
 }
 
 /// The identity attachment files are encrypted to, derived from the vault's own: its public
@@ -143,7 +168,60 @@ impl VaultSecret {
             identity,
             signing,
             storage,
+            retired: Vec::new(),
+            rotating: None,
         }
+    }
+
+    /// A new key for this vault, keeping this one's identities (and those it kept) to read
+    /// what was made for them, with no key change marked yet.
+    pub(crate) fn successor(&self) -> Self {
+        let mut next = VaultSecret::generate();
+        next.retired.push(self.identity.clone());
+        next.retired.extend(self.retired.iter().cloned());
+        next.retired.truncate(RETIRED_MAX);
+        next
+    }
+
+    /// The same keys, marked as a key change in progress (`Some`) or finished (`None`).
+    pub(crate) fn with_rotating(&self, rotating: Option<Rotating>) -> Self {
+        VaultSecret {
+            identity: self.identity.clone(),
+            signing: self.signing.clone(),
+            storage: self.storage.clone(),
+            retired: self.retired.clone(),
+            rotating,
+        }
+    }
+
+    /// The key change begun and not finished, if any.
+    pub(crate) fn rotating(&self) -> Option<&Rotating> {
+        self.rotating.as_ref()
+    }
+
+    /// The identity of the key before the last change, while that change is unfinished.
+    pub(crate) fn rotating_from(&self) -> Option<&x25519::Identity> {
+        self.retired.first().filter(|_| self.rotating.is_some())
+    }
+
+    /// Every identity that may open a bundle sent to this vault: the current one and those of
+    /// earlier keys (contacts may not have heard of the change yet).
+    pub(crate) fn bundle_identities(&self) -> Vec<&dyn age::Identity> {
+        std::iter::once(&self.identity as &dyn age::Identity)
+            .chain(self.retired.iter().map(|i| i as &dyn age::Identity))
+            .collect()
+    }
+
+    /// Identities whose attachment files are read only after a check of their whole content:
+    /// the published recipient of the current key (files from before attachment files had
+    /// their own key), and the storage and published identities of earlier keys.
+    pub(crate) fn unchecked_blob_identities(&self) -> Vec<x25519::Identity> {
+        let mut out = vec![self.identity.clone()];
+        for old in &self.retired {
+            out.push(storage_identity(old));
+            out.push(old.clone());
+        }
+        out
     }
 
     pub(crate) fn identity(&self) -> &x25519::Identity {
@@ -173,11 +251,23 @@ impl VaultSecret {
 
     pub(crate) fn to_text(&self) -> Zeroizing<String> {
         let seed = Zeroizing::new(hex::encode(self.signing.to_bytes()));
-        Zeroizing::new(format!(
+        let mut text = Zeroizing::new(format!(
             "{SECRET_HEADER}\n{}\n{}\n",
             self.identity.to_string().expose_secret(),
             seed.as_str()
-        ))
+        ));
+        for old in &self.retired {
+            text.push_str("retired ");
+            text.push_str(old.to_string().expose_secret());
+            text.push('\n');
+        }
+        if let Some(r) = &self.rotating {
+            text.push_str(&format!(
+                "rotating {} {} {}\n",
+                r.log_n, r.recovery, r.statement
+            ));
+        }
+        text
     }
 
     pub(crate) fn from_text(text: &[u8], file: &std::path::Path) -> Result<Self> {
@@ -187,9 +277,11 @@ impl VaultSecret {
         };
         let text = std::str::from_utf8(text).map_err(|_| corrupt("not text"))?;
         let mut lines = text.split('\n');
-        if lines.next() != Some(SECRET_HEADER) {
-            return Err(corrupt("unknown secret format"));
-        }
+        let v2 = match lines.next() {
+            Some(SECRET_HEADER) => true,
+            Some(SECRET_HEADER_V1) => false,
+            _ => return Err(corrupt("unknown secret format")),
+        };
         let identity = lines
             .next()
             .and_then(|l| x25519::Identity::from_str(l).ok())
@@ -204,13 +296,40 @@ impl VaultSecret {
                 .try_into()
                 .map_err(|_| corrupt("bad signing key"))?,
         );
-        if lines.next() != Some("") || lines.next().is_some() {
+        let mut secret = VaultSecret::from_parts(identity, SigningKey::from_bytes(&seed));
+        let mut line = lines.next();
+        while v2 && let Some(old) = line.and_then(|l| l.strip_prefix("retired ")) {
+            if secret.retired.len() == RETIRED_MAX {
+                return Err(corrupt("too many earlier keys"));
+            }
+            let old = x25519::Identity::from_str(old).map_err(|_| corrupt("bad earlier key"))?;
+            secret.retired.push(old);
+            line = lines.next();
+        }
+        if v2 && let Some(r) = line.and_then(|l| l.strip_prefix("rotating ")) {
+            if secret.retired.is_empty() {
+                return Err(corrupt("a key change without an earlier key"));
+            }
+            let mut parts = r.splitn(3, ' ');
+            let log_n = parts.next().and_then(|n| n.parse().ok());
+            let recovery = parts
+                .next()
+                .and_then(|k| x25519::Recipient::from_str(k).ok());
+            let (Some(log_n), Some(recovery), Some(statement)) = (log_n, recovery, parts.next())
+            else {
+                return Err(corrupt("a damaged key change"));
+            };
+            secret.rotating = Some(Rotating {
+                statement: statement.to_string(),
+                recovery,
+                log_n,
+            });
+            line = lines.next();
+        }
+        if line != Some("") || lines.next().is_some() {
             return Err(corrupt("trailing data"));
         }
-        Ok(VaultSecret::from_parts(
-            identity,
-            SigningKey::from_bytes(&seed),
-        ))
+        Ok(secret)
     }
 
     /// The content of `keys/pass.age`.
@@ -253,7 +372,12 @@ impl VaultSecret {
 
     /// The content of `keys/recovery.age`.
     pub(crate) fn wrap_to_recovery(&self, recovery: &RecoveryKey) -> Result<Vec<u8>> {
-        crypto::encrypt_to(&recovery.0.to_public(), self.to_text().as_bytes())
+        self.wrap_to_recipient(&recovery.recipient())
+    }
+
+    /// The content of `keys/recovery.age`, from the recovery key's public half.
+    pub(crate) fn wrap_to_recipient(&self, recovery: &x25519::Recipient) -> Result<Vec<u8>> {
+        crypto::encrypt_to(recovery, self.to_text().as_bytes())
             .map_err(|e| Error::Internal(e.to_string()))
     }
 
@@ -295,6 +419,11 @@ impl RecoveryKey {
             .and_then(|()| f.sync_all())
             .map_err(|e| Error::io("write", path, e))?;
         crate::fsutil::sync_parent(path)
+    }
+
+    /// Its public half (what `keys/recovery.age` is encrypted to).
+    pub(crate) fn recipient(&self) -> x25519::Recipient {
+        self.0.to_public()
     }
 
     /// The key as the user writes it down (`AGE-SECRET-KEY-1…`).

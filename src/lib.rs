@@ -61,4 +61,6 @@ pub use search::{FacetCount, Facets, Filters, SearchHit, SearchQuery, SearchResu
 pub use store::{
     HistoryEntry, IndexSize, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,
 };
-pub use vault::{CreateOptions, DEFAULT_SNAPSHOT_AFTER_BYTES, OpenReport, Vault};
+pub use vault::{
+    CreateOptions, DEFAULT_SNAPSHOT_AFTER_BYTES, KeyChange, KeyChangeReport, OpenReport, Vault,
+};

@@ -9,6 +9,9 @@
 //!   every revision's hash and signature; anything else is tampering.
 //! - Only the very last frame of the last segment may be incomplete or undecryptable (a
 //!   write cut short by a crash); it is reported and cut off. Anywhere else it is corruption.
+//! - A large commit (an import) is written as a *batch*: several frames, all but the last
+//!   marked `open`, applied together. A batch still open at the end of the log (a crash
+//!   before its last frame) is cut off like a torn frame: all of it or none of it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, Read, Write};
@@ -44,33 +47,45 @@ impl LogPos {
     }
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Frame {
     seq: u64,
     prev: String,
+    /// More frames of the same commit follow.
+    #[serde(default)]
+    open: bool,
     pub(crate) revisions: Vec<Revision>,
     #[serde(default)]
     sig: String,
 }
 
-/// A frame as it is written: the revisions are borrowed, never copied (an import's batch can
-/// be large).
+/// A frame as it is written: the revisions are borrowed, never copied.
 #[derive(Serialize)]
 pub(crate) struct FrameOut<'a> {
     seq: u64,
     prev: &'a str,
+    #[serde(skip_serializing_if = "is_false")]
+    open: bool,
     revisions: &'a [Revision],
     sig: String,
 }
 
-/// `H(label || canonical JSON of {prev, revisions, seq})`, built one revision at a time so
-/// that no second tree of the whole frame is ever made in memory.
-fn frame_hash(seq: u64, prev: &str, revisions: &[Revision]) -> Result<crypto::Hash> {
+/// `H(label || canonical JSON of {open, prev, revisions, seq})` (`open` only when set), built
+/// one revision at a time so that no second tree of the whole frame is ever made in memory.
+fn frame_hash(seq: u64, prev: &str, open: bool, revisions: &[Revision]) -> Result<crypto::Hash> {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(DOMAIN_FRAME);
-    h.update(b"{\"prev\":");
+    h.update(if open {
+        &b"{\"open\":true,\"prev\":"[..]
+    } else {
+        &b"{\"prev\":"[..]
+    });
     h.update(crypto::canonical_json(&serde_json::Value::String(
         prev.to_string(),
     )));
@@ -91,14 +106,16 @@ impl<'a> FrameOut<'a> {
     pub(crate) fn signed(
         pos: &'a LogPos,
         revisions: &'a [Revision],
+        open: bool,
         key: &SigningKey,
     ) -> Result<(FrameOut<'a>, crypto::Hash)> {
         let seq = pos.seq + 1;
-        let hash = frame_hash(seq, &pos.hash, revisions)?;
+        let hash = frame_hash(seq, &pos.hash, open, revisions)?;
         Ok((
             FrameOut {
                 seq,
                 prev: &pos.hash,
+                open,
                 revisions,
                 sig: hex::encode(crypto::sign(key, &hash)),
             },
@@ -109,8 +126,16 @@ impl<'a> FrameOut<'a> {
 
 impl Frame {
     fn hash(&self) -> Result<crypto::Hash> {
-        frame_hash(self.seq, &self.prev, &self.revisions)
+        frame_hash(self.seq, &self.prev, self.open, &self.revisions)
     }
+}
+
+/// Where the log stood before a batch started: what `LogWriter::truncate_to` goes back to.
+#[derive(Clone)]
+pub(crate) struct Mark {
+    len: u64,
+    tail_bytes: u64,
+    pos: LogPos,
 }
 
 pub(crate) fn segment_name(n: u64) -> String {
@@ -194,16 +219,18 @@ impl LogWriter {
         self.tail_bytes
     }
 
-    /// Writes one frame holding `revisions` and returns once it is durable. On failure the
-    /// segment is cut back to where it was; if even that fails the caller must poison.
+    /// Writes one frame holding `revisions` (`open`: more frames of this commit follow) and
+    /// returns once it is durable. On failure the segment is cut back to where it was; if
+    /// even that fails the caller must poison.
     pub(crate) fn append(
         &mut self,
         recipient: &x25519::Recipient,
         key: &SigningKey,
         revisions: &[Revision],
+        open: bool,
     ) -> Result<LogPos> {
         let pos = self.pos.clone();
-        let (frame, hash) = FrameOut::signed(&pos, revisions, key)?;
+        let (frame, hash) = FrameOut::signed(&pos, revisions, open, key)?;
         let json = zeroize::Zeroizing::new(
             serde_json::to_vec(&frame).map_err(|e| Error::Internal(e.to_string()))?,
         );
@@ -238,6 +265,27 @@ impl LogWriter {
         Ok(self.pos.clone())
     }
 
+    /// Where the log stands, to go back to if a batch cannot be finished.
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            len: self.len,
+            tail_bytes: self.tail_bytes,
+            pos: self.pos.clone(),
+        }
+    }
+
+    /// Cuts the segment back to `mark` (frames of a batch that could not be finished), durably.
+    pub(crate) fn truncate_to(&mut self, mark: Mark) -> Result<()> {
+        self.file
+            .set_len(mark.len)
+            .and_then(|_| self.file.sync_data())
+            .map_err(|_| Error::Poisoned)?;
+        self.len = mark.len;
+        self.tail_bytes = mark.tail_bytes;
+        self.pos = mark.pos;
+        Ok(())
+    }
+
     /// Starts a new segment; returns its number. Frames written before belong to the
     /// snapshot being taken, frames after to the next.
     pub(crate) fn rotate(&mut self) -> Result<u64> {
@@ -253,19 +301,23 @@ pub(crate) struct Replayed {
     pub frames: u64,
     /// The last segment and the length of its valid part (where appending resumes).
     pub last_segment: Option<(u64, u64)>,
-    /// Bytes of an incomplete last frame that were cut off.
+    /// Bytes of an incomplete last frame (or unfinished batch) that were cut off.
     pub torn_bytes: u64,
+    /// The log ended inside a batch: what was applied of it must be dropped.
+    pub unfinished_batch: bool,
 }
 
 /// Reads, verifies and hands to `apply` every frame in segments from `from_segment` on,
-/// starting after `start`.
+/// starting after `start`, with whether more frames of its batch follow. A batch still open
+/// when the log ends is reported as torn (`Replayed::unfinished_batch`): the caller drops
+/// what it applied of it, and appending resumes where the batch began.
 pub(crate) fn replay(
     log_dir: &Path,
     identity: &x25519::Identity,
     vault_key: &VerifyingKey,
     from_segment: u64,
     start: LogPos,
-    mut apply: impl FnMut(u64, &[Revision]) -> Result<()>,
+    mut apply: impl FnMut(u64, &[Revision], bool) -> Result<()>,
 ) -> Result<Replayed> {
     let segments: Vec<u64> = list_segments(log_dir)?
         .into_iter()
@@ -276,23 +328,55 @@ pub(crate) fn replay(
         frames: 0,
         last_segment: None,
         torn_bytes: 0,
+        unfinished_batch: false,
     };
+    let mut batch: Option<BatchStart> = None;
     for (i, seg) in segments.iter().enumerate() {
         let is_last = i + 1 == segments.len();
         let path = log_dir.join(segment_name(*seg));
-        let good = replay_segment(&path, identity, vault_key, is_last, &mut out, &mut apply)?;
+        let good = replay_segment(
+            &path, identity, vault_key, is_last, &mut out, &mut batch, &mut apply,
+        )?;
+        if !is_last && batch.is_some() {
+            // A batch is written within one segment (a snapshot cannot start mid-commit).
+            return Err(Error::LogCorrupt {
+                file: path,
+                offset: 0,
+                detail: "a batch of frames continues into another segment".into(),
+            });
+        }
         out.last_segment = Some((*seg, good));
+    }
+    if let Some(b) = batch {
+        // The crash came before the batch's last frame: none of it happened.
+        if let Some((seg, len)) = out.last_segment {
+            out.torn_bytes += len - b.offset;
+            out.last_segment = Some((seg, b.offset));
+        }
+        out.pos = b.pos;
+        out.frames -= b.frames;
+        out.unfinished_batch = true;
     }
     Ok(out)
 }
 
+/// Where an open batch began: its offset, the position before it, and how many of its frames
+/// were replayed.
+struct BatchStart {
+    offset: u64,
+    pos: LogPos,
+    frames: u64,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn replay_segment(
     path: &Path,
     identity: &x25519::Identity,
     vault_key: &VerifyingKey,
     is_last_segment: bool,
     out: &mut Replayed,
-    apply: &mut impl FnMut(u64, &[Revision]) -> Result<()>,
+    batch: &mut Option<BatchStart>,
+    apply: &mut impl FnMut(u64, &[Revision], bool) -> Result<()>,
 ) -> Result<u64> {
     let file = File::open(path).map_err(|e| Error::io("open", path, e))?;
     let file_len = file
@@ -343,7 +427,18 @@ fn replay_segment(
         let frame = parse_frame(&plain).map_err(|why| Error::tampered(what(), why))?;
         let hash = verify_frame(&frame, vault_key, &out.pos)
             .map_err(|why| Error::tampered(what(), why))?;
-        apply(frame.seq, &frame.revisions)?;
+        if frame.open && batch.is_none() {
+            *batch = Some(BatchStart {
+                offset,
+                pos: out.pos.clone(),
+                frames: 0,
+            });
+        }
+        apply(frame.seq, &frame.revisions, frame.open)?;
+        match batch {
+            Some(b) if frame.open => b.frames += 1,
+            _ => *batch = None,
+        }
         out.pos = LogPos {
             seq: frame.seq,
             hash,

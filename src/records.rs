@@ -284,7 +284,7 @@ impl Vault {
                     &key,
                     meta.start_segment,
                     meta.pos,
-                    |_, _| Ok(()),
+                    |_, _, _| Ok(()),
                 ) {
                     Err(e) => report.problems.push(format!("log: {e}")),
                     Ok(r) => {

@@ -23,6 +23,8 @@ use uuid::Uuid;
 
 const ROOT_ENV: &str = "AMANAT_CRASH_TRANSFERS_ROOT";
 const INCOMING: usize = 300;
+/// Each bundle brings a testimony and this many changes to it.
+const EDITS: usize = 4;
 const PASSPHRASES: [&str; 2] = [common::PASSPHRASE, "a second passphrase, just as long"];
 
 fn go(_: Progress) -> bool {
@@ -58,6 +60,9 @@ fn crash_child_transfers() {
     };
     let root = PathBuf::from(root);
     let (mut v, mut current) = open_any(&root.join("a"));
+    // Every import is written as a batch of one frame per revision: a kill can come between
+    // any two of them.
+    v.set_batch_frame_bytes(1);
     let mut rng = rand::thread_rng();
     println!();
     let stick = root.join("stick");
@@ -172,6 +177,13 @@ fn check(root: &Path, coordinator: &mut Vault, acked: &mut Acked, codes: &[Strin
         v.resolve(&codes[*j])
             .unwrap_or_else(|e| panic!("acknowledged import {j} lost: {e}"));
     }
+    // An import is all or nothing: a testimony a bundle brought is there with all of its
+    // history, or not at all.
+    for code in codes {
+        let Ok(id) = v.resolve(code) else { continue };
+        let history = v.history(id).unwrap_or_else(|e| panic!("history: {e}"));
+        assert_eq!(history.len(), EDITS + 1, "{code}: part of an import");
+    }
     for (id, n) in &acked.drafts {
         let d = v
             .load_draft(*id)
@@ -216,7 +228,7 @@ fn check(root: &Path, coordinator: &mut Vault, acked: &mut Acked, codes: &[Strin
 }
 
 /// Interviewer vault A (the one killed) with a few testimonies, coordinator vault B with
-/// `INCOMING` bundles for A, one new testimony each.
+/// `INCOMING` bundles for A, one new testimony each with `EDITS` changes.
 fn setup(root: &Path) -> (Vault, Vec<String>) {
     std::fs::create_dir_all(root).unwrap_or_else(|e| panic!("mkdir: {e}"));
     let (mut a, _) = common::create(&root.join("a"));
@@ -240,6 +252,11 @@ fn setup(root: &Path) -> (Vault, Vec<String>) {
         let id = b
             .add_testimony(common::testimony(&code, "incoming"))
             .unwrap_or_else(|e| panic!("add: {e}"));
+        for k in 1..=EDITS {
+            let patch = serde_json::json!({"summary": format!("incoming, change {k}")});
+            b.edit_testimony(id, &patch, Some("a change"))
+                .unwrap_or_else(|e| panic!("edit: {e}"));
+        }
         let req = ExportRequest {
             to: vec!["Interviewer".into()],
             profile: ExportProfile::Full,

@@ -2,7 +2,7 @@
 //! held as a proposal for this vault to review, by rules that depend only on the revision,
 //! the record as this vault has it, and this vault's own contacts.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -14,31 +14,79 @@ use crate::store::{StoreTx, only_appends_custody};
 use crate::vault::Vault;
 
 /// The devices with authority over records in this vault besides each record's creator:
-/// this device, and the contacts it trusts as the same organisation.
+/// this device, and the contacts it trusts as the same organisation. A device is known by
+/// any of its keys (one that changed keys keeps authority over what its earlier keys made);
+/// revisions an earlier key signed after it was replaced, or a compromised one after it was
+/// compromised, are held.
 pub(super) struct Authority {
     me: String,
+    /// Signing key (hex) → the device it belongs to ("me", or a contact's id).
+    devices: HashMap<String, String>,
     organisation: HashSet<String>,
+    /// Earlier and compromised keys.
+    stale: HashMap<String, crate::contacts::KnownKey>,
 }
+
+const ME: &str = "me";
 
 impl Vault {
     pub(super) fn authority(&self) -> Result<Authority> {
+        let me = self.device_key();
+        let mut devices = HashMap::from([(me.clone(), ME.to_string())]);
+        let mut organisation = HashSet::new();
+        let mut keys = Vec::new();
+        for c in self.contacts()? {
+            let device = c.id.to_string();
+            if c.trust == ContactTrust::Organisation {
+                organisation.insert(device.clone());
+            }
+            keys.push(c.signing_key.clone());
+            devices.insert(c.signing_key, device.clone());
+            for p in c.previous_keys {
+                keys.push(p.signing_key.clone());
+                devices.insert(p.signing_key, device.clone());
+            }
+        }
+        for change in self.key_changes()? {
+            if let Ok(old) = crate::keys::ContactCard::parse(&change.old) {
+                let key = hex::encode(old.verifying_key().as_bytes());
+                keys.push(key.clone());
+                devices.insert(key, ME.to_string());
+            }
+        }
+        let mut stale = HashMap::new();
+        for key in keys {
+            if let Some(k) = self.known_key(&key)?
+                && (k.until.is_some() || k.compromised.is_some())
+            {
+                stale.insert(key, k);
+            }
+        }
         Ok(Authority {
-            me: self.device_key(),
-            organisation: self
-                .contacts()?
-                .into_iter()
-                .filter(|c| c.trust == ContactTrust::Organisation)
-                .map(|c| c.signing_key)
-                .collect(),
+            me,
+            devices,
+            organisation,
+            stale,
         })
     }
 }
 
 impl Authority {
+    /// Counts `key` as a key of the contact `id` (a key change an import brings).
+    pub(super) fn same_device(&mut self, key: String, id: uuid::Uuid) {
+        self.devices.insert(key, id.to_string());
+    }
+
+    /// The device a key belongs to (an unknown key is a device of its own).
+    fn device<'a>(&'a self, key: &'a str) -> &'a str {
+        self.devices.get(key).map_or(key, String::as_str)
+    }
+
     fn may_change(&self, author: &str, creators: &[Option<String>]) -> bool {
-        author == self.me
-            || self.organisation.contains(author)
-            || creators.iter().any(|c| c.as_deref() == Some(author))
+        let device = self.device(author);
+        device == ME
+            || self.organisation.contains(device)
+            || creators.iter().flatten().any(|c| self.device(c) == device)
     }
 
     /// Whether `rev` (not yet in the vault) needs this vault's review, and why. Called with
@@ -48,6 +96,13 @@ impl Authority {
             if tx.is_proposal(p)? {
                 return Ok(Some(HeldReason::BuildsOnProposal));
             }
+        }
+        if self
+            .stale
+            .get(&rev.author)
+            .is_some_and(|k| k.stale_at(rev.at))
+        {
+            return Ok(Some(HeldReason::RevokedKey));
         }
         if rev.author == self.me {
             return Ok(None);

@@ -96,9 +96,10 @@ impl Vault {
         }
         // Deletions: stubs of the testimony's and its attachments' history, ending in bare
         // tombstones — what the recipients need to verify the deletion, no content at all.
+        let deleted_attachments_of = self.store.deleted_attachments()?;
         for d in &plan.deleted {
             c.revisions.extend(stubs(self.store.revisions_of(d.id)?));
-            for id in self.store.deleted_attachments_of(d.id)? {
+            for &id in deleted_attachments_of.get(&d.id).into_iter().flatten() {
                 c.revisions.extend(stubs(self.store.revisions_of(id)?));
             }
             let mut heads = self.record_heads(d.id)?;

@@ -131,6 +131,7 @@ impl Vault {
             prev_manifest: prev,
             members,
             redactions: content.redactions.clone(),
+            key_changes: self.key_changes()?,
         };
         let manifest_bytes =
             serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
@@ -387,8 +388,8 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
-/// Refuses an export whose revisions a reader would refuse: more bytes or JSON values than one
-/// bundle may carry (the limits that keep a reader's memory bounded, docs/bundle-format.md).
+/// Refuses an export whose revisions a reader would refuse: more bytes than one bundle may
+/// carry, or a revision with more JSON values than one may hold (the limits that keep a reader's memory bounded, docs/bundle-format.md).
 fn check_fits(jsonl: &[u8]) -> Result<()> {
     let too_large = || {
         Error::invalid(
@@ -399,10 +400,9 @@ fn check_fits(jsonl: &[u8]) -> Result<()> {
     if jsonl.len() as u64 > super::REVISIONS_MAX {
         return Err(too_large());
     }
-    let mut left = super::read::VALUES_MAX;
     for line in jsonl.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-        left -=
-            crate::model::bounded::count_values(line, left, u32::MAX).map_err(|_| too_large())?;
+        crate::model::bounded::count_values(line, super::read::VALUES_MAX, super::read::DEPTH_MAX)
+            .map_err(|_| too_large())?;
     }
     Ok(())
 }

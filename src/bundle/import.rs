@@ -1,6 +1,6 @@
 //! Import: check the whole bundle, stage its files as new encrypted blobs, then commit every
-//! revision it brings (and a transfer record) in one frame. All or nothing: on any error the
-//! staged files are removed and the vault is as it was.
+//! revision it brings (and a transfer record) as one batch of log frames. All or nothing: on
+//! any error the staged files are removed and the vault is as it was.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -10,7 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::export::transfer_draft;
-use super::read::{Verified, discard, read_bundle};
+use super::read::{Revisions, Verified, discard, read_bundle};
 use crate::attachments::Progress;
 use crate::blobs;
 use crate::error::{Error, Result};
@@ -18,8 +18,8 @@ use crate::fsutil;
 use crate::keys::ContactCard;
 use crate::model::revision::Draft;
 use crate::model::{
-    Attachment, Contact, ContactTrust, ExportProfile, Held, HeldReason, Op, RecordKind, Revision,
-    Transfer, TransferDirection,
+    Attachment, Contact, ContactTrust, ExportProfile, Held, HeldReason, Op, RecordKind, Transfer,
+    TransferDirection,
 };
 use crate::vault::Vault;
 
@@ -43,6 +43,12 @@ pub struct Sender {
     pub verified: bool,
     /// The bundle was made by this vault itself.
     pub is_self: bool,
+    /// For a sender who is not a contact: the contact whose key this one says it replaces
+    /// (a key change statement signed by both keys). Still to be confirmed by comparing the
+    /// new fingerprint with them: whoever stole the old key can sign such a statement too.
+    pub replaces: Option<String>,
+    /// That contact's key was marked compromised: the statement may be the thief's.
+    pub replaces_compromised: bool,
 }
 
 /// A testimony whose history forked: two devices changed the same version differently.
@@ -117,16 +123,16 @@ impl Vault {
     ) -> Result<ImportReport> {
         let mut already = false;
         let verified = {
-            let store = &self.store;
-            let mut check = |_: &super::Manifest, _: &ContactCard, sha: &str| {
-                already = store.imported(sha)?;
-                Ok(())
+            let this = &*self;
+            let mut check = |m: &super::Manifest, sender: &ContactCard, sha: &str| {
+                already = this.store.imported(sha)?;
+                this.check_sender_key(m, sender)
             };
             let mut sink = |_: &super::Member, r: &mut dyn Read| discard(r);
             read_bundle(
                 path,
-                self.secret.identity(),
-                &self.contact_card()?.fingerprint(),
+                &self.secret.bundle_identities(),
+                &self.own_fingerprints()?,
                 &mut check,
                 &mut sink,
                 progress,
@@ -166,15 +172,17 @@ impl Vault {
     ) -> Result<ImportReport> {
         let me = self.device_key();
         let verified = {
+            let this = &*self;
             let store = &self.store;
             let dir = self.dir().to_path_buf();
             let recipient = self.secret.storage_recipient();
-            let mut check = |_: &super::Manifest, sender: &ContactCard, sha: &str| {
+            let mut check = |m: &super::Manifest, sender: &ContactCard, sha: &str| {
                 if store.imported(sha)? {
                     return Err(Error::BundleAlreadyImported(imported_on(store, sha)?));
                 }
+                this.check_sender_key(m, sender)?;
                 let key = hex::encode(sender.verifying_key().as_bytes());
-                let known = key == me || store.contact_by_key(&key)?.is_some();
+                let known = key == me || this.known_key(&key)?.is_some();
                 if !known && opts.accept_sender.as_deref() != Some(&sender.fingerprint()) {
                     return Err(Error::UnknownSender {
                         name: sender.name().to_string(),
@@ -197,8 +205,8 @@ impl Vault {
             };
             read_bundle(
                 path,
-                self.secret.identity(),
-                &self.contact_card()?.fingerprint(),
+                &self.secret.bundle_identities(),
+                &self.own_fingerprints()?,
                 &mut check,
                 &mut sink,
                 progress,
@@ -238,15 +246,10 @@ impl Vault {
             if !placed.is_empty() {
                 fsutil::sync_dir(&self.dir().join(blobs::DIR))?;
             }
-            let mut revs: Vec<Revision> = Vec::new();
-            for r in &verified.revisions {
-                if self.store.revision(&r.hash)?.is_none() {
-                    revs.push(r.clone());
-                }
-            }
             let mut drafts = Vec::new();
-            if opts.accept_sender.is_some() && self.sender_contact(&verified.sender)?.is_none() {
-                drafts.push(self.new_contact_draft(&verified.sender)?);
+            let key = hex::encode(verified.sender.verifying_key().as_bytes());
+            if opts.accept_sender.is_some() && key != me && self.known_key(&key)?.is_none() {
+                drafts.push(self.sender_contact_draft(&verified)?);
             }
             drafts.push(transfer_draft(&Transfer {
                 direction: TransferDirection::Import,
@@ -257,13 +260,18 @@ impl Vault {
                 recipients: verified.manifest.recipients.clone(),
                 created_at: verified.manifest.created_at,
                 file_name: blobs::display_name(path),
-                revisions: revs.len() as u64,
+                revisions: report.revisions_new,
                 attachments: placed.len() as u64,
                 sent: Default::default(),
                 held: report.held.clone(),
             })?);
-            revs.extend(self.sign(drafts)?);
-            self.commit_revisions(revs).map_err(tampered_in_bundle)
+            // The transfer record goes first: it says which revisions after it are held.
+            let local = self.sign(drafts)?;
+            let revisions = &verified.revisions;
+            let mut more = (0..revisions.len()).map(|i| Ok((revisions.get(i)?, revisions.size(i))));
+            self.commit_batch(local, &mut more)
+                .map(|_| ())
+                .map_err(tampered_in_bundle)
         })();
         if let Err(e) = outcome {
             for p in &placed {
@@ -277,8 +285,8 @@ impl Vault {
         for gone in live_before.difference(&live_after) {
             let _ = blobs::remove(self.dir(), gone);
         }
-        report.conflicts = self.conflicts_among(&verified.revisions)?;
-        report.sender = self.sender_info(&verified.sender)?;
+        report.conflicts = self.conflicts_among(&verified.revisions.records())?;
+        report.sender = self.sender_info(&verified.manifest, &verified.sender)?;
         report.imported = true;
         Ok(report)
     }
@@ -287,7 +295,7 @@ impl Vault {
     /// back (so every revision is checked against this vault exactly as the import will).
     fn preview(&mut self, v: &Verified) -> Result<ImportReport> {
         let mut report = ImportReport {
-            sender: self.sender_info(&v.sender)?,
+            sender: self.sender_info(&v.manifest, &v.sender)?,
             profile: v.manifest.profile,
             created_at: v.manifest.created_at,
             seq: v.manifest.seq,
@@ -323,7 +331,7 @@ impl Vault {
             }
         }
         let mut counted = HashSet::new();
-        for r in &v.revisions {
+        for r in v.revisions.lines() {
             if self.store.revision(&r.hash)?.is_some() {
                 report.revisions_known += 1;
                 continue;
@@ -341,9 +349,18 @@ impl Vault {
             }
         }
         let seq = self.log_pos().seq + 1;
-        let authority = self.authority()?;
+        let mut authority = self.authority()?;
+        // A key change the bundle brings is previewed as accepted (importing it needs the
+        // user's word): the new key acts for the contact whose key it replaces.
+        if let Some(((id, _), chain)) = self.replaced_contact(&v.manifest, &v.sender)? {
+            authority.same_device(hex::encode(v.sender.verifying_key().as_bytes()), id);
+            for (card, _) in chain {
+                authority.same_device(hex::encode(card.verifying_key().as_bytes()), id);
+            }
+        }
         let tx = self.store.tx()?;
-        for r in &v.revisions {
+        for r in v.revisions.iter() {
+            let r = &r?;
             if tx.is_known(&r.hash)? {
                 continue;
             }
@@ -358,25 +375,67 @@ impl Vault {
                 None => tx.apply(r, seq).map_err(tampered_in_bundle)?,
             }
         }
-        if let Some(what) = tx.head_without_content(&v.revisions)? {
+        let records = v.revisions.records();
+        if let Some(what) = tx.head_without_content(&records)? {
             return Err(Error::BundleInvalid(format!(
                 "{what} would be left without content: a revision's proof alone cannot be \
                  the current version of a record"
             )));
         }
-        report.conflicts = tx.conflicts_among(&v.revisions)?;
+        report.conflicts = tx.conflicts_among(&records)?;
         drop(tx);
         report.proposals = self.proposal_summaries(&v.revisions, &report.held)?;
         Ok(report)
     }
 
-    fn sender_contact(&self, card: &ContactCard) -> Result<Option<(Uuid, Contact)>> {
-        self.store
-            .contact_by_key(&hex::encode(card.verifying_key().as_bytes()))
+    /// Refuses a bundle signed with a key that is known and no longer its owner's (replaced
+    /// before the bundle says it was made, or marked compromised).
+    fn check_sender_key(&self, m: &super::Manifest, sender: &ContactCard) -> Result<()> {
+        let key = hex::encode(sender.verifying_key().as_bytes());
+        if let Some(k) = self.known_key(&key)?
+            && let Some(since) = k.refuses(m.created_at, m.seq)
+        {
+            return Err(Error::DeviceRevoked {
+                name: k.name,
+                since: since.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+            });
+        }
+        Ok(())
     }
 
-    fn sender_info(&self, card: &ContactCard) -> Result<Sender> {
+    fn sender_contact(&self, card: &ContactCard) -> Result<Option<(Uuid, Contact)>> {
+        let key = hex::encode(card.verifying_key().as_bytes());
+        Ok(self.known_key(&key)?.and_then(|k| k.contact))
+    }
+
+    /// The contact whose current key an unknown sender's key change statements lead back
+    /// to, with those changes (oldest first), if any.
+    fn replaced_contact(
+        &self,
+        m: &super::Manifest,
+        card: &ContactCard,
+    ) -> Result<Option<(StoredContact, KeyChain)>> {
+        let key = hex::encode(card.verifying_key().as_bytes());
+        let mut chain = crate::vault::key_change::predecessors(&m.key_changes, &key, &mut |k| {
+            Ok(self.store.contact_by_key(k)?.is_some())
+        })?;
+        let Some((oldest, _)) = chain.last() else {
+            return Ok(None);
+        };
+        let oldest = hex::encode(oldest.verifying_key().as_bytes());
+        let Some(contact) = self.store.contact_by_key(&oldest)? else {
+            return Ok(None);
+        };
+        chain.reverse();
+        Ok(Some((contact, chain)))
+    }
+
+    fn sender_info(&self, m: &super::Manifest, card: &ContactCard) -> Result<Sender> {
         let contact = self.sender_contact(card)?;
+        let replaced = match contact {
+            Some(_) => None,
+            None => self.replaced_contact(m, card)?,
+        };
         Ok(Sender {
             name: card.name().to_string(),
             fingerprint: card.fingerprint(),
@@ -385,6 +444,41 @@ impl Vault {
                 .is_some_and(|(_, c)| c.verified_at.is_some()),
             contact: contact.map(|(_, c)| c.name),
             is_self: hex::encode(card.verifying_key().as_bytes()) == self.device_key(),
+            replaces_compromised: replaced
+                .as_ref()
+                .is_some_and(|((_, c), _)| c.compromised.is_some()),
+            replaces: replaced.map(|((_, c), _)| c.name),
+        })
+    }
+
+    /// The contact change an accepted unknown sender brings: their contact's new key, if
+    /// their key change statements lead back to a contact; a new contact otherwise.
+    fn sender_contact_draft(&self, v: &Verified) -> Result<Draft> {
+        let Some(((id, mut contact), chain)) = self.replaced_contact(&v.manifest, &v.sender)?
+        else {
+            return self.new_contact_draft(&v.sender);
+        };
+        // Each key in the chain was replaced at the time of the statement that replaced it.
+        let mut cards: Vec<String> = chain.iter().skip(1).map(|(c, _)| c.to_string()).collect();
+        cards.push(v.sender.to_string());
+        for ((_, at), card) in chain.iter().zip(cards) {
+            let old = std::mem::replace(&mut contact.card, card);
+            contact.previous.push(crate::model::PreviousKey {
+                card: old,
+                until: *at,
+                compromised: contact.compromised.take(),
+            });
+        }
+        contact.verified_at = None;
+        Ok(Draft {
+            record: id,
+            kind: RecordKind::Contact,
+            op: Op::Update,
+            parents: self.record_heads(id)?,
+            reason: Some("a contact's new key, from an imported bundle".into()),
+            state: Some(
+                serde_json::to_value(&contact).map_err(|e| Error::Internal(e.to_string()))?,
+            ),
         })
     }
 
@@ -408,6 +502,8 @@ impl Vault {
             trust: ContactTrust::Partner,
             added_at: jiff::Timestamp::now(),
             verified_at: None,
+            previous: Vec::new(),
+            compromised: None,
         };
         Ok(Draft {
             record: Uuid::now_v7(),
@@ -422,12 +518,19 @@ impl Vault {
     }
 
     /// One line per testimony with held revisions (an attachment's counts for its testimony).
-    fn proposal_summaries(&self, revs: &[Revision], held: &[Held]) -> Result<Vec<ProposalSummary>> {
+    fn proposal_summaries(&self, revs: &Revisions, held: &[Held]) -> Result<Vec<ProposalSummary>> {
+        let index: HashMap<&str, usize> = revs
+            .lines()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.hash.as_str(), i))
+            .collect();
         let mut out: Vec<ProposalSummary> = Vec::new();
         for h in held {
-            let Some(r) = revs.iter().find(|r| r.hash == h.hash) else {
+            let Some(&i) = index.get(h.hash.as_str()) else {
                 continue;
             };
+            let r = revs.get(i)?;
             let testimony = match r.kind {
                 RecordKind::Attachment => r
                     .state
@@ -460,10 +563,15 @@ impl Vault {
         Ok(out)
     }
 
-    fn conflicts_among(&self, revs: &[Revision]) -> Result<Vec<Conflict>> {
-        crate::store::conflicts_among(self.store.conn(), revs)
+    fn conflicts_among(&self, records: &[(Uuid, RecordKind)]) -> Result<Vec<Conflict>> {
+        crate::store::conflicts_among(self.store.conn(), records)
     }
 }
+
+/// A contact as stored: its record id and state.
+type StoredContact = (Uuid, Contact);
+/// Keys a device replaced, oldest first, each with when it was replaced.
+type KeyChain = Vec<(ContactCard, jiff::Timestamp)>;
 
 /// Revisions that do not fit the vault are a property of the bundle: say so.
 fn tampered_in_bundle(e: Error) -> Error {
@@ -492,17 +600,18 @@ fn imported_on(store: &crate::store::Store, sha: &str) -> Result<String> {
 }
 
 /// (blob, sha256) of every attachment whose last revision in the bundle leaves it live.
-fn files_needed(revs: &[Revision]) -> Result<Vec<(String, String)>> {
-    let mut last: HashMap<Uuid, &Revision> = HashMap::new();
+fn files_needed(revs: &Revisions) -> Result<Vec<(String, String)>> {
+    let mut last: HashMap<Uuid, usize> = HashMap::new();
     let mut order = Vec::new();
-    for r in revs.iter().filter(|r| r.kind == RecordKind::Attachment) {
-        if last.insert(r.record, r).is_none() {
-            order.push(r.record);
+    for (i, l) in revs.lines().iter().enumerate() {
+        if l.kind == RecordKind::Attachment && last.insert(l.record, i).is_none() {
+            order.push(l.record);
         }
     }
     let mut out = Vec::new();
     for id in order {
-        let Some(r) = last.get(&id) else { continue };
+        let Some(&i) = last.get(&id) else { continue };
+        let r = revs.get(i)?;
         let Some(state) = r.state.as_ref().filter(|_| r.op != Op::Delete) else {
             continue;
         };

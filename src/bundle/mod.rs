@@ -43,8 +43,9 @@ pub(crate) const BLOB_DIR: &str = "blobs/";
 /// Limits that keep a hostile bundle from exhausting memory before it is refused.
 pub(crate) const MANIFEST_MAX: u64 = 16 << 20;
 pub(crate) const SIGNATURE_LEN: u64 = 128;
-/// The revisions are committed as one log frame (which is capped at 256 MiB encrypted).
-pub(crate) const REVISIONS_MAX: u64 = 192 << 20;
+/// The revisions a bundle may carry: what bounds the memory a reader needs (docs/bundle-format.md
+/// §2); an export that would carry more is refused ("export fewer testimonies at a time").
+pub(crate) const REVISIONS_MAX: u64 = 32 << 20;
 pub(crate) const REVISION_LINE_MAX: usize = crate::model::JSON_INPUT_MAX;
 pub(crate) const MEMBERS_MAX: usize = 100_000;
 /// One attachment: 1 TiB.
@@ -74,6 +75,10 @@ pub struct Manifest {
     /// For an anonymised bundle: what was redacted in each record.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redactions: Vec<Redaction>,
+    /// Every key change the exporting vault made, oldest first: how a contact who knows one
+    /// of its earlier keys can follow it to the one this bundle is signed with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_changes: Vec<crate::vault::KeyChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +130,11 @@ impl Manifest {
         let m: Manifest = serde_json::from_value(v)
             .map_err(|e| Error::BundleInvalid(format!("manifest.json: {e}")))?;
         m.check_members()?;
+        if m.key_changes.len() > crate::vault::key_change::CHAIN_MAX {
+            return Err(Error::BundleInvalid(
+                "manifest.json lists too many key changes".into(),
+            ));
+        }
         Ok(m)
     }
 
@@ -189,8 +199,14 @@ pub(crate) fn manifest_id(bytes: &[u8]) -> String {
 pub(crate) fn read_plain_accepting_anyone(bytes: &[u8], my_fingerprint: &str) -> Result<usize> {
     let mut check = |_: &Manifest, _: &crate::keys::ContactCard, _: &str| Ok(());
     let mut sink = |_: &Member, r: &mut dyn std::io::Read| read::discard(r);
-    read::read_plain(bytes, my_fingerprint, &mut check, &mut sink, &mut |_| true)
-        .map(|v| v.revisions.len())
+    read::read_plain(
+        bytes,
+        &[my_fingerprint.to_string()],
+        &mut check,
+        &mut sink,
+        &mut |_| true,
+    )
+    .map(|v| v.revisions.len())
 }
 
 fn is_hex(s: &str, len: usize) -> bool {

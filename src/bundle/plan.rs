@@ -131,6 +131,7 @@ impl Vault {
                 .collect(),
         };
         let received = self.received(&recipients)?;
+        let deleted_attachments_of = self.store.deleted_attachments()?;
         let mut chosen = Vec::new();
         let mut left_out = Vec::new();
         let mut seen = HashSet::new();
@@ -169,7 +170,7 @@ impl Vault {
             // recipients that all had it: the others never hear of it, not even its name.
             let mut deleted_attachments = Vec::new();
             if req.profile == ExportProfile::Full {
-                for a in self.store.deleted_attachments_of(id)? {
+                for &a in deleted_attachments_of.get(&id).into_iter().flatten() {
                     let hashes: Vec<String> = self
                         .store
                         .revisions_of(a)?

@@ -25,7 +25,63 @@ pub(crate) struct Verified {
     pub manifest: Manifest,
     pub manifest_sha256: String,
     pub sender: ContactCard,
-    pub revisions: Vec<Revision>,
+    pub revisions: Revisions,
+}
+
+/// A bundle's revisions, each checked, kept as the JSON text they came in and parsed again one
+/// at a time where they are used: memory follows the bundle's bytes (at most
+/// `REVISIONS_MAX`), whatever the shape of its JSON.
+pub(crate) struct Revisions {
+    text: Zeroizing<Vec<u8>>,
+    lines: Vec<Line>,
+}
+
+/// What is known of one revision without parsing it again.
+pub(crate) struct Line {
+    start: usize,
+    end: usize,
+    pub hash: String,
+    pub record: uuid::Uuid,
+    pub kind: RecordKind,
+}
+
+impl Revisions {
+    pub(crate) fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Revision `i`, parsed again (it was checked when the bundle was read).
+    pub(crate) fn get(&self, i: usize) -> Result<Revision> {
+        let line = self
+            .lines
+            .get(i)
+            .ok_or_else(|| Error::Internal("no such revision".into()))?;
+        serde_json::from_slice(&self.text[line.start..line.end])
+            .map_err(|e| Error::Internal(format!("a checked revision: {e}")))
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Result<Revision>> + '_ {
+        (0..self.lines.len()).map(|i| self.get(i))
+    }
+
+    /// How many bytes of JSON revision `i` is.
+    pub(crate) fn size(&self, i: usize) -> usize {
+        self.lines.get(i).map_or(0, |l| l.end - l.start)
+    }
+
+    /// Each record the revisions are of, once, with its kind.
+    pub(crate) fn records(&self) -> Vec<(uuid::Uuid, RecordKind)> {
+        let mut seen = HashSet::new();
+        self.lines
+            .iter()
+            .filter(|l| seen.insert(l.record))
+            .map(|l| (l.record, l.kind))
+            .collect()
+    }
 }
 
 /// What the caller decides once the manifest's signature is checked, before any member is
@@ -34,10 +90,11 @@ pub(crate) type SenderCheck<'a> = dyn FnMut(&Manifest, &ContactCard, &str) -> Re
 /// Receives each file member's bytes (exactly its size); the hash is checked by the reader.
 pub(crate) type BlobSink<'a> = dyn FnMut(&Member, &mut dyn Read) -> Result<()> + 'a;
 
-/// The most JSON values all of a bundle's revisions may hold together, and how deep any of
-/// them may nest: a testimony with a thousand persons holds tens of thousands.
-pub(crate) const VALUES_MAX: u64 = 1_000_000;
-const DEPTH_MAX: u32 = 32;
+/// The most JSON values one revision may hold, and how deep it may nest: a testimony with a
+/// thousand persons holds tens of thousands; a revision at this limit parses into at most
+/// about a hundred MiB.
+pub(crate) const VALUES_MAX: u64 = 200_000;
+pub(crate) const DEPTH_MAX: u32 = 32;
 
 /// Trailing bytes after the end of the tar archive (zero padding) accepted at most.
 const TRAILER_MAX: u64 = 1 << 20;
@@ -50,10 +107,12 @@ fn damaged(e: io::Error) -> Error {
     })
 }
 
+/// Reads and checks a bundle sent to this vault: `identities` are the vault's (current and
+/// earlier keys), `my_fingerprints` the fingerprints of its cards, current and earlier.
 pub(crate) fn read_bundle(
     path: &Path,
-    identity: &age::x25519::Identity,
-    my_fingerprint: &str,
+    identities: &[&dyn age::Identity],
+    my_fingerprints: &[String],
     check_sender: &mut SenderCheck<'_>,
     sink: &mut BlobSink<'_>,
     progress: &mut dyn FnMut(Progress) -> bool,
@@ -83,18 +142,18 @@ pub(crate) fn read_bundle(
         return Err(Error::BundleNotForYou);
     }
     let plain = decryptor
-        .decrypt(std::iter::once(identity as &dyn age::Identity))
+        .decrypt(identities.iter().copied())
         .map_err(|e| match e {
             age::DecryptError::NoMatchingKeys => Error::BundleNotForYou,
             _ => Error::BundleDamaged("its header is damaged".into()),
         })?;
-    read_plain(plain, my_fingerprint, check_sender, sink, progress)
+    read_plain(plain, my_fingerprints, check_sender, sink, progress)
 }
 
 /// Everything after decryption: the tar stream, checked member by member.
 pub(crate) fn read_plain(
     plain: impl Read,
-    my_fingerprint: &str,
+    my_fingerprints: &[String],
     check_sender: &mut SenderCheck<'_>,
     sink: &mut BlobSink<'_>,
     progress: &mut dyn FnMut(Progress) -> bool,
@@ -130,7 +189,11 @@ pub(crate) fn read_plain(
             "the manifest's signature does not verify".into(),
         ));
     }
-    if !manifest.recipients.iter().any(|r| r == my_fingerprint) {
+    if !manifest
+        .recipients
+        .iter()
+        .any(|r| my_fingerprints.contains(r))
+    {
         return Err(Error::BundleTampered(
             "it was made for other recipients and encrypted again to this vault".into(),
         ));
@@ -200,7 +263,7 @@ pub(crate) fn read_plain(
             "there is data after the end of the archive".into(),
         ));
     }
-    let revisions = parse_revisions(jsonl.as_ref().map(|j| j.as_slice()).unwrap_or_default())?;
+    let revisions = parse_revisions(jsonl.unwrap_or_default())?;
     Ok(Verified {
         manifest,
         manifest_sha256,
@@ -261,12 +324,12 @@ fn read_small<R: Read>(entry: &mut tar::Entry<'_, R>, name: &str, max: u64) -> R
     Ok(out)
 }
 
-fn parse_revisions(jsonl: &[u8]) -> Result<Vec<Revision>> {
-    let mut out = Vec::new();
-    // Every line is measured before it is parsed: memory follows the number of values, which
-    // bytes alone do not bound (docs/bundle-format.md §5).
-    let mut values_left = VALUES_MAX;
-    for (i, line) in jsonl.split(|b| *b == b'\n').enumerate() {
+fn parse_revisions(text: Zeroizing<Vec<u8>>) -> Result<Revisions> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+        let range = start..start + line.len();
+        start = range.end + 1;
         if line.is_empty() {
             continue;
         }
@@ -274,9 +337,10 @@ fn parse_revisions(jsonl: &[u8]) -> Result<Vec<Revision>> {
         if line.len() > REVISION_LINE_MAX {
             return Err(Error::BundleInvalid(format!("{} is too long", what())));
         }
-        let n = crate::model::bounded::count_values(line, values_left, DEPTH_MAX)
+        // Measured before it is parsed: memory follows the number of values, which bytes alone
+        // do not bound (docs/bundle-format.md §5).
+        crate::model::bounded::count_values(line, VALUES_MAX, DEPTH_MAX)
             .map_err(|e| Error::BundleInvalid(format!("{} is not a revision: {e}", what())))?;
-        values_left -= n;
         let rev: Revision = serde_json::from_slice(line)
             .map_err(|e| Error::BundleInvalid(format!("{} is not a revision: {e}", what())))?;
         if !matches!(rev.kind, RecordKind::Testimony | RecordKind::Attachment) {
@@ -289,12 +353,18 @@ fn parse_revisions(jsonl: &[u8]) -> Result<Vec<Revision>> {
         rev.check().map_err(|why| {
             Error::BundleTampered(format!("revision {}: {why}", short_hash(&rev.hash)))
         })?;
-        out.push(rev);
+        lines.push(Line {
+            start: range.start,
+            end: range.end,
+            hash: rev.hash,
+            record: rev.record,
+            kind: rev.kind,
+        });
     }
-    if out.is_empty() {
+    if lines.is_empty() {
         return Err(Error::BundleInvalid("it carries no revisions".into()));
     }
-    Ok(out)
+    Ok(Revisions { text, lines })
 }
 
 struct Hashing<'a, R> {

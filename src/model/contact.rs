@@ -8,6 +8,9 @@ use super::vocab::ContactTrust;
 use crate::error::{Error, Result};
 use crate::keys::ContactCard;
 
+/// The most earlier keys a contact (or this vault) keeps: one per key change.
+pub const PREVIOUS_KEYS_MAX: usize = 64;
+
 /// What this vault knows about one contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
@@ -24,6 +27,48 @@ pub struct Contact {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub verified_at: Option<jiff::Timestamp>,
+    /// Keys they had before they changed keys, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<PreviousKey>,
+    /// This vault marked their current key compromised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromised: Option<Compromised>,
+}
+
+/// A key a contact replaced: bundles and revisions it signed after `until` are not theirs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
+#[serde(deny_unknown_fields)]
+pub struct PreviousKey {
+    pub card: String,
+    /// When they replaced it (the time in their key change statement).
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub until: jiff::Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromised: Option<Compromised>,
+}
+
+/// A key marked compromised (docs/trust-model.md §6): a bundle it signed is refused if it
+/// says it was made at or after `from`, and also if it is newer than the last one imported
+/// from that key before it was marked (whoever stole a key can put any date on a bundle).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct Compromised {
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub from: jiff::Timestamp,
+    /// The highest bundle number imported from the key when it was marked (0: none).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub last_seq: u64,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub marked_at: jiff::Timestamp,
+}
+
+impl Compromised {
+    /// Whether a bundle made at `created_at` with number `seq` is refused.
+    pub fn refuses(&self, created_at: jiff::Timestamp, seq: u64) -> bool {
+        created_at >= self.from || seq > self.last_seq
+    }
 }
 
 impl Contact {
@@ -34,6 +79,12 @@ impl Contact {
 
     pub fn validate(&self) -> Result<()> {
         self.parsed_card()?;
+        for p in &self.previous {
+            ContactCard::parse(&p.card)?;
+        }
+        if self.previous.len() > PREVIOUS_KEYS_MAX {
+            return Err(Error::invalid("contact", "has too many earlier keys"));
+        }
         crate::keys::check_device_name(&self.name)
     }
 }
@@ -55,6 +106,23 @@ pub struct ContactInfo {
     #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub verified_at: Option<jiff::Timestamp>,
     pub card: String,
+    /// Marked compromised from this time on.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub compromised_from: Option<jiff::Timestamp>,
+    /// Keys they replaced, newest first.
+    pub previous_keys: Vec<PreviousKeyInfo>,
+}
+
+/// A contact's earlier key as the UI and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PreviousKeyInfo {
+    pub fingerprint: String,
+    pub signing_key: String,
+    #[cfg_attr(feature = "ts", ts(type = "string"))]
+    pub until: jiff::Timestamp,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub compromised_from: Option<jiff::Timestamp>,
 }
 
 impl ContactInfo {
@@ -71,6 +139,21 @@ impl ContactInfo {
             trust: c.trust,
             added_at: c.added_at,
             verified_at: c.verified_at,
+            compromised_from: c.compromised.as_ref().map(|x| x.from),
+            previous_keys: c
+                .previous
+                .iter()
+                .rev()
+                .filter_map(|p| {
+                    let card = ContactCard::parse(&p.card).ok()?;
+                    Some(PreviousKeyInfo {
+                        fingerprint: card.fingerprint(),
+                        signing_key: hex::encode(card.verifying_key().as_bytes()),
+                        until: p.until,
+                        compromised_from: p.compromised.as_ref().map(|x| x.from),
+                    })
+                })
+                .collect(),
             card: c.card,
         })
     }

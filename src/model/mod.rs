@@ -15,7 +15,7 @@ mod validate;
 pub mod vocab;
 
 pub use attachment::{Attachment, CustodyEvent};
-pub use contact::{Contact, ContactInfo};
+pub use contact::{Compromised, Contact, ContactInfo, PreviousKey, PreviousKeyInfo};
 pub use revision::{Op, RecordKind, Revision};
 pub use testimony::{
     Act, Consent, Event, JSON_INPUT_MAX, LocalName, Person, PersonName, PersonRef, Place,

@@ -112,7 +112,7 @@ vocabulary!(
     HeldReason {
         NoAuthority => "no_authority", Locked => "locked", ConsentWidened => "consent_widened",
         PublishFlag => "publish_flag", Deletion => "deletion",
-        BuildsOnProposal => "builds_on_proposal",
+        BuildsOnProposal => "builds_on_proposal", RevokedKey => "revoked_key",
     }
 );
 

@@ -1,7 +1,7 @@
 //! The attachments table: each live attachment's current state, kept in step with its
 //! revisions, and the reads over it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -179,17 +179,32 @@ impl Store {
             .optional()?)
     }
 
-    /// Attachments of a testimony that were deleted (their records keep their history).
-    pub(crate) fn deleted_attachments_of(&self, testimony: Uuid) -> Result<Vec<Uuid>> {
+    /// Every deleted attachment (its record keeps its history), by the testimony it belonged
+    /// to, oldest first: one pass over the deleted records, for an export to look up per
+    /// testimony.
+    pub(crate) fn deleted_attachments(&self) -> Result<HashMap<Uuid, Vec<Uuid>>> {
         let mut stmt = self.conn().prepare(
-            "SELECT DISTINCT c.id FROM records c JOIN revisions r ON r.record_id = c.id
-             WHERE c.kind = 'attachment' AND c.deleted = 1
-               AND json_extract(r.json, '$.state.testimony') = ?1
+            "SELECT c.id, (SELECT json_extract(r.json, '$.state.testimony') FROM revisions r
+                           WHERE r.record_id = c.id
+                             AND json_extract(r.json, '$.state.testimony') IS NOT NULL
+                           ORDER BY r.ord LIMIT 1)
+             FROM records c WHERE c.kind = 'attachment' AND c.deleted = 1
              ORDER BY c.created_at, c.id",
         )?;
-        let rows = stmt.query_map([testimony.to_string()], |r| r.get::<_, String>(0))?;
-        rows.map(|id| Uuid::parse_str(&id?).map_err(|e| Error::Internal(format!("stored id: {e}"))))
-            .collect()
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for row in rows {
+            let (id, testimony) = row?;
+            let parse = |s: &str| {
+                Uuid::parse_str(s).map_err(|e| Error::Internal(format!("stored id: {e}")))
+            };
+            if let Some(t) = testimony {
+                out.entry(parse(&t)?).or_default().push(parse(&id)?);
+            }
+        }
+        Ok(out)
     }
 
     /// The kind of a record (`testimony`, `attachment`), if it exists.

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::model::{Op, RecordKind, Revision, Testimony};
 
 pub use attachments::StoredAttachment;
-pub(crate) use proposals::{Review, only_appends_custody};
+pub(crate) use proposals::{Held, Review, only_appends_custody};
 pub use queries::{HistoryEntry, IndexSize, StoredTestimony, TestimonySummary};
 pub use schema::SCHEMA_VERSION;
 
@@ -101,6 +101,12 @@ impl Store {
 
     pub(crate) fn tx(&mut self) -> Result<StoreTx<'_>> {
         Ok(StoreTx(self.conn.transaction()?))
+    }
+
+    /// A transaction through a shared borrow, for one that spans several calls (a batch of
+    /// log frames replayed). Still rolled back unless committed.
+    pub(crate) fn tx_shared(&self) -> Result<StoreTx<'_>> {
+        Ok(StoreTx(self.conn.unchecked_transaction()?))
     }
 
     pub(crate) fn conn(&self) -> &Connection {
@@ -259,17 +265,16 @@ impl StoreTx<'_> {
     /// A record among `revs` one of whose heads is a stub that is not a deletion: a proof
     /// without content standing as a current version (only a bundle made to confuse can
     /// leave one). Names the record.
-    pub(crate) fn head_without_content(&self, revs: &[Revision]) -> Result<Option<String>> {
-        let mut seen = std::collections::HashSet::new();
-        for r in revs {
-            if !seen.insert(r.record) {
-                continue;
-            }
+    pub(crate) fn head_without_content(
+        &self,
+        records: &[(uuid::Uuid, RecordKind)],
+    ) -> Result<Option<String>> {
+        for (record, _) in records {
             let heads: Option<String> = self
                 .0
                 .query_row(
                     "SELECT heads FROM records WHERE id = ?1",
-                    [r.record.to_string()],
+                    [record.to_string()],
                     |row| row.get(0),
                 )
                 .optional()?;
@@ -282,32 +287,34 @@ impl StoreTx<'_> {
                     && head.is_stub()
                     && head.op != Op::Delete
                 {
-                    return Ok(Some(format!("record {}", r.record)));
+                    return Ok(Some(format!("record {record}")));
                 }
             }
         }
         Ok(None)
     }
 
-    /// The testimonies among `revs` that have more than one head in this transaction.
-    pub(crate) fn conflicts_among(&self, revs: &[Revision]) -> Result<Vec<Conflict>> {
-        conflicts_among(&self.0, revs)
+    /// The testimonies among `records` that have more than one head in this transaction.
+    pub(crate) fn conflicts_among(
+        &self,
+        records: &[(uuid::Uuid, RecordKind)],
+    ) -> Result<Vec<Conflict>> {
+        conflicts_among(&self.0, records)
     }
 }
 
-/// The testimonies among `revs` whose history forked (more than one head).
-pub(crate) fn conflicts_among(conn: &Connection, revs: &[Revision]) -> Result<Vec<Conflict>> {
-    let mut seen = std::collections::HashSet::new();
+/// The testimonies among `records` whose history forked (more than one head).
+pub(crate) fn conflicts_among(
+    conn: &Connection,
+    records: &[(uuid::Uuid, RecordKind)],
+) -> Result<Vec<Conflict>> {
     let mut out = Vec::new();
-    for r in revs.iter().filter(|r| r.kind == RecordKind::Testimony) {
-        if !seen.insert(r.record) {
-            continue;
-        }
+    for (record, _) in records.iter().filter(|(_, k)| *k == RecordKind::Testimony) {
         let row: Option<(String, Option<String>)> = conn
             .query_row(
                 "SELECT r.heads, t.code FROM records r LEFT JOIN testimonies t ON t.id = r.id
                  WHERE r.id = ?1",
-                [r.record.to_string()],
+                [record.to_string()],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
@@ -316,7 +323,7 @@ pub(crate) fn conflicts_among(conn: &Connection, revs: &[Revision]) -> Result<Ve
                 serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
             if heads.len() > 1 {
                 out.push(Conflict {
-                    id: r.record,
+                    id: *record,
                     code: code.unwrap_or_default(),
                     heads,
                 });

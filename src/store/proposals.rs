@@ -48,6 +48,10 @@ pub(crate) struct StoredProposal {
     pub why: HeldReason,
 }
 
+/// The revisions of a batch its transfer record says to hold, and why.
+#[derive(Default)]
+pub(crate) struct Held(HashMap<String, HeldReason>);
+
 /// The revisions of a frame that its transfer record says to hold, and why.
 pub(super) fn held_in(revs: &[Revision]) -> HashMap<String, HeldReason> {
     let mut out = HashMap::new();
@@ -119,9 +123,20 @@ impl StoreTx<'_> {
 
     /// Applies every revision of one frame in order, holding those its transfer record lists.
     pub(crate) fn apply_frame(&self, revs: &[Revision], seq: u64) -> Result<()> {
-        let held = held_in(revs);
+        self.apply_batch_frame(revs, seq, &mut Held::default())
+    }
+
+    /// Applies one frame of a batch: `held` carries what the batch's transfer record (in its
+    /// first frame) says to hold into the frames after it.
+    pub(crate) fn apply_batch_frame(
+        &self,
+        revs: &[Revision],
+        seq: u64,
+        held: &mut Held,
+    ) -> Result<()> {
+        held.0.extend(held_in(revs));
         for r in revs {
-            match held.get(&r.hash) {
+            match held.0.get(&r.hash) {
                 Some(why) => self.hold(r, *why, seq)?,
                 None => self.apply(r, seq)?,
             }

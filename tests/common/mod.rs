@@ -291,3 +291,86 @@ pub fn tar_member(tar_bytes: &[u8], name: &str) -> Vec<u8> {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Compiles the fault shim (tests/fault/fault.c: LD_PRELOAD, counts writes, fsyncs and
+/// renames, and fails or kills at the n-th) into `dir`.
+pub fn fault_shim(dir: &Path) -> PathBuf {
+    let shim = dir.join("libfault.so");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fault/fault.c");
+    let built = Command::new("cc")
+        .args(["-shared", "-fPIC", "-O2", "-o"])
+        .arg(&shim)
+        .arg(&src)
+        .arg("-ldl")
+        .status()
+        .unwrap_or_else(|e| panic!("cc: {e}"));
+    assert!(built.success(), "the fault shim does not compile");
+    shim
+}
+
+/// How a child test run under the fault shim ended.
+pub struct ShimRun {
+    pub stdout: String,
+    /// Killed by SIGKILL (the shim's kill mode).
+    pub killed: bool,
+}
+
+impl ShimRun {
+    /// The text after `label ` on the first line that has it ("" if none).
+    pub fn said(&self, label: &str) -> String {
+        let needle = format!("{label} ");
+        self.stdout
+            .lines()
+            .find_map(|l| l.split_once(&needle).map(|(_, v)| v.to_string()))
+            .unwrap_or_default()
+    }
+}
+
+/// Runs the ignored child test `name` of this test binary with the shim preloaded and
+/// `env` set; a child that was not killed must have succeeded.
+pub fn run_under_shim(shim: &Path, name: &str, env: &[(&str, String)]) -> ShimRun {
+    use std::os::unix::process::ExitStatusExt;
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("exe: {e}"));
+    let mut cmd = Command::new(exe);
+    cmd.args([
+        "--ignored",
+        "--exact",
+        name,
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("LD_PRELOAD", shim);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("child: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let killed = out.status.signal() == Some(9);
+    if !killed {
+        assert!(
+            out.status.success(),
+            "the child failed: {}\n{stdout}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    ShimRun { stdout, killed }
+}
+
+/// How many writes, fsyncs and renames the child `name` makes with `env`, and its run.
+pub fn count_under_shim(
+    shim: &Path,
+    dir: &Path,
+    name: &str,
+    env: &[(&str, String)],
+) -> (u64, ShimRun) {
+    let count_file = dir.join("fault-count");
+    let mut env = env.to_vec();
+    env.push(("AMANAT_FAULT_COUNT", count_file.to_string_lossy().into()));
+    let run = run_under_shim(shim, name, &env);
+    let points = std::fs::read_to_string(&count_file)
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    (points, run)
+}

@@ -4,9 +4,12 @@
  * and makes the AMANAT_FAULT_AT-th one fail with errno AMANAT_FAULT_ERRNO (EIO by default),
  * as a failing disk or a full one would. With AMANAT_FAULT_COUNT=FILE it only counts and
  * writes the count to FILE at exit, so the test knows how many points a path has. With
- * AMANAT_FAULT_FIRED=FILE it writes there, at exit, which call and file the fault hit. */
+ * AMANAT_FAULT_FIRED=FILE it writes there, at exit, which call and file the fault hit. With
+ * AMANAT_FAULT_KILL=1 the process is killed (SIGKILL) at that call instead, before it is made:
+ * a crash at exactly that point (tests/crash_batches.rs). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <signal.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 static long counter;
 static long fail_at = -1;
 static int fail_errno = EIO;
+static int kill_on_hit;
 static int armed;
 static int finishing;
 /* What the injected fault hit: the call and the file, reported at exit. */
@@ -29,6 +33,7 @@ __attribute__((constructor)) static void init(void) {
     const char *err = getenv("AMANAT_FAULT_ERRNO");
     if (at) fail_at = atol(at);
     if (err) fail_errno = atoi(err);
+    kill_on_hit = getenv("AMANAT_FAULT_KILL") != NULL;
     armed = at != NULL || getenv("AMANAT_FAULT_COUNT") != NULL;
 }
 
@@ -68,6 +73,7 @@ static int hit_on(const char *call, int fd, const char *name) {
         snprintf(target, sizeof target, "%s", name);
     }
     snprintf(fired, sizeof fired, "%s %s", call, target);
+    if (kill_on_hit) raise(SIGKILL);
     return 1;
 }
 #define hit_fd(fd) hit_on(__func__, fd, NULL)

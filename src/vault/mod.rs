@@ -26,6 +26,12 @@ use crate::snapbuf;
 use crate::snapshot::{self, Meta};
 use crate::store::Store;
 
+pub(crate) mod key_change;
+mod rotate;
+
+pub use key_change::KeyChange;
+pub use rotate::KeyChangeReport;
+
 pub(crate) const VAULT_FILE: &str = "VAULT";
 const VAULT_FORMAT_NAME: &str = "amanat-vault";
 const VAULT_FORMAT_VERSION: u32 = 1;
@@ -33,6 +39,8 @@ const PASS_FILE: &str = "keys/pass.age";
 const RECOVERY_FILE: &str = "keys/recovery.age";
 const LOCK_FILE: &str = "lock";
 const KEY_FILE_MAX: u64 = 64 * 1024;
+/// About how many bytes of revisions one frame of a batch holds (`Vault::commit_batch`).
+const BATCH_FRAME_BYTES: usize = 4 << 20;
 /// Take a snapshot in the background once this much log has accumulated.
 pub const DEFAULT_SNAPSHOT_AFTER_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -75,6 +83,7 @@ pub struct Vault {
     job: Option<SnapshotJob>,
     copy_buf: snapbuf::SnapshotBuffer,
     snapshot_after: u64,
+    batch_frame_bytes: usize,
     /// Set when a write failed in a way that leaves memory and disk possibly apart.
     poisoned: bool,
     report: OpenReport,
@@ -203,7 +212,10 @@ impl Vault {
         let pass_path = dir.join(PASS_FILE);
         let ct = read_key_file(&pass_path)?;
         let secret = VaultSecret::unwrap_with_passphrase(&ct, passphrase, &pass_path)?;
-        Vault::open_with_secret(dir, lock, secret)
+        let mut vault = Vault::open_with_secret(dir, lock, secret)?;
+        // A key change a crash interrupted is finished before anything else is written.
+        vault.complete_key_change(passphrase)?;
+        Ok(vault)
     }
 
     /// Opens a vault with its recovery key and sets a new passphrase.
@@ -219,29 +231,16 @@ impl Vault {
         let path = dir.join(RECOVERY_FILE);
         let ct = read_key_file(&path)?;
         let secret = VaultSecret::unwrap_with_recovery(&ct, recovery_key, &path)?;
-        let vault = Vault::open_with_secret(dir, lock, secret)?;
+        let mut vault = Vault::open_with_secret(dir, lock, secret)?;
         vault.write_pass_file(new_passphrase, kdf)?;
+        vault.complete_key_change(new_passphrase)?;
         Ok(vault)
     }
 
     fn open_with_secret(dir: &Path, lock: File, secret: VaultSecret) -> Result<Vault> {
         remove_leftover_temp_files(dir)?;
-        let key = secret.verifying_key();
         let mut report = OpenReport::default();
-        let current = snapshot::read(&dir.join(snapshot::CURRENT), secret.identity(), &key, true);
-        let (meta, store) = match current {
-            Ok((meta, Some(store))) => (meta, store),
-            Ok((_, None)) => return Err(Error::Internal("snapshot not loaded".into())),
-            Err(first) => {
-                match snapshot::read(&dir.join(snapshot::PREVIOUS), secret.identity(), &key, true) {
-                    Ok((meta, Some(store))) => {
-                        report.used_previous_snapshot = Some(first.to_string());
-                        (meta, store)
-                    }
-                    _ => return Err(first),
-                }
-            }
-        };
+        let (meta, store, key, identity) = load_snapshot(dir, &secret, &mut report)?;
         let mut store = store;
         store.migrate()?;
         let log_dir = dir.join("log");
@@ -253,18 +252,34 @@ impl Vault {
                 "it is missing",
             ));
         }
-        let replayed = log::replay(
-            &log_dir,
-            secret.identity(),
-            &key,
-            meta.start_segment,
-            meta.pos.clone(),
-            |seq, revs| {
-                let tx = store.tx()?;
-                tx.apply_frame(revs, seq)?;
-                tx.commit()
-            },
-        )?;
+        // A batch (an import written as several frames) is applied in one transaction that
+        // is committed at its last frame; one the log ends inside is dropped with it.
+        let replayed = {
+            let shared = &store;
+            let mut batch: Option<(crate::store::StoreTx<'_>, crate::store::Held)> = None;
+            let replayed = log::replay(
+                &log_dir,
+                identity,
+                &key,
+                meta.start_segment,
+                meta.pos.clone(),
+                |seq, revs, open| {
+                    let (tx, mut held) = match batch.take() {
+                        Some(b) => b,
+                        None => (shared.tx_shared()?, Default::default()),
+                    };
+                    tx.apply_batch_frame(revs, seq, &mut held)?;
+                    if open {
+                        batch = Some((tx, held));
+                        Ok(())
+                    } else {
+                        tx.commit()
+                    }
+                },
+            )?;
+            drop(batch);
+            replayed
+        };
         report.torn_bytes_discarded = replayed.torn_bytes;
         report.frames_replayed = replayed.frames;
         log::remove_segments_before(&log_dir, meta.prev_start_segment.min(meta.start_segment))?;
@@ -298,6 +313,7 @@ impl Vault {
             job: None,
             copy_buf: snapbuf::SnapshotBuffer::default(),
             snapshot_after: DEFAULT_SNAPSHOT_AFTER_BYTES,
+            batch_frame_bytes: BATCH_FRAME_BYTES,
             poisoned: false,
             report,
             last_snapshot_error: None,
@@ -325,6 +341,12 @@ impl Vault {
     /// How much log triggers a background snapshot (tests and benchmarks lower it).
     pub fn set_snapshot_after_bytes(&mut self, bytes: u64) {
         self.snapshot_after = bytes.max(1);
+    }
+
+    /// About how many bytes of revisions one frame of a large commit holds (tests lower it to
+    /// make every import a batch of many frames).
+    pub fn set_batch_frame_bytes(&mut self, bytes: usize) {
+        self.batch_frame_bytes = bytes.max(1);
     }
 
     /// This device's contact card.
@@ -387,10 +409,12 @@ impl Vault {
         let seq = self.log.pos().seq + 1;
         let tx = self.store.tx()?;
         tx.apply_frame(&revs, seq)?;
-        match self
-            .log
-            .append(&self.secret.recipient(), self.secret.signing_key(), &revs)
-        {
+        match self.log.append(
+            &self.secret.recipient(),
+            self.secret.signing_key(),
+            &revs,
+            false,
+        ) {
             Ok(_) => {}
             Err(Error::Poisoned) => {
                 self.poisoned = true;
@@ -405,6 +429,80 @@ impl Vault {
         }
         self.maybe_snapshot();
         Ok(revs)
+    }
+
+    /// Commits `local` (revisions signed here) and then every revision `more` yields that the
+    /// vault does not have, as one *batch* of log frames of about `BATCH_FRAME_BYTES` each,
+    /// applied in one transaction: all or none, durable once the last frame is. What a large
+    /// import needs in memory is one frame, not the whole import. `more` yields each revision
+    /// with the size of its JSON. Returns how many revisions were committed.
+    pub(crate) fn commit_batch(
+        &mut self,
+        local: Vec<Revision>,
+        more: &mut dyn Iterator<Item = Result<(Revision, usize)>>,
+    ) -> Result<u64> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        let mark = self.log.mark();
+        let tx = self.store.tx()?;
+        let mut held = crate::store::Held::default();
+        let mut more = more.peekable();
+        let mut frame = local;
+        let mut bytes = 0usize;
+        let mut count = 0u64;
+        let outcome = loop {
+            let next = match more.next().transpose() {
+                Ok(n) => n,
+                Err(e) => break Err(e),
+            };
+            if let Some((r, size)) = next {
+                match tx.is_known(&r.hash) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        bytes += size;
+                        frame.push(r);
+                    }
+                    Err(e) => break Err(e),
+                }
+                if bytes < self.batch_frame_bytes && more.peek().is_some() {
+                    continue;
+                }
+            }
+            let open = more.peek().is_some();
+            if frame.is_empty() && open {
+                continue;
+            }
+            let seq = self.log.pos().seq + 1;
+            if let Err(e) = tx.apply_batch_frame(&frame, seq, &mut held) {
+                break Err(e);
+            }
+            let key = self.secret.signing_key();
+            if let Err(e) = self.log.append(&self.secret.recipient(), key, &frame, open) {
+                break Err(e);
+            }
+            count += frame.len() as u64;
+            frame.clear();
+            bytes = 0;
+            if !open {
+                break Ok(());
+            }
+        };
+        if let Err(e) = outcome {
+            // Frames of the batch already written are cut off: the log is as it was.
+            if matches!(e, Error::Poisoned) || self.log.truncate_to(mark).is_err() {
+                self.poisoned = true;
+                return Err(Error::Poisoned);
+            }
+            return Err(e);
+        }
+        if let Err(e) = tx.commit() {
+            // The batch is durable but memory lags it: reopening replays it.
+            self.poisoned = true;
+            return Err(e);
+        }
+        self.maybe_snapshot();
+        Ok(count)
     }
 
     fn maybe_snapshot(&mut self) {
@@ -567,6 +665,50 @@ fn write_snapshot_files(dir: &Path, secret: &VaultSecret, mut meta: Meta, db: &[
     let tmp = fsutil::tmp_path(&dir.join(snapshot::CURRENT));
     snapshot::write(&tmp, &secret.recipient(), secret.signing_key(), &meta, db)?;
     snapshot::install(dir, &tmp)
+}
+
+/// The current snapshot, or the previous one if the current cannot be read, with the key
+/// that signed it and the identity that opened it. While a key change is unfinished, a
+/// snapshot still under the key it replaces is accepted too (and the change is finished
+/// right after opening).
+fn load_snapshot<'a>(
+    dir: &Path,
+    secret: &'a VaultSecret,
+    report: &mut OpenReport,
+) -> Result<(
+    Meta,
+    Store,
+    ed25519_dalek::VerifyingKey,
+    &'a age::x25519::Identity,
+)> {
+    let mut keys = vec![(secret.identity(), secret.verifying_key())];
+    if let (Some(old), Some(r)) = (secret.rotating_from(), secret.rotating()) {
+        let old_key = serde_json::from_str::<KeyChange>(&r.statement)
+            .ok()
+            .and_then(|c| c.check().ok())
+            .map(|(old_card, _)| *old_card.verifying_key());
+        if let Some(old_key) = old_key {
+            keys.push((old, old_key));
+        }
+    }
+    let mut first = None;
+    for file in [snapshot::CURRENT, snapshot::PREVIOUS] {
+        for (identity, key) in &keys {
+            match snapshot::read(&dir.join(file), identity, key, true) {
+                Ok((meta, Some(store))) => {
+                    if let (snapshot::PREVIOUS, Some(e)) = (file, &first) {
+                        report.used_previous_snapshot = Some(format!("{e}"));
+                    }
+                    return Ok((meta, store, *key, identity));
+                }
+                Ok((_, None)) => return Err(Error::Internal("snapshot not loaded".into())),
+                Err(e) => {
+                    first.get_or_insert(e);
+                }
+            }
+        }
+    }
+    Err(first.unwrap_or_else(|| Error::Internal("no snapshot".into())))
 }
 
 /// Temporary files are only ever complete-or-discardable copies; a crash may leave them.
