@@ -58,7 +58,7 @@ test-ui: setup
 # test fills its vault with the command line (debug build, cheap test KDF).
 e2e: build-app
 	scripts/e2e.sh
-	E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs
+	E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs ui/e2e/trust.e2e.mjs
 
 # Everything above and the fuzz pass and the package test, each step timed (the table is
 # printed at the end): scripts/test.sh. CI runs exactly this.

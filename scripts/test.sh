@@ -31,7 +31,7 @@ step no-network-deps scripts/no-network-deps.sh || stop
 step rage make --no-print-directory rage || stop
 step rust-tests scripts/dev-build.sh test || stop
 step e2e scripts/e2e.sh || stop
-step e2e-system-fonts env E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs || stop
+step e2e-system-fonts env E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs ui/e2e/trust.e2e.mjs || stop
 step release cargo build --release --locked --bins || stop
 # After the release build: the fuzz targets reuse its dependencies.
 step fuzz-short env FUZZ_SECONDS=20 scripts/fuzz.sh || stop

@@ -183,12 +183,15 @@ impl Vault {
     /// they were made at or after `from`, and any newer than the last one imported from it,
     /// are refused from then on; revisions it signed at or after `from` that arrive in other
     /// bundles are held for review.
+    ///
+    /// `from` is RFC 3339 (`2026-11-30T08:00:00Z`) or a date (the start of that day, UTC).
     pub fn mark_compromised(
         &mut self,
         name_or_id: &str,
-        from: jiff::Timestamp,
+        from: &str,
         key: Option<&str>,
     ) -> Result<ContactInfo> {
+        let from = parse_moment("from", from)?;
         let info = self.contact(name_or_id)?;
         let target = match key {
             None => info.signing_key.clone(),
@@ -283,6 +286,19 @@ impl Vault {
             .map(|(h, _)| h)
             .ok_or_else(|| Error::NotFound(id.to_string()))
     }
+}
+
+/// A moment as typed: RFC 3339, or a date (the start of that day, UTC).
+fn parse_moment(field: &str, s: &str) -> Result<jiff::Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = s.parse::<jiff::Timestamp>() {
+        return Ok(t);
+    }
+    s.parse::<jiff::civil::Date>()
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map(|z| z.timestamp())
+        .ok_or_else(|| Error::invalid(field, "is not a date (2026-11-30) or a time (RFC 3339)"))
 }
 
 /// The signing key (hex) of a card line.

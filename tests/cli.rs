@@ -464,3 +464,110 @@ fn people_duplicates_and_a_merge_from_the_command_line() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn keys_change_and_a_contact_is_marked_compromised_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["init", "--name", "Interviewer"], None);
+    let id = cli.ok(&["add"], Some(EXAMPLE)).trim().to_string();
+    let card_before = cli.ok(&["card"], None);
+    let new_pass = cli.file("new-pass", "a passphrase after the border\n");
+    let key_out = cli._root.path().join("usb-new-recovery-key.txt");
+    let out = cli.ok(
+        &[
+            "change-keys",
+            "--recovery-key-out",
+            key_out.to_str().unwrap_or_default(),
+            "--new-passphrase-file",
+            new_pass.to_str().unwrap_or_default(),
+        ],
+        None,
+    );
+    assert!(out.contains("Keys changed. New fingerprint:"), "{out}");
+    let key_text = std::fs::read_to_string(&key_out).unwrap_or_default();
+    assert!(
+        key_text.contains("AGE-SECRET-KEY-1"),
+        "the new recovery key is written first"
+    );
+    // The old passphrase no longer opens it; the new one does, with a new card.
+    assert!(stderr(&cli.run(&["list"], None)).starts_with("error[wrong_passphrase]"));
+    assert!(
+        cli.run_with(&new_pass, &["show", &id], None)
+            .status
+            .success()
+    );
+    let card_after = cli.run_with(&new_pass, &["card"], None);
+    assert_ne!(String::from_utf8_lossy(&card_after.stdout), card_before);
+    // Refuses to overwrite a file: the recovery key must never replace something.
+    let o = cli.run_with(
+        &new_pass,
+        &[
+            "change-keys",
+            "--recovery-key-out",
+            key_out.to_str().unwrap_or_default(),
+            "--new-passphrase-file",
+            new_pass.to_str().unwrap_or_default(),
+        ],
+        None,
+    );
+    assert!(!o.status.success(), "overwrote the recovery key file");
+    assert!(
+        cli.run_with(&new_pass, &["show", &id], None)
+            .status
+            .success()
+    );
+
+    // A contact's key marked compromised from a date: shown on the contact.
+    let other = common::tempdir();
+    let (other_vault, _) = common::create(&other.path().join("o"));
+    let card = other_vault
+        .contact_card()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    cli.run_with(
+        &new_pass,
+        &[
+            "contact",
+            "add",
+            &card,
+            "--name",
+            "Field laptop",
+            "--trust",
+            "organisation",
+        ],
+        None,
+    );
+    let o = cli.run_with(
+        &new_pass,
+        &[
+            "contact",
+            "compromised",
+            "Field laptop",
+            "--from",
+            "2026-11-30",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        shown.contains("compromised from 2026-11-30T00:00:00Z"),
+        "{shown}"
+    );
+    let o = cli.run_with(
+        &new_pass,
+        &[
+            "contact",
+            "compromised",
+            "Field laptop",
+            "--from",
+            "last week",
+        ],
+        None,
+    );
+    assert!(
+        stderr(&o).starts_with("error[invalid_input]"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -332,7 +332,7 @@ fn a_coordinator_follows_a_key_change_only_when_accepted_and_refuses_the_old_key
     let bundle = root.join("thief-backdated.amanat");
     std::fs::write(&bundle, forged(&thief, &b, 8, backdated, &[rev])).unwrap_or_default();
     let fp = old_card.fingerprint();
-    b.mark_compromised("Interviewer", coerced, Some(&fp))
+    b.mark_compromised("Interviewer", &coerced.to_string(), Some(&fp))
         .unwrap_or_else(|e| panic!("mark: {e}"));
     let shown_before = b.testimony(t).unwrap_or_else(|e| panic!("testimony: {e}"));
     assert_eq!(

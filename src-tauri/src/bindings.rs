@@ -59,6 +59,8 @@ mod tests {
             decl::<AttachmentRole>(&cfg),
             decl::<CustodyAction>(&cfg),
             decl::<amanat::ContactInfo>(&cfg),
+            decl::<PreviousKeyInfo>(&cfg),
+            decl::<amanat::KeyChangeReport>(&cfg),
             decl::<ContactTrust>(&cfg),
             decl::<ExportProfile>(&cfg),
             decl::<crate::bundles::ExportArgs>(&cfg),

@@ -47,6 +47,18 @@ pub async fn verify_contact(state: State<'_, AppState>, id: String) -> CmdResult
     state.with_vault(|v| v.verify_contact(&id))
 }
 
+/// Marks a contact's key (their current one, or the earlier one with fingerprint `key`)
+/// compromised from `from` (RFC 3339 or a date).
+#[tauri::command]
+pub async fn mark_compromised(
+    state: State<'_, AppState>,
+    id: String,
+    from: String,
+    key: Option<String>,
+) -> CmdResult<ContactInfo> {
+    state.with_vault(|v| v.mark_compromised(&id, &from, key.as_deref()))
+}
+
 #[tauri::command]
 pub async fn rename_contact(
     state: State<'_, AppState>,

@@ -11,10 +11,12 @@ use amanat::{
 };
 use serde::Serialize;
 use serde_json::Value;
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::attach::JobProgress;
 use crate::error::CmdResult;
 use crate::lockdown;
 use crate::state::AppState;
@@ -260,6 +262,39 @@ pub async fn change_passphrase(
         v.check_passphrase(&current)?;
         v.change_passphrase(&new, KdfCost::Calibrated)
     })
+}
+
+/// A new recovery key for "Change keys", kept here until the change is done: shown (and saved
+/// with `save_recovery_key`) before the change begins.
+#[tauri::command]
+pub async fn new_recovery_key(state: State<'_, AppState>) -> CmdResult<String> {
+    let key = Vault::new_recovery_key();
+    let shown = key.expose().expose_secret().to_string();
+    state.set_recovery(key);
+    Ok(shown)
+}
+
+/// Replaces the vault's keys with the recovery key from `new_recovery_key`; the progress is
+/// that of re-encrypting attachment files (cancelling stops there: the keys are changed).
+#[tauri::command]
+pub async fn change_keys(
+    state: State<'_, AppState>,
+    current: String,
+    new_passphrase: String,
+    on_progress: Channel<JobProgress>,
+) -> CmdResult<amanat::KeyChangeReport> {
+    let (current, new) = (secret(current), secret(new_passphrase));
+    let report = state.with_recovery(|key| {
+        state.with_job(|v, cancelled| {
+            v.check_passphrase(&current)?;
+            v.change_keys(&new, KdfCost::Calibrated, key, &mut |p| {
+                let _ = on_progress.send(JobProgress::of(1, 1, "", p));
+                !cancelled()
+            })
+        })
+    })?;
+    state.forget_recovery();
+    Ok(report)
 }
 
 #[tauri::command]

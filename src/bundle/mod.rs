@@ -44,8 +44,11 @@ pub(crate) const BLOB_DIR: &str = "blobs/";
 pub(crate) const MANIFEST_MAX: u64 = 16 << 20;
 pub(crate) const SIGNATURE_LEN: u64 = 128;
 /// The revisions a bundle may carry: what bounds the memory a reader needs (docs/bundle-format.md
-/// §2); an export that would carry more is refused ("export fewer testimonies at a time").
-pub(crate) const REVISIONS_MAX: u64 = 32 << 20;
+/// §2). Importing them grows the index, which is held in memory, to about five times their
+/// size, and the snapshot after an import copies the index once more: at 16 MiB the worst
+/// import stays under 256 MiB (BENCHMARKS.md). An export that would carry more is refused
+/// ("export fewer testimonies at a time").
+pub(crate) const REVISIONS_MAX: u64 = 16 << 20;
 pub(crate) const REVISION_LINE_MAX: usize = crate::model::JSON_INPUT_MAX;
 pub(crate) const MEMBERS_MAX: usize = 100_000;
 /// One attachment: 1 TiB.

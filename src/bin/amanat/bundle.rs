@@ -47,6 +47,18 @@ pub enum ContactCommand {
     Remove {
         name: String,
     },
+    /// Mark a contact's key compromised from a date on (their device was seized, or its
+    /// passphrase taken): bundles it signed dated then or later, or newer than the last one
+    /// imported from it, are refused; revisions it signed from then on are held for review
+    Compromised {
+        name: String,
+        /// From when (RFC 3339, or a date: 2026-11-30)
+        #[arg(long)]
+        from: String,
+        /// An earlier key of theirs, by fingerprint [default: their current key]
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -172,12 +184,33 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
             let mut progress = progress_printer("import".into());
             match v.import_bundle(file, &opts, &mut progress) {
                 Err(Error::UnknownSender { name, fingerprint }) => {
-                    eprintln!(
-                        "The bundle is signed by {name}, who is not one of your contacts.\n\
-                         Fingerprint: {fingerprint}\n\
-                         Compare it with them (by voice or in person), then run again with\n  \
-                         --accept-sender {fingerprint}"
-                    );
+                    // Whether the sender says they are a contact with a new key.
+                    let replaces = v.verify_bundle(file, &mut |_| true).ok().and_then(|r| {
+                        r.sender
+                            .replaces
+                            .map(|c| (c, r.sender.replaces_compromised))
+                    });
+                    match replaces {
+                        Some((contact, compromised)) => eprintln!(
+                            "The bundle is signed by a new key that says it replaces the key of \
+                             your contact {contact}.{}\n\
+                             New fingerprint: {fingerprint}\n\
+                             Compare it with them (by voice or in person), then run again with\n  \
+                             --accept-sender {fingerprint}",
+                            if compromised {
+                                " Their old key was marked compromised: this statement may \
+                                 come from whoever took it."
+                            } else {
+                                ""
+                            }
+                        ),
+                        None => eprintln!(
+                            "The bundle is signed by {name}, who is not one of your contacts.\n\
+                             Fingerprint: {fingerprint}\n\
+                             Compare it with them (by voice or in person), then run again with\n  \
+                             --accept-sender {fingerprint}"
+                        ),
+                    }
                     Err(Error::UnknownSender { name, fingerprint })
                 }
                 Err(e) => Err(e),
@@ -298,6 +331,19 @@ fn contact(v: &mut Vault, cmd: &ContactCommand) -> Result<()> {
             c.trust.as_str(),
             c.fingerprint
         );
+        if let Some(from) = c.compromised_from {
+            println!("  compromised from {from}");
+        }
+        for p in &c.previous_keys {
+            let compromised = p
+                .compromised_from
+                .map(|f| format!(", compromised from {f}"))
+                .unwrap_or_default();
+            println!(
+                "  earlier key {} (replaced {}{compromised})",
+                p.fingerprint, p.until
+            );
+        }
     };
     match cmd {
         ContactCommand::Add {
@@ -339,6 +385,9 @@ fn contact(v: &mut Vault, cmd: &ContactCommand) -> Result<()> {
             .set_contact_trust(name, vocab::<ContactTrust>("trust", trust)?)
             .map(|c| show(&c)),
         ContactCommand::Remove { name } => v.remove_contact(name),
+        ContactCommand::Compromised { name, from, key } => v
+            .mark_compromised(name, from, key.as_deref())
+            .map(|c| show(&c)),
     }
 }
 
@@ -407,7 +456,13 @@ fn print_report(r: &ImportReport) {
         _ if r.sender.is_self => "this device".to_string(),
         Some(name) if r.sender.verified => format!("{name} (verified)"),
         Some(name) => format!("{name} (fingerprint not yet compared)"),
-        None => format!("{} (not a contact)", r.sender.name),
+        None => match &r.sender.replaces {
+            Some(c) => format!(
+                "{} (a new key of your contact {c}, not yet accepted)",
+                r.sender.name
+            ),
+            None => format!("{} (not a contact)", r.sender.name),
+        },
     };
     let done = if r.imported {
         "imported"

@@ -109,6 +109,16 @@ enum Command {
         #[arg(long)]
         new_passphrase_file: Option<PathBuf>,
     },
+    /// Replace the vault's keys (after a coerced unlock or a lost laptop): a new secret, a new
+    /// signing key and card, a new recovery key (written to --recovery-key-out first) and a
+    /// passphrase; everything is encrypted again under the new key
+    ChangeKeys {
+        /// Where to write the new recovery key (a new file, e.g. on a USB stick)
+        #[arg(long)]
+        recovery_key_out: PathBuf,
+        #[arg(long)]
+        new_passphrase_file: Option<PathBuf>,
+    },
     /// Set a new passphrase using the recovery key
     Recover {
         #[arg(long)]
@@ -363,6 +373,33 @@ fn run(cli: Cli) -> Result<()> {
             v.change_passphrase(&new, kdf())?;
             v.close()?;
             println!("Passphrase changed.");
+            Ok(())
+        }
+        Command::ChangeKeys {
+            recovery_key_out,
+            new_passphrase_file,
+        } => {
+            let mut v = open(&cli)?;
+            let new = new_passphrase(new_passphrase_file.as_deref())?;
+            let key = Vault::new_recovery_key();
+            key.write_to_new_file(recovery_key_out)?;
+            let mut progress = attach::progress_printer("re-encrypt".into());
+            let r = v.change_keys(&new, kdf(), &key, &mut progress)?;
+            v.close()?;
+            println!(
+                "Keys changed. New fingerprint: {}\n\
+                 The new recovery key is in {}; the old one no longer opens this vault.\n\
+                 {} attachment files encrypted again{}.\n\
+                 Tell your contacts to expect a new fingerprint with your next bundle.",
+                r.fingerprint,
+                recovery_key_out.display(),
+                r.files_reencrypted,
+                if r.files_left > 0 {
+                    format!(", {} left for next time", r.files_left)
+                } else {
+                    String::new()
+                }
+            );
             Ok(())
         }
         Command::Recover {

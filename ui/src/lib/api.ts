@@ -25,6 +25,7 @@ import type {
   DraftList,
   HistoryEntry,
   JobProgress,
+  KeyChangeReport,
   PassphraseStrength,
   Proposal,
   SavedDraft,
@@ -63,6 +64,9 @@ export const api = {
   setLanguage: (language: string) => invoke<void>('set_language', { language }),
   changePassphrase: (current: string, newPassphrase: string) =>
     invoke<void>('change_passphrase', { current, newPassphrase }),
+  newRecoveryKey: () => invoke<string>('new_recovery_key'),
+  changeKeys: (current: string, newPassphrase: string, progress: (p: JobProgress) => void) =>
+    invoke<KeyChangeReport>('change_keys', { current, newPassphrase, onProgress: channel(progress) }),
   contactCard: () => invoke<CardView>('contact_card'),
   pickFiles: (title: string) => invoke<string[]>('pick_files', { title }),
   pickSavePath: (title: string, name: string) =>
@@ -102,6 +106,8 @@ export const api = {
   setContactTrust: (id: string, trust: ContactTrust) =>
     invoke<ContactInfo>('set_contact_trust', { id, trust }),
   removeContact: (id: string) => invoke<void>('remove_contact', { id }),
+  markCompromised: (id: string, from: string, key: string | null) =>
+    invoke<ContactInfo>('mark_compromised', { id, from, key }),
   planExport: (args: ExportArgs) => invoke<ExportPlan>('plan_export', { args }),
   exportBundle: (args: ExportArgs, path: string, progress: (p: JobProgress) => void) =>
     invoke<ExportResult>('export_bundle', { args, path, onProgress: channel(progress) }),

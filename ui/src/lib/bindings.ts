@@ -291,7 +291,33 @@ card_name: string, fingerprint: string,
 /**
  * Hex Ed25519 key: matches revision authors and bundle exporters.
  */
-signing_key: string, trust: ContactTrust, added_at: string, verified_at: string | null, card: string, };
+signing_key: string, trust: ContactTrust, added_at: string, verified_at: string | null, card: string, 
+/**
+ * Marked compromised from this time on.
+ */
+compromised_from: string | null, 
+/**
+ * Keys they replaced, newest first.
+ */
+previous_keys: Array<PreviousKeyInfo>, };
+
+export type PreviousKeyInfo = { fingerprint: string, signing_key: string, until: string, compromised_from: string | null, };
+
+export type KeyChangeReport = { 
+/**
+ * The new fingerprint: what contacts compare before they accept the new key.
+ */
+fingerprint: string, 
+/**
+ * Attachment files encrypted again under the new key.
+ */
+files_reencrypted: number, 
+/**
+ * Attachment files still under an old key (the re-encryption was cancelled): they are
+ * read after a check of their whole content, and the next key change (or
+ * `reencrypt_files`) takes them on.
+ */
+files_left: number, };
 
 export type ContactTrust = "organisation" | "partner";
 
@@ -395,7 +421,17 @@ verified: boolean,
 /**
  * The bundle was made by this vault itself.
  */
-is_self: boolean, };
+is_self: boolean, 
+/**
+ * For a sender who is not a contact: the contact whose key this one says it replaces
+ * (a key change statement signed by both keys). Still to be confirmed by comparing the
+ * new fingerprint with them: whoever stole the old key can sign such a statement too.
+ */
+replaces: string | null, 
+/**
+ * That contact's key was marked compromised: the statement may be the thief's.
+ */
+replaces_compromised: boolean, };
 
 export type Conflict = { id: string, code: string, heads: Array<string>, };
 
@@ -423,7 +459,7 @@ reason: string | null, };
 
 export type ProposalSummary = { id: string, code: string, why: HeldReason, };
 
-export type HeldReason = "no_authority" | "locked" | "consent_widened" | "publish_flag" | "deletion" | "builds_on_proposal";
+export type HeldReason = "no_authority" | "locked" | "consent_widened" | "publish_flag" | "deletion" | "builds_on_proposal" | "revoked_key";
 
 export type Proposal = { 
 /**
