@@ -1,5 +1,5 @@
 //! `make bench` (bundle_memory): peak memory of checking and of importing the largest bundles
-//! a sender can make — whoever made them. A bundle's revisions are capped at 32 MiB; within
+//! a sender can make — whoever made them. A bundle's revisions are capped at 16 MiB; within
 //! that, three shapes push a reader hardest: many ordinary testimonies, a few with the longest
 //! narrative a testimony may hold (4 MiB, mixed scripts), and testimonies with thousands of
 //! persons (the most JSON values per byte that still pass as testimonies). Each check and

@@ -178,7 +178,7 @@ impl Vault {
         Ok(None)
     }
 
-    /// Marks a contact's key as compromised from `from` on (docs/trust-model.md §6): their
+    /// Marks a contact's key as compromised from `from` on (docs/trust-model.md §5): their
     /// current key, or the earlier one with fingerprint `key`. Bundles it signed that say
     /// they were made at or after `from`, and any newer than the last one imported from it,
     /// are refused from then on; revisions it signed at or after `from` that arrive in other

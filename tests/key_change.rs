@@ -1,4 +1,4 @@
-//! "Change keys" and compromised keys (docs/key-change.md, docs/trust-model.md §6): after a
+//! "Change keys" and compromised keys (docs/key-change.md, docs/trust-model.md §5): after a
 //! coerced unlock the vault's secret, signing key and recovery key are replaced and nothing
 //! on disk opens with the old ones any more; a coordinator follows the change only when they
 //! accept it, refuses bundles the old key signs after it, and — once the old key is marked

@@ -542,3 +542,39 @@ proptest::proptest! {
         })?;
     }
 }
+
+#[test]
+fn an_event_with_an_open_or_unknown_bound_reaches_as_far_as_that_bound_allows() {
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v"));
+    let t = |code: &str, start: &str, end: &str| {
+        let json = serde_json::json!({
+            "code": code,
+            "narrative": "detained",
+            "testifier": {"names": [{"name": "Witness"}]},
+            "events": [{"kind": "detention", "start": start, "end": end}],
+        });
+        Testimony::from_json(&json.to_string()).unwrap_or_else(|e| panic!("{code}: {e}"))
+    };
+    v.add_testimonies(vec![
+        // Began at some time up to 2017 (no earlier limit), ended in 2019.
+        t("O-open-start", "../2017", "2019"),
+        // Began in 2015, ended in 2019 or later.
+        t("O-open-end", "2015", "2019/.."),
+        // Began at an unknown time up to 2017, ended in 2019.
+        t("O-unknown-start", "/2017", "2019"),
+        // Over before 2018, and begun after it.
+        t("O-before", "../2016", "2017"),
+        t("O-after", "2019", "2020/.."),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let in_2018 = amanat::Filters {
+        event: Some("2018".into()),
+        ..amanat::Filters::default()
+    };
+    assert_eq!(
+        filtered(&v, "", in_2018),
+        ["O-open-end", "O-open-start", "O-unknown-start"],
+        "an event from ../2017 to 2019 or from 2015 to 2019/.. covers 2018"
+    );
+}

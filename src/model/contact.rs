@@ -48,7 +48,7 @@ pub struct PreviousKey {
     pub compromised: Option<Compromised>,
 }
 
-/// A key marked compromised (docs/trust-model.md §6): a bundle it signed is refused if it
+/// A key marked compromised (docs/trust-model.md §5): a bundle it signed is refused if it
 /// says it was made at or after `from`, and also if it is newer than the last one imported
 /// from that key before it was marked (whoever stole a key can put any date on a bundle).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

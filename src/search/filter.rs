@@ -92,12 +92,16 @@ impl Filters {
         if let Some(d) = &self.event {
             let (lo, hi) = bounds("event", d)?;
             let (lo, hi) = (next(&mut params, lo.into()), next(&mut params, hi.into()));
-            // A bound that is not there is an open end (`2019/..`); an event with no date
-            // at all is not "in" any range.
+            // The event runs from its start's lower bound to its end's upper bound. A date
+            // whose bound is open (`../2017`, `2019/..`) or unknown (`/2017`) sets no limit
+            // on that side; an event known by one date only runs within that date; an event
+            // with no date at all is not "in" any range.
             event.push(format!(
                 "(e.start_text IS NOT NULL OR e.end_text IS NOT NULL)
-                 AND coalesce(e.end_hi, e.start_hi, {MAX}) >= {lo}
-                 AND coalesce(e.start_lo, e.end_lo, {MIN}) <= {hi}"
+                 AND (CASE WHEN e.end_text IS NOT NULL THEN coalesce(e.end_hi, {MAX})
+                      ELSE coalesce(e.start_hi, {MAX}) END) >= {lo}
+                 AND (CASE WHEN e.start_text IS NOT NULL THEN coalesce(e.start_lo, {MIN})
+                      ELSE coalesce(e.end_lo, {MIN}) END) <= {hi}"
             ));
         }
         if !self.event_kinds.is_empty() {

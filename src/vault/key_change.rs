@@ -3,7 +3,7 @@
 //! new. The vault keeps every statement it made (in the index's `meta`, so in the snapshot)
 //! and every bundle it exports carries them, so a contact can follow the chain from the key
 //! they know to the one a bundle is signed with — and still decides whether to believe it
-//! (whoever stole the old key can sign such a statement too: docs/trust-model.md §6).
+//! (whoever stole the old key can sign such a statement too: docs/trust-model.md §5).
 
 use serde::{Deserialize, Serialize};
 
