@@ -422,3 +422,56 @@ fn an_edit_made_beside_a_deletion_is_shown_for_review_on_both_sides() {
     assert!(a.verify().map(|r| r.ok()).unwrap_or(false));
     assert!(b.verify().map(|r| r.ok()).unwrap_or(false));
 }
+
+#[test]
+fn an_anonymised_bundle_dates_nothing_finer_than_the_year_and_names_no_one_anywhere() {
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v.amanat"));
+    let (reader, publisher) = common::outsider("Publisher", 23);
+    v.add_contact(&publisher, None, ContactTrust::Partner)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let t = v
+        .add_testimony(testimony(json!({
+            "code": "ANO-1",
+            "interview_date": "2025-03-31",
+            "interviewer": "INTERVIEWERCANARY",
+            "interview_place": "PLACECANARY café",
+            "medium": "in_person",
+            "languages": ["kk"],
+            "narrative": "Her brother was taken.",
+            "testifier": {"names": [{"name": "Гүлнар Тұрсынқызы"}], "birth": "1990-02-14",
+                          "citizenship": "like Гүлнар's cousin", "hometown": "Тұрсынқызы ауылы"},
+            "events": [{"kind": "detention", "start": "2018-04-07", "place": "Ghulja"}],
+            "consents": [{"scopes": {"publish_anonymised": "granted"},
+                          "obtained_at": "2025-03-31", "obtained_by": "OBTAINERCANARY",
+                          "method": "oral_recorded", "language": "kk"}]
+        })))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = root.path().join("anon.amanat");
+    let req = request(
+        &["Publisher"],
+        ExportProfile::Anonymised,
+        Selection::Ids(vec![t]),
+    );
+    export(&mut v, &req, &out).unwrap_or_else(|e| panic!("{e}"));
+    let plain = common::decrypt(&reader, &out);
+    let jsonl = String::from_utf8(common::tar_member(&plain, "revisions.jsonl")).unwrap_or_default();
+    let left = found_in(
+        jsonl.as_bytes(),
+        &[
+            "2025-03",
+            "03-31",
+            "1990-02",
+            "2018-04",
+            "INTERVIEWERCANARY",
+            "PLACECANARY",
+            "OBTAINERCANARY",
+            "oral_recorded",
+            "in_person",
+            "Гүлнар",
+            "Тұрсынқызы",
+        ],
+    );
+    assert!(left.is_empty(), "the anonymised bundle still holds {left:?}");
+    assert!(jsonl.contains("2025") && jsonl.contains("2018"), "{jsonl}");
+}
