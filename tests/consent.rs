@@ -455,7 +455,8 @@ fn an_anonymised_bundle_dates_nothing_finer_than_the_year_and_names_no_one_anywh
     );
     export(&mut v, &req, &out).unwrap_or_else(|e| panic!("{e}"));
     let plain = common::decrypt(&reader, &out);
-    let jsonl = String::from_utf8(common::tar_member(&plain, "revisions.jsonl")).unwrap_or_default();
+    let jsonl =
+        String::from_utf8(common::tar_member(&plain, "revisions.jsonl")).unwrap_or_default();
     let left = found_in(
         jsonl.as_bytes(),
         &[
@@ -472,6 +473,9 @@ fn an_anonymised_bundle_dates_nothing_finer_than_the_year_and_names_no_one_anywh
             "Тұрсынқызы",
         ],
     );
-    assert!(left.is_empty(), "the anonymised bundle still holds {left:?}");
+    assert!(
+        left.is_empty(),
+        "the anonymised bundle still holds {left:?}"
+    );
     assert!(jsonl.contains("2025") && jsonl.contains("2018"), "{jsonl}");
 }
