@@ -606,3 +606,90 @@ fn a_cancelled_export_or_import_leaves_nothing_behind() {
     );
     assert_eq!(import(&mut p.b, &out).attachments_new, 1);
 }
+
+/// Issue 20, case 1: two devices append to one attachment's custody log at the same time (one
+/// extracts the file, the other exports it). Neither log is lost, every later extract and
+/// export works on both vaults, and after they swap bundles both show the same log.
+#[test]
+fn custody_appended_on_two_devices_at_once_keeps_both_entries_and_the_file_usable() {
+    let mut p = pair();
+    let t =
+        p.a.add_testimony(common::testimony("CUS-1", "c"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let photo = p.root.join("pic.png");
+    let f = attach(&mut p.a, t, &photo, 5);
+    let first = p.root.join("first.amanat");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::SinceLast,
+        &first,
+    );
+    import(&mut p.b, &first);
+
+    // The coordinator extracts the file; meanwhile the interviewer edits the testimony and
+    // sends it again (its export appends to the file's custody log on its side).
+    let copy = p.root.join("extracted.png");
+    p.b.extract_attachment(f, &copy, &mut go)
+        .unwrap_or_else(|e| panic!("extract: {e}"));
+    p.a.edit_testimony(t, &serde_json::json!({"summary": "edited"}), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = p.root.join("again.amanat");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &again,
+    );
+    import(&mut p.b, &again);
+
+    // Nothing stranded: the coordinator can still extract and export the file.
+    let second_copy = p.root.join("extracted-again.png");
+    p.b.extract_attachment(f, &second_copy, &mut go)
+        .unwrap_or_else(|e| panic!("extract after the fork: error[{}] {e}", e.code()));
+    let back = p.root.join("back.amanat");
+    export(
+        &mut p.b,
+        "Interviewer",
+        ExportProfile::Full,
+        Selection::All,
+        &back,
+    );
+    import(&mut p.a, &back);
+    assert!(p.a.verify().map(|r| r.ok()).unwrap_or(false));
+    assert!(p.b.verify().map(|r| r.ok()).unwrap_or(false));
+
+    // Both logs hold every entry either side made, in the same order.
+    let log = |v: &Vault| {
+        v.attachment(f)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .attachment
+            .custody
+            .iter()
+            .map(|e| e.hash.clone())
+            .collect::<Vec<_>>()
+    };
+    let (on_a, on_b) = (log(&p.a), log(&p.b));
+    let extracts =
+        p.b.attachment(f)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .attachment
+            .custody
+            .iter()
+            .filter(|e| {
+                e.note
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("extracted"))
+            })
+            .count();
+    assert_eq!(extracts, 2, "both extracts are in the coordinator's log");
+    // The interviewer has everything the coordinator has, in the same order.
+    let common_on_a: Vec<&String> = on_a.iter().filter(|h| on_b.contains(h)).collect();
+    assert_eq!(
+        common_on_a,
+        on_b.iter().collect::<Vec<_>>(),
+        "{on_a:?} vs {on_b:?}"
+    );
+}

@@ -125,6 +125,37 @@ impl CustodyEvent {
     }
 }
 
+/// The custody entries of several versions of one log as one log, each entry once, in the
+/// order every vault computes alike whatever order the versions came in: an entry after the
+/// one it follows; among entries free to go next, the earliest, then by hash.
+pub(crate) fn merge_custody(logs: &[&[CustodyEvent]]) -> Vec<CustodyEvent> {
+    use std::cmp::Reverse;
+    use std::collections::{BTreeMap, BinaryHeap, HashMap};
+    let mut all: BTreeMap<&str, &CustodyEvent> = BTreeMap::new();
+    for e in logs.iter().flat_map(|l| l.iter()) {
+        all.entry(e.hash.as_str()).or_insert(e);
+    }
+    let mut children: HashMap<&str, Vec<&CustodyEvent>> = HashMap::new();
+    let mut ready = BinaryHeap::new();
+    for e in all.values() {
+        match e.prev.as_deref() {
+            None => ready.push(Reverse((e.at, e.hash.as_str()))),
+            Some(p) => children.entry(p).or_default().push(e),
+        }
+    }
+    // Entries whose `prev` is in none of the logs never become ready: a valid log has none.
+    let mut out = Vec::with_capacity(all.len());
+    while let Some(Reverse((_, hash))) = ready.pop() {
+        if let Some(e) = all.get(hash) {
+            out.push((*e).clone());
+        }
+        for c in children.remove(hash).unwrap_or_default() {
+            ready.push(Reverse((c.at, c.hash.as_str())));
+        }
+    }
+    out
+}
+
 fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len
         && s.bytes()
@@ -166,18 +197,29 @@ impl Attachment {
         self.check_custody()
     }
 
+    /// The custody log is a set of hash-linked entries: the first follows nothing, every other
+    /// follows an entry before it in the list. Two devices that append at the same time make
+    /// two entries that follow the same one; a merged log holds both ([`merge_custody`]).
     fn check_custody(&self) -> Result<()> {
         if self.custody.is_empty() {
             return Err(Error::invalid("custody", "is empty"));
         }
-        let mut prev: Option<&str> = None;
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
         for (i, e) in self.custody.iter().enumerate() {
             let field = format!("custody[{i}]");
-            if e.prev.as_deref() != prev {
-                return Err(Error::invalid(field, "does not follow the entry before it"));
+            let follows = match (i, e.prev.as_deref()) {
+                (0, None) => true,
+                (0, Some(_)) | (_, None) => false,
+                (_, Some(p)) => seen.contains(p),
+            };
+            if !follows {
+                return Err(Error::invalid(field, "does not follow an entry before it"));
             }
             if e.compute_hash()? != e.hash {
                 return Err(Error::invalid(field, "its hash does not match its content"));
+            }
+            if !seen.insert(&e.hash) {
+                return Err(Error::invalid(field, "is there twice"));
             }
             if crypto::verifying_key_from_hex(&e.actor).is_none() {
                 return Err(Error::invalid(field, "its actor is not a device key"));
@@ -188,12 +230,11 @@ impl Attachment {
             short(&format!("{field}.tool"), &e.tool)?;
             short(&format!("{field}.tool_version"), &e.tool_version)?;
             long_opt(&format!("{field}.note"), &e.note)?;
-            prev = Some(&e.hash);
         }
         Ok(())
     }
 
-    /// Whether `next` may follow this state: the same file, and this custody log extended.
+    /// Whether `next` may follow this state: the same file, and every custody entry kept.
     pub(crate) fn check_successor(&self, next: &Attachment) -> std::result::Result<(), &str> {
         if next.testimony != self.testimony
             || next.blob != self.blob
@@ -202,10 +243,30 @@ impl Attachment {
         {
             return Err("it changes which file the attachment is");
         }
-        if !next.custody.starts_with(&self.custody) {
+        let kept: std::collections::HashSet<&str> =
+            next.custody.iter().map(|e| e.hash.as_str()).collect();
+        if !self.custody.iter().all(|e| kept.contains(e.hash.as_str())) {
             return Err("it rewrites the custody log");
         }
         Ok(())
+    }
+
+    /// The state every vault shows for an attachment whose history forked (each version a
+    /// valid successor of the same file): the fields of `first` (the version shown, chosen
+    /// by the caller's rule), not safe to publish unless every version says so, and every
+    /// custody entry of every version ([`merge_custody`]).
+    pub(crate) fn merged(first: &Attachment, others: &[Attachment]) -> Attachment {
+        let mut out = first.clone();
+        out.safe_to_publish = std::iter::once(first)
+            .chain(others)
+            .all(|a| a.safe_to_publish);
+        out.custody = merge_custody(
+            &std::iter::once(first)
+                .chain(others)
+                .map(|a| a.custody.as_slice())
+                .collect::<Vec<_>>(),
+        );
+        out
     }
 
     pub(crate) fn to_value(&self) -> Result<Value> {
@@ -286,6 +347,68 @@ mod tests {
         let mut other_file = a.clone();
         other_file.sha256 = "cd".repeat(32);
         assert!(a.check_successor(&other_file).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn logs_that_forked_merge_into_one_order_whatever_order_they_come_in() -> Result<()> {
+        let a = sample()?;
+        let actor = a.custody[0].actor.clone();
+        // Two devices append to the same log at once, then one appends after the merge.
+        let mut left = a.clone();
+        let l = CustodyEvent::new(
+            a.custody.last(),
+            actor.clone(),
+            CustodyAction::Exported,
+            None,
+            Some("left".into()),
+        )?;
+        left.custody.push(l);
+        let mut right = a.clone();
+        let r = CustodyEvent::new(
+            a.custody.last(),
+            actor.clone(),
+            CustodyAction::Exported,
+            None,
+            Some("right".into()),
+        )?;
+        right.custody.push(r);
+        let one = Attachment::merged(&left, std::slice::from_ref(&right));
+        let other = Attachment::merged(&right, std::slice::from_ref(&left));
+        assert_eq!(one.custody, other.custody);
+        assert_eq!(one.custody.len(), 4);
+        one.validate()?;
+        assert!(left.check_successor(&one).is_ok() && right.check_successor(&one).is_ok());
+        let mut after = one.clone();
+        let next = CustodyEvent::new(
+            after.custody.last(),
+            actor,
+            CustodyAction::Exported,
+            None,
+            None,
+        )?;
+        after.custody.push(next);
+        after.validate()?;
+        assert!(left.check_successor(&after).is_ok() && right.check_successor(&after).is_ok());
+        // A merged log without one side's entry is not a successor of that side.
+        assert!(right.check_successor(&left).is_err());
+        // Safe to publish only if every version says so.
+        let mut safe = left.clone();
+        safe.safe_to_publish = true;
+        assert!(!Attachment::merged(&safe, std::slice::from_ref(&right)).safe_to_publish);
+        Ok(())
+    }
+
+    #[test]
+    fn a_custody_entry_twice_or_following_nothing_before_it_is_refused() -> Result<()> {
+        let a = sample()?;
+        let mut twice = a.clone();
+        twice.custody.push(a.custody[1].clone());
+        assert!(twice.validate().is_err());
+        let mut dangling = a.clone();
+        dangling.custody[1].prev = Some("ab".repeat(32));
+        dangling.custody[1].hash = dangling.custody[1].compute_hash()?;
+        assert!(dangling.validate().is_err());
         Ok(())
     }
 }

@@ -44,10 +44,7 @@ pub(super) fn reindex(
 ) -> Result<()> {
     let state = match &rev.state {
         Some(v) if rev.op != crate::model::Op::Delete => v,
-        _ => {
-            conn.execute("DELETE FROM attachments WHERE id = ?1", [id])?;
-            return Ok(());
-        }
+        _ => return show_heads(conn, id, added_at, &rev.at.to_string()),
     };
     let a = parse(what, state)?;
     let owner: Option<String> = conn
@@ -90,6 +87,42 @@ pub(super) fn reindex(
                 .map_err(|why| Error::tampered(what(), why))?;
         }
     }
+    show_heads(conn, id, added_at, &rev.at.to_string())
+}
+
+/// Sets the row of attachment `id` to what its heads (each already checked) say: removed when
+/// every version deletes it; otherwise the version shown by the same rule as a testimony's
+/// (`queries::shown_head`) with every version's custody entries merged, so that every vault
+/// with these heads shows the same state whatever order they arrived in, and a custody log
+/// that forked (two devices that extracted or exported the file at once) stays usable.
+fn show_heads(conn: &Connection, id: &str, added_at: &str, updated_at: &str) -> Result<()> {
+    let heads: String = conn.query_row("SELECT heads FROM records WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })?;
+    let heads: Vec<String> =
+        serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
+    let internal = |e: &dyn std::fmt::Display| Error::Internal(format!("stored attachment: {e}"));
+    let Some(shown) = super::queries::shown_head(conn, &heads)? else {
+        conn.execute("DELETE FROM attachments WHERE id = ?1", [id])?;
+        return Ok(());
+    };
+    let first = shown
+        .state
+        .as_ref()
+        .map(Attachment::deserialize)
+        .transpose()
+        .map_err(|e| internal(&e))?
+        .ok_or_else(|| internal(&"no state"))?;
+    let mut others = Vec::new();
+    for h in heads.iter().filter(|h| **h != shown.hash) {
+        if let Some(rev) = super::queries::revision(conn, h)?
+            && rev.op != crate::model::Op::Delete
+            && let Some(state) = &rev.state
+        {
+            others.push(Attachment::deserialize(state).map_err(|e| internal(&e))?);
+        }
+    }
+    let a = Attachment::merged(&first, &others);
     let json = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
     conn.execute(
         "INSERT INTO attachments (id, testimony_id, blob, added_at, updated_at, json)
@@ -100,7 +133,7 @@ pub(super) fn reindex(
             a.testimony.to_string(),
             a.blob,
             added_at,
-            rev.at.to_string(),
+            updated_at,
             json
         ],
     )?;
