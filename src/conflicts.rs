@@ -93,6 +93,11 @@ impl Vault {
         if heads.len() < 2 {
             return Err(Error::invalid("testimony", "has no conflict to resolve"));
         }
+        for side in self.conflict_sides(id)? {
+            if let Some(before) = &side.testimony {
+                crate::records::refuse_dropping_links(before, &t)?;
+            }
+        }
         self.check_code_free(&t.code, Some(id))?;
         self.commit(vec![Draft {
             record: id,
@@ -103,6 +108,20 @@ impl Vault {
             state: Some(t.to_value()?),
         }])?;
         Ok(())
+    }
+
+    /// Resolves a conflict with a merged version given as JSON (the command line's `resolve
+    /// --json`): persons, events, places and consents written without their ids keep those of
+    /// the version shown (`model::patch`).
+    pub fn resolve_conflict_json(
+        &mut self,
+        id: Uuid,
+        json: &serde_json::Value,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let shown = self.store.testimony(id)?;
+        let t = crate::model::patch::with_stable_ids(&shown.testimony, json)?;
+        self.resolve_conflict(id, t, reason)
     }
 
     /// Resolves a conflict by taking one version as it is, named by its revision (a prefix of

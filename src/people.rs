@@ -417,8 +417,25 @@ impl Vault {
             }
             let mut t = current.testimony.clone();
             let code = t.code.clone();
-            let p = person_mut(&mut t, me.person)
-                .ok_or_else(|| Error::NotFound(format!("person {} in {code}", me.person)))?;
+            let Some(p) = person_mut(&mut t, me.person) else {
+                // A person removed since the link was made (before edits refused that): the
+                // link on the other side can still be undone.
+                let other_has_link = self
+                    .store
+                    .testimony(other.testimony)
+                    .ok()
+                    .and_then(|o| {
+                        o.testimony
+                            .all_persons()
+                            .find(|p| p.id == other.person)
+                            .map(|p| p.same_as.contains(&me) || p.not_same_as.contains(&me))
+                    })
+                    .unwrap_or(false);
+                if other_has_link {
+                    continue;
+                }
+                return Err(Error::NotFound(format!("person {} in {code}", me.person)));
+            };
             change(p, other);
             t.validate()?;
             if t != current.testimony {

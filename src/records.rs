@@ -96,6 +96,7 @@ impl Vault {
         if current.testimony == t {
             return Ok(());
         }
+        refuse_dropping_links(&current.testimony, &t)?;
         if current.testimony.status == Status::Locked {
             let mut unlocked = current.testimony.clone();
             unlocked.status = t.status;
@@ -116,24 +117,11 @@ impl Vault {
     }
 
     /// Applies a JSON merge patch (RFC 7386) to a testimony: fields present replace the
-    /// current ones, `null` removes one.
+    /// current ones, `null` removes one; persons, events, places and consents keep their ids
+    /// (`model::patch`).
     pub fn edit_testimony(&mut self, id: Uuid, patch: &Value, reason: Option<&str>) -> Result<()> {
-        if !patch.is_object() {
-            return Err(Error::invalid(
-                "JSON",
-                "must be an object of the fields to change",
-            ));
-        }
         let current = self.store.testimony(id)?;
-        let mut v = current.testimony.to_value()?;
-        json_patch::merge(&mut v, patch);
-        let t: Testimony = serde_path_to_error::deserialize(v).map_err(|e| {
-            let field = e.path().to_string();
-            Error::invalid(
-                if field == "." { "JSON".into() } else { field },
-                e.into_inner().to_string(),
-            )
-        })?;
+        let t = crate::model::patch::apply_merge_patch(&current.testimony, patch)?;
         self.update_testimony(id, t, reason)
     }
 
@@ -310,4 +298,21 @@ impl Vault {
         }
         Ok(report)
     }
+}
+
+/// Refuses a new state that no longer has a person linked to a person of another testimony:
+/// the link would point at nobody. The user undoes the link first (`same-person --undo`).
+pub(crate) fn refuse_dropping_links(before: &Testimony, after: &Testimony) -> Result<()> {
+    if let Some(p) = crate::model::patch::dropped_linked(before, after).first() {
+        let name = p.names.first().map(|n| n.name.as_str()).unwrap_or("");
+        return Err(Error::invalid(
+            "persons",
+            format!(
+                "would remove {name} ({}), who is linked to a person of another testimony; \
+                 undo that link first",
+                p.id
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -220,3 +220,61 @@ fn a_very_common_name_is_compared_within_each_birth_year() {
     v.add_testimonies(items).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pairs(&v), [("C-twin-a".into(), "C-twin-b".into())]);
 }
+
+/// Issue 20, case 3: an edit that gives the persons array without ids (to add a hometown)
+/// keeps each person's id and its same-person link; an edit that would remove a linked person
+/// is refused until the link is undone; a conflict resolved from JSON without ids keeps them.
+#[test]
+fn an_edit_without_ids_keeps_persons_and_their_links_and_a_linked_person_is_not_dropped() {
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v"));
+    v.add_testimonies(vec![
+        testimony("T-4", &name(0, 0, 0), 1980, "Ghulja"),
+        testimony("T-5", &name(0, 0, 1), 1980, "Ghulja"),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (a, b) = (victim(&v, "T-4"), victim(&v, "T-5"));
+    v.merge_persons(a, b, Some("same man"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(pairs(&v).is_empty());
+
+    // The persons array given whole, without ids, one field changed.
+    let patch = serde_json::json!({"persons": [
+        {"names": [{"name": name(0, 0, 0)}], "roles": ["victim"], "hometown": "Zharkent"}
+    ]});
+    v.edit_testimony(a.testimony, &patch, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let t4 = v
+        .testimony(a.testimony)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .testimony;
+    assert_eq!(t4.persons.len(), 1);
+    assert_eq!(t4.persons[0].id, a.person, "the person got a new id");
+    assert_eq!(t4.persons[0].same_as, [b], "the merge was dropped");
+    assert_eq!(t4.persons[0].hometown.as_deref(), Some("Zharkent"));
+    assert_eq!(
+        t4.persons[0].birth.map(|d| d.to_string()).as_deref(),
+        Some("1980")
+    );
+    assert!(pairs(&v).is_empty(), "the merged pair is suggested again");
+
+    // Removing the linked person is refused, naming the link; undone first, it goes.
+    let drop = serde_json::json!({"persons": []});
+    let refused = v.edit_testimony(a.testimony, &drop, None);
+    assert_eq!(refused.err().map(|e| e.code()), Some("invalid_input"));
+    assert_eq!(
+        v.testimony(a.testimony)
+            .map(|s| s.testimony.persons.len())
+            .ok(),
+        Some(1)
+    );
+    v.unmerge_persons(a, b, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    v.edit_testimony(a.testimony, &drop, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let t5 = v
+        .testimony(b.testimony)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .testimony;
+    assert!(t5.persons[0].same_as.is_empty(), "T-5 links to nobody");
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use amanat::bundle::{ExportPlan, ExportRequest, ImportOptions, ImportReport, Selection};
 use amanat::model::{ContactTrust, ExportProfile};
-use amanat::{Error, Result, Testimony, Vault};
+use amanat::{Error, Result, Vault};
 use clap::Subcommand;
 
 use crate::attach::progress_printer;
@@ -303,9 +303,10 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
             reason,
         } => {
             let id = v.resolve(id)?;
-            let t = match (take, json) {
+            let json: serde_json::Value = match (take, json) {
                 (Some(rev), _) => return v.take_side(id, rev, reason.as_deref()),
-                (None, Some(file)) => Testimony::from_json(&crate::read_input(file)?)?,
+                (None, Some(file)) => serde_json::from_str(&crate::read_input(file)?)
+                    .map_err(|e| Error::invalid("JSON", e.to_string()))?,
                 (None, None) => {
                     return Err(Error::invalid(
                         "resolve",
@@ -313,7 +314,7 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
                     ));
                 }
             };
-            v.resolve_conflict(id, t, reason.as_deref())
+            v.resolve_conflict_json(id, &json, reason.as_deref())
         }
     }
 }
