@@ -10,11 +10,12 @@
 //! - events: the first not yet matched of the same kind and start, else the same position;
 //! - consents: the first not yet matched for the same person, else the same position.
 //!
-//! In a patch, a matched element (or one naming an existing id) is itself a merge patch of
-//! that element: fields it leaves out are kept, `null` removes one. In a whole state (a
-//! conflict resolved by hand) a matched person keeps its links to other testimonies unless the
-//! state gives them. Elements left out of an array given whole are removed, and removing a
-//! person linked to a person of another testimony is refused (the link is undone first).
+//! Otherwise an array given is the array (RFC 7386): a matched element is what it says, not
+//! merged with what was there — a consent written with one scope has that one scope, never
+//! a grant kept from before — except that a matched person keeps its links to persons of
+//! other testimonies (`same_as`, `not_same_as`) unless it gives them. Elements left out are
+//! removed, and removing a person linked to a person of another testimony is refused (the
+//! link is undone first).
 
 use std::collections::HashSet;
 
@@ -53,7 +54,7 @@ pub fn apply_merge_patch(current: &Testimony, patch: &Value) -> Result<Testimony
         else {
             continue;
         };
-        let merged = match_elements(now, given, how, true);
+        let merged = match_elements(now, given, how);
         patch.insert(key.into(), Value::Array(merged));
     }
     json_patch::merge(&mut state, &Value::Object(patch));
@@ -72,7 +73,7 @@ pub fn with_stable_ids(base: &Testimony, state: &Value) -> Result<Testimony> {
         let (Some(Value::Array(g)), Some(Value::Array(n))) = (given.get(key), now.get(key)) else {
             continue;
         };
-        out.insert(key.into(), Value::Array(match_elements(n, g, how, false)));
+        out.insert(key.into(), Value::Array(match_elements(n, g, how)));
     }
     parse(Value::Object(out))
 }
@@ -98,10 +99,9 @@ fn parse(state: Value) -> Result<Testimony> {
     })
 }
 
-/// `given` with each element that has no id matched to one of `now`; with `patch`, a matched
-/// element is merged onto the element it matched; without, a matched person keeps its links
-/// unless it gives them.
-fn match_elements(now: &[Value], given: &[Value], how: Match, patch: bool) -> Vec<Value> {
+/// `given` with each element that has no id matched to one of `now`, taking its id (and, for
+/// a person, its links unless it gives them).
+fn match_elements(now: &[Value], given: &[Value], how: Match) -> Vec<Value> {
     let id_of = |v: &Value| v.get("id").and_then(Value::as_str).map(String::from);
     let mut taken: HashSet<String> = given.iter().filter_map(id_of).collect();
     let mut out = Vec::with_capacity(given.len());
@@ -123,26 +123,19 @@ fn match_elements(now: &[Value], given: &[Value], how: Match, patch: bool) -> Ve
             out.push(Value::Object(g.clone()));
             continue;
         };
-        if let Some(id) = n.get("id").and_then(Value::as_str) {
-            taken.insert(id.to_string());
-        }
-        let mut element = if patch {
-            let mut merged = Value::Object(n.clone());
-            json_patch::merge(&mut merged, &Value::Object(g.clone()));
-            merged
-        } else {
-            let mut e = g.clone();
-            for link in ["same_as", "not_same_as"] {
-                if let (false, Some(v)) = (e.contains_key(link), n.get(link)) {
-                    e.insert(link.into(), v.clone());
-                }
+        let mut e = g.clone();
+        if let Some(id) = n.get("id") {
+            if let Some(id) = id.as_str() {
+                taken.insert(id.to_string());
             }
-            Value::Object(e)
-        };
-        if let (Value::Object(e), Some(id)) = (&mut element, n.get("id")) {
             e.insert("id".into(), id.clone());
         }
-        out.push(element);
+        for link in ["same_as", "not_same_as"] {
+            if let (false, Some(v)) = (e.contains_key(link), n.get(link)) {
+                e.insert(link.into(), v.clone());
+            }
+        }
+        out.push(Value::Object(e));
     }
     out
 }
@@ -209,9 +202,10 @@ mod tests {
         assert_eq!(out.persons.len(), 1);
         assert_eq!(out.persons[0].id, t.persons[0].id);
         assert_eq!(
-            out.persons[0].birth, t.persons[0].birth,
-            "unmentioned fields are kept"
+            out.persons[0].birth, None,
+            "the element given is the element"
         );
+        assert_eq!(out.consents[0].scopes.len(), 2);
         assert_eq!(out.events[0].id, t.events[1].id);
         assert_eq!(out.events[1].id, t.events[0].id);
         assert_eq!(out.consents[0].id, t.consents[0].id);
