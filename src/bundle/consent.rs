@@ -44,28 +44,26 @@ pub(crate) fn check(t: &Testimony, scope: ConsentScope) -> Result<(), ConsentPro
     if t.consents.is_empty() {
         return Err(ConsentProblem::NoConsent);
     }
-    // The latest version of each person's consent (None: the testimony as a whole).
-    let mut latest = BTreeMap::new();
-    for c in t.consents.iter().filter(|c| c.withdrawn_at.is_none()) {
-        let entry = latest.entry(c.person).or_insert(c);
-        if c.version > entry.version {
-            *entry = c;
-        }
+    // Each person's latest consent (None: the testifier): every record of their highest
+    // version. Two records of one version (the app once numbered every new record 1) both
+    // count, so the more restrictive wins; a withdrawn one among them withdraws it, even
+    // when it is that person's only record (a withdrawal must never be outvoted by another
+    // person's grant).
+    let mut highest: BTreeMap<_, u32> = BTreeMap::new();
+    for c in &t.consents {
+        let v = highest.entry(c.person).or_insert(c.version);
+        *v = (*v).max(c.version);
     }
-    if latest.is_empty() {
+    let latest: Vec<_> = t
+        .consents
+        .iter()
+        .filter(|c| highest.get(&c.person) == Some(&c.version))
+        .collect();
+    if latest.iter().any(|c| c.withdrawn_at.is_some()) {
         return Err(ConsentProblem::Withdrawn);
     }
-    // A later withdrawn version withdraws what the person said before.
-    for c in t.consents.iter().filter(|c| c.withdrawn_at.is_some()) {
-        if latest
-            .get(&c.person)
-            .is_some_and(|l| l.version <= c.version)
-        {
-            return Err(ConsentProblem::Withdrawn);
-        }
-    }
     let mut worst = None;
-    for c in latest.values() {
+    for c in &latest {
         let problem = match c.scopes.get(&scope) {
             Some(Decision::Granted) => continue,
             Some(Decision::Refused) => ConsentProblem::Refused,
@@ -136,5 +134,31 @@ mod tests {
             check(&only_withdrawn, scope),
             Err(ConsentProblem::Withdrawn)
         );
+    }
+
+    /// Review findings 01 and 15: one person's withdrawal is not outvoted by another person's
+    /// grant, and two records of the same version count both (the more restrictive wins).
+    #[test]
+    fn a_withdrawal_beside_another_persons_grant_and_a_tie_in_versions_keep_it_out() {
+        let scope = ConsentScope::ShareWithPartner;
+        let testifier_withdrew = testimony(
+            r#"[{"withdrawn_at": "2025-03", "scopes": {"share_with_partner": "granted"}},
+                {"person": "0190a1b2-0000-7000-8000-000000000001",
+                 "scopes": {"share_with_partner": "granted"}}]"#,
+        );
+        assert_eq!(
+            check(&testifier_withdrew, scope),
+            Err(ConsentProblem::Withdrawn)
+        );
+        let tie = testimony(
+            r#"[{"scopes": {"share_with_partner": "granted"}},
+                {"scopes": {"share_with_partner": "refused"}}]"#,
+        );
+        assert_eq!(check(&tie, scope), Err(ConsentProblem::Refused));
+        let regranted = testimony(
+            r#"[{"version": 1, "withdrawn_at": "2024", "scopes": {"share_with_partner": "granted"}},
+                {"version": 2, "scopes": {"share_with_partner": "granted"}}]"#,
+        );
+        assert_eq!(check(&regranted, scope), Ok(()));
     }
 }

@@ -49,6 +49,9 @@ pub(crate) const SIGNATURE_LEN: u64 = 128;
 /// import stays under 256 MiB (BENCHMARKS.md). An export that would carry more is refused
 /// ("export fewer testimonies at a time").
 pub(crate) const REVISIONS_MAX: u64 = 16 << 20;
+/// The most JSON values a manifest may hold: eight per member at the most members, and room
+/// for the key change statements.
+const MANIFEST_VALUES_MAX: u64 = MEMBERS_MAX as u64 * 8 + 10_000;
 pub(crate) const REVISION_LINE_MAX: usize = crate::model::JSON_INPUT_MAX;
 pub(crate) const MEMBERS_MAX: usize = 100_000;
 /// One attachment: 1 TiB.
@@ -114,14 +117,23 @@ impl Manifest {
     /// Parses and checks a manifest's shape: version first (so a newer format gets its own
     /// error), then every member's name, hash and size.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Manifest> {
-        let v: serde_json::Value = serde_json::from_slice(bytes)
+        // Counted before anything is built (a manifest of tiny objects would otherwise take
+        // gigabytes as a tree), then read straight into its types.
+        crate::model::bounded::count_values(bytes, MANIFEST_VALUES_MAX, read::DEPTH_MAX)
+            .map_err(|e| Error::BundleInvalid(format!("manifest.json: {e}")))?;
+        #[derive(Deserialize)]
+        struct Head {
+            format: Option<String>,
+            version: Option<u64>,
+        }
+        let head: Head = serde_json::from_slice(bytes)
             .map_err(|_| Error::BundleInvalid("manifest.json is not JSON".into()))?;
-        if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        if head.format.as_deref() != Some(FORMAT) {
             return Err(Error::BundleInvalid(
                 "manifest.json does not describe an Amanat bundle".into(),
             ));
         }
-        match v.get("version").and_then(|f| f.as_u64()) {
+        match head.version {
             Some(n) if (u64::from(OLDEST_VERSION)..=u64::from(VERSION)).contains(&n) => {}
             Some(n) => {
                 return Err(Error::UnsupportedVersion(format!(
@@ -130,7 +142,7 @@ impl Manifest {
             }
             None => return Err(Error::BundleInvalid("manifest.json has no version".into())),
         }
-        let m: Manifest = serde_json::from_value(v)
+        let m: Manifest = serde_json::from_slice(bytes)
             .map_err(|e| Error::BundleInvalid(format!("manifest.json: {e}")))?;
         m.check_members()?;
         if m.key_changes.len() > crate::vault::key_change::CHAIN_MAX {
@@ -216,4 +228,22 @@ fn is_hex(s: &str, len: usize) -> bool {
     s.len() == len
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Review finding 08: a manifest made of millions of tiny objects is refused by counting,
+    /// before any of it is built in memory (it once took about 1.5 GB to refuse).
+    #[test]
+    fn a_manifest_of_tiny_objects_is_refused_before_it_is_built() {
+        let mut bomb = format!(r#"{{"format":"{FORMAT}","version":{VERSION},"members":["#);
+        bomb.push_str(&vec![r#"{"":0}"#; 2_000_000].join(","));
+        bomb.push_str("]}");
+        let err = Manifest::parse(bomb.as_bytes()).err();
+        let text = err.as_ref().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(err.map(|e| e.code()), Some("bundle_invalid"));
+        assert!(text.contains("more than"), "{text}");
+    }
 }
