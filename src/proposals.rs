@@ -50,6 +50,11 @@ impl Vault {
         let mut out = Vec::new();
         for p in self.store.proposals()? {
             let r = p.revision;
+            // A proof without content proposes nothing: it is accepted with the change that
+            // follows it, and alone it is not listed (it once read as "delete it").
+            if r.state.is_none() && r.op != Op::Delete {
+                continue;
+            }
             let attachment = match r.kind {
                 RecordKind::Attachment => r
                     .state
@@ -103,6 +108,15 @@ impl Vault {
             .proposal(revision)?
             .ok_or_else(|| Error::NotFound(revision.to_string()))?
             .revision;
+        if proposal.state.is_none() && proposal.op != Op::Delete {
+            // A proof without content proposes nothing to take (review finding 13: accepting
+            // one once left a testimony without a current version); it joins the history
+            // when the change that follows it is accepted.
+            return Err(Error::invalid(
+                "proposal",
+                "is a proof of an earlier version without its content; accept the change that follows it",
+            ));
+        }
         let chain = self.store.proposal_chain(revision)?;
         let record = proposal.record;
         // A proposed new record has no heads yet: the chain brings its first revision.

@@ -106,7 +106,9 @@ fn a_partner_cannot_rewrite_unlock_or_widen_the_consent_of_an_organisations_test
     assert_eq!(after.testimony.status, Status::Locked);
     assert_eq!(org.conflicts().map(|c| c.len()).ok(), Some(0));
     let proposals = org.proposals().unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(proposals.len(), 2, "both of the partner's revisions wait");
+    // Both of the partner's revisions wait; the first travelled as a proof without content
+    // (only a current version carries content) and is listed with the change it leads to.
+    assert_eq!(proposals.len(), 1, "{proposals:?}");
     let last = proposals
         .iter()
         .find(|p| {
@@ -132,7 +134,7 @@ fn a_partner_cannot_rewrite_unlock_or_widen_the_consent_of_an_organisations_test
         .unwrap_or_else(|e| panic!("{e}"));
     org.close().unwrap_or_else(|e| panic!("{e}"));
     let mut org = common::open(&dir);
-    assert_eq!(org.proposals().map(|p| p.len()).ok(), Some(2));
+    assert_eq!(org.proposals().map(|p| p.len()).ok(), Some(1));
     assert_eq!(
         org.testimony(t).map(|s| s.testimony).ok(),
         Some(before.testimony.clone())
@@ -259,4 +261,85 @@ fn a_widened_consent_or_a_deletion_from_the_interviewer_waits_for_the_coordinato
         Some("not_found")
     );
     assert!(coordinator.verify().map(|r| r.ok()).unwrap_or(false));
+}
+
+/// Review findings 06 and 09: a bundle's revisions are judged against what this vault had
+/// before the bundle, as a whole. Widening consent and then editing (the widening travels as
+/// a proof without content), or unlocking and then editing, waits for the coordinator.
+#[test]
+fn a_chain_of_changes_is_judged_against_what_the_vault_had_before_it() {
+    let (root, mut interviewer, mut coordinator) = two(ContactTrust::Organisation);
+    let t = interviewer
+        .add_testimony(common::testimony("CHAIN-1", "chain"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    send(&mut interviewer, "B", t, &root.path().join("1.amanat"));
+    import(&mut coordinator, &root.path().join("1.amanat"));
+    let before = coordinator.testimony(t).unwrap_or_else(|e| panic!("{e}"));
+
+    edit(
+        &mut interviewer,
+        t,
+        json!({"consents": [{"scopes": {"store_internally": "granted",
+                                        "publish_named": "granted"}}]}),
+    );
+    edit(
+        &mut interviewer,
+        t,
+        json!({"summary": "an ordinary edit after it"}),
+    );
+    send(&mut interviewer, "B", t, &root.path().join("2.amanat"));
+    let report = import(&mut coordinator, &root.path().join("2.amanat"));
+    assert!(
+        report
+            .held
+            .iter()
+            .all(|h| h.why == HeldReason::ConsentWidened)
+            && !report.held.is_empty(),
+        "{:?}",
+        report.held
+    );
+    assert_eq!(
+        coordinator.testimony(t).map(|s| s.testimony).ok(),
+        Some(before.testimony.clone()),
+        "the widened consent was applied without review"
+    );
+    let listed = coordinator.proposals().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        listed.len(),
+        1,
+        "only the change is listed, not its proof: {listed:?}"
+    );
+    coordinator
+        .accept_proposal(&listed[0].revision, None)
+        .unwrap_or_else(|e| panic!("accept: {e}"));
+    assert_eq!(
+        coordinator.testimony(t).map(|s| s.testimony.summary).ok(),
+        Some("an ordinary edit after it".into())
+    );
+    assert!(coordinator.verify().map(|r| r.ok()).unwrap_or(false));
+
+    // Locked by the interviewer and sent; then unlocked and edited in two steps.
+    edit(&mut interviewer, t, json!({"status": "locked"}));
+    send(&mut interviewer, "B", t, &root.path().join("3.amanat"));
+    import(&mut coordinator, &root.path().join("3.amanat"));
+    let locked = coordinator.testimony(t).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(locked.testimony.status, Status::Locked);
+    edit(&mut interviewer, t, json!({"status": "draft"}));
+    edit(
+        &mut interviewer,
+        t,
+        json!({"narrative": "rewritten after unlocking"}),
+    );
+    send(&mut interviewer, "B", t, &root.path().join("4.amanat"));
+    let report = import(&mut coordinator, &root.path().join("4.amanat"));
+    assert!(
+        report.held.iter().any(|h| h.why == HeldReason::Locked),
+        "{:?}",
+        report.held
+    );
+    assert_eq!(
+        coordinator.testimony(t).map(|s| s.testimony).ok(),
+        Some(locked.testimony),
+        "a locked testimony was rewritten"
+    );
 }

@@ -235,9 +235,20 @@ fn a_recording_goes_into_an_anonymised_bundle_only_with_consent_to_publish_image
     let mut pdf = b"%PDF-1.4\n".to_vec();
     pdf.extend(std::iter::repeat_n(b'x', 4_000));
     std::fs::write(&doc, &pdf).unwrap_or_else(|e| panic!("{e}"));
-    for path in [&voice, &doc] {
+    // A photo of the witness filed as a document is still a photo (review finding 07).
+    let photo = root.path().join("scan.png");
+    let photo_bytes = common::png_like(&photo, 5_000, 9);
+    let as_document = AttachOptions {
+        kind: Some(amanat::model::vocab::AttachmentKind::Document),
+        ..AttachOptions::default()
+    };
+    for (path, opts) in [
+        (&voice, AttachOptions::default()),
+        (&doc, AttachOptions::default()),
+        (&photo, as_document),
+    ] {
         let id = v
-            .attach_file(t, path, &AttachOptions::default(), &mut go)
+            .attach_file(t, path, &opts, &mut go)
             .unwrap_or_else(|e| panic!("attach {}: {e}", path.display()));
         v.set_safe_to_publish(id, true)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -253,13 +264,14 @@ fn a_recording_goes_into_an_anonymised_bundle_only_with_consent_to_publish_image
             plan.included[0].attachments,
             plan.included[0].attachments_withheld
         ),
-        (1, 1),
-        "the recording is held back: its voice may not be published"
+        (1, 2),
+        "the recording and the photo are held back: the witness's image and voice may not be published"
     );
     let out = root.path().join("anon.amanat");
     export(&mut v, &req, &out).unwrap_or_else(|e| panic!("{e}"));
     let plain = common::decrypt(&reader, &out);
     assert!(!common::contains(&plain, &voice_bytes[..200]));
+    assert!(!common::contains(&plain, &photo_bytes[..200]));
     assert!(common::contains(&plain, &pdf[..200]));
 
     edit(
@@ -270,7 +282,7 @@ fn a_recording_goes_into_an_anonymised_bundle_only_with_consent_to_publish_image
         None,
     );
     let plan = v.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(plan.included[0].attachments, 2);
+    assert_eq!(plan.included[0].attachments, 3);
 }
 
 /// An interviewer's vault and a coordinator's, each the other's contact in one organisation.

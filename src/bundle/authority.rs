@@ -25,6 +25,9 @@ pub(super) struct Authority {
     organisation: HashSet<String>,
     /// Earlier and compromised keys.
     stale: HashMap<String, crate::contacts::KnownKey>,
+    /// Revisions of the bundle reviewed so far: changes are judged against what the vault
+    /// had before the bundle, never against a step of the bundle's own chain.
+    arrived: HashSet<String>,
 }
 
 const ME: &str = "me";
@@ -67,6 +70,7 @@ impl Vault {
             devices,
             organisation,
             stale,
+            arrived: HashSet::new(),
         })
     }
 }
@@ -91,7 +95,17 @@ impl Authority {
 
     /// Whether `rev` (not yet in the vault) needs this vault's review, and why. Called with
     /// the vault as it stands just before `rev` would be applied.
-    pub(super) fn review(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<Option<HeldReason>> {
+    pub(super) fn review(
+        &mut self,
+        tx: &StoreTx<'_>,
+        rev: &Revision,
+    ) -> Result<Option<HeldReason>> {
+        let why = self.review_one(tx, rev);
+        self.arrived.insert(rev.hash.clone());
+        why
+    }
+
+    fn review_one(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<Option<HeldReason>> {
         for p in &rev.parents {
             if tx.is_proposal(p)? {
                 return Ok(Some(HeldReason::BuildsOnProposal));
@@ -125,26 +139,31 @@ impl Authority {
         if rev.op == Op::Delete {
             return Ok(Some(HeldReason::Deletion));
         }
-        let (Some(current), Some(new)) = (tx.shown_state(rev.record)?, rev.state.as_ref()) else {
+        let Some(new) = rev.state.as_ref() else {
             // A proof without content changes nothing this vault shows.
             return Ok(None);
         };
-        let (Ok(current), Ok(new)) = (
-            Testimony::deserialize(&current),
-            Testimony::deserialize(new),
-        ) else {
+        let Ok(new) = Testimony::deserialize(new) else {
             // Malformed states are refused when applied.
             return Ok(None);
         };
-        if current.status == Status::Locked {
-            let mut unlocked = current.clone();
-            unlocked.status = new.status;
-            if unlocked != new {
-                return Ok(Some(HeldReason::Locked));
+        // Judged against every version this vault had before the bundle (findings 06, 09 of
+        // the review: a proof followed by content, or an unlock followed by an edit, once
+        // slipped through when judged step by step).
+        for before in tx.baseline_states(&rev.parents, &self.arrived)? {
+            let Ok(current) = Testimony::deserialize(&before) else {
+                continue;
+            };
+            if current.status == Status::Locked {
+                let mut unlocked = current.clone();
+                unlocked.status = new.status;
+                if unlocked != new {
+                    return Ok(Some(HeldReason::Locked));
+                }
             }
-        }
-        if widens_consent(&current, &new) {
-            return Ok(Some(HeldReason::ConsentWidened));
+            if widens_consent(&current, &new) {
+                return Ok(Some(HeldReason::ConsentWidened));
+            }
         }
         Ok(None)
     }
@@ -159,10 +178,18 @@ impl Authority {
             Some(t) => tx.creator(t)?,
             None => None,
         };
+        let now_safe = rev
+            .state
+            .as_ref()
+            .and_then(|s| Attachment::deserialize(s).ok())
+            .is_some_and(|a| a.safe_to_publish);
         if rev.op == Op::Create {
-            // A new file on a testimony: by someone with authority over that testimony.
-            return Ok((!self.may_change(&rev.author, &[testimony_creator]))
-                .then_some(HeldReason::NoAuthority));
+            // A new file on a testimony: by someone with authority over that testimony, and
+            // marked safe to publish only once this vault confirms it.
+            if !self.may_change(&rev.author, &[testimony_creator]) {
+                return Ok(Some(HeldReason::NoAuthority));
+            }
+            return Ok(now_safe.then_some(HeldReason::PublishFlag));
         }
         if let Some(cur) = &current
             && only_appends_custody(cur, rev)
@@ -175,15 +202,12 @@ impl Authority {
         if rev.op == Op::Delete {
             return Ok(Some(HeldReason::Deletion));
         }
-        let was_safe = current
-            .as_ref()
-            .and_then(|c| Attachment::deserialize(c).ok())
-            .is_some_and(|a| a.safe_to_publish);
-        let now_safe = rev
-            .state
-            .as_ref()
-            .and_then(|s| Attachment::deserialize(s).ok())
-            .is_some_and(|a| a.safe_to_publish);
+        let before: Vec<Attachment> = tx
+            .baseline_states(&rev.parents, &self.arrived)?
+            .iter()
+            .filter_map(|c| Attachment::deserialize(c).ok())
+            .collect();
+        let was_safe = !before.is_empty() && before.iter().all(|a| a.safe_to_publish);
         Ok((now_safe && !was_safe).then_some(HeldReason::PublishFlag))
     }
 }

@@ -21,6 +21,7 @@ use crate::model::{
     Attachment, Contact, ContactTrust, ExportProfile, Held, HeldReason, Op, RecordKind, Transfer,
     TransferDirection,
 };
+use crate::store::short_hash;
 use crate::vault::Vault;
 
 #[derive(Debug, Clone, Default)]
@@ -348,6 +349,55 @@ impl Vault {
                 _ => {}
             }
         }
+        // Proofs without content that lead only to held changes are held with them (applied,
+        // they would stand as the current version): found by trying, at most once per proof.
+        let mut with_held: HashMap<String, HeldReason> = HashMap::new();
+        let mut first_reasons: HashMap<String, HeldReason> = HashMap::new();
+        loop {
+            let (mut held, conflicts, stub_heads) = self.review_revisions(v, &with_held)?;
+            // A change held for its own reason keeps that reason once its proof is held
+            // with it (it would otherwise read "builds on a proposal").
+            if first_reasons.is_empty() {
+                first_reasons = held.iter().map(|h| (h.hash.clone(), h.why)).collect();
+            }
+            for h in &mut held {
+                if h.why == HeldReason::BuildsOnProposal
+                    && let Some(why) = first_reasons.get(&h.hash)
+                {
+                    h.why = *why;
+                }
+            }
+            let parked: Vec<(String, HeldReason)> = stub_heads
+                .iter()
+                .filter(|h| !with_held.contains_key(*h))
+                .filter_map(|h| Some((h.clone(), held_child_reason(&v.revisions, &held, h)?)))
+                .collect();
+            if parked.is_empty() {
+                if let Some(h) = stub_heads.first() {
+                    return Err(Error::BundleInvalid(format!(
+                        "revision {} would be left without content: a revision's proof alone \
+                         cannot be the current version of a record",
+                        short_hash(h)
+                    )));
+                }
+                report.held = held;
+                report.conflicts = conflicts;
+                break;
+            }
+            with_held.extend(parked);
+        }
+        report.proposals = self.proposal_summaries(&v.revisions, &report.held)?;
+        Ok(report)
+    }
+
+    /// Reviews every new revision of the bundle in a transaction that is rolled back: which
+    /// are held (and why), the conflicts left, and the heads that would be proofs without
+    /// content. `with_held` are proofs held with the changes they lead to.
+    fn review_revisions(
+        &mut self,
+        v: &Verified,
+        with_held: &HashMap<String, HeldReason>,
+    ) -> Result<(Vec<Held>, Vec<super::Conflict>, Vec<String>)> {
         let seq = self.log_pos().seq + 1;
         let mut authority = self.authority()?;
         // A key change the bundle brings is previewed as accepted (importing it needs the
@@ -359,15 +409,20 @@ impl Vault {
             }
         }
         let tx = self.store.tx()?;
+        let mut held = Vec::new();
         for r in v.revisions.iter() {
             let r = &r?;
             if tx.is_known(&r.hash)? {
                 continue;
             }
-            match authority.review(&tx, r)? {
+            let why = match with_held.get(&r.hash) {
+                Some(why) => Some(*why),
+                None => authority.review(&tx, r)?,
+            };
+            match why {
                 Some(why) => {
                     tx.hold(r, why, seq).map_err(tampered_in_bundle)?;
-                    report.held.push(Held {
+                    held.push(Held {
                         hash: r.hash.clone(),
                         why,
                     });
@@ -376,16 +431,9 @@ impl Vault {
             }
         }
         let records = v.revisions.records();
-        if let Some(what) = tx.head_without_content(&records)? {
-            return Err(Error::BundleInvalid(format!(
-                "{what} would be left without content: a revision's proof alone cannot be \
-                 the current version of a record"
-            )));
-        }
-        report.conflicts = tx.conflicts_among(&records)?;
-        drop(tx);
-        report.proposals = self.proposal_summaries(&v.revisions, &report.held)?;
-        Ok(report)
+        let stub_heads = tx.stub_heads(&records)?;
+        let conflicts = tx.conflicts_among(&records)?;
+        Ok((held, conflicts, stub_heads))
     }
 
     /// Refuses a bundle signed with a key that is known and no longer its owner's (replaced
@@ -622,4 +670,14 @@ fn files_needed(revs: &Revisions) -> Result<Vec<(String, String)>> {
         out.push((a.blob, a.sha256));
     }
     Ok(out)
+}
+
+/// Why a held revision of the bundle that follows `stub` was held: a proof that leads only
+/// to held changes is held with them, for the same reason.
+fn held_child_reason(revs: &Revisions, held: &[Held], stub: &str) -> Option<HeldReason> {
+    let held: HashMap<&str, HeldReason> = held.iter().map(|h| (h.hash.as_str(), h.why)).collect();
+    revs.iter()
+        .filter_map(|r| r.ok())
+        .filter(|r| r.parents.iter().any(|p| p == stub))
+        .find_map(|r| held.get(r.hash.as_str()).copied())
 }

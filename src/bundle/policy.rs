@@ -53,17 +53,21 @@ pub(super) fn attachment_goes(profile: ExportProfile, t: &Testimony, a: &Attachm
         ExportProfile::Full => true,
         ExportProfile::Anonymised => {
             a.safe_to_publish
-                && (!shows_a_person(a.kind)
+                && (!shows_a_person(a)
                     || consent::check(t, ConsentScope::PublishImageVoice).is_ok())
         }
     }
 }
 
-fn shows_a_person(kind: AttachmentKind) -> bool {
+/// A recording, photo or video: by the kind it was filed under or by its content (a photo
+/// filed as a document is still a photo of someone; review finding 07).
+fn shows_a_person(a: &Attachment) -> bool {
     matches!(
-        kind,
+        a.kind,
         AttachmentKind::Audio | AttachmentKind::Video | AttachmentKind::Photo
-    )
+    ) || ["image/", "audio/", "video/"]
+        .iter()
+        .any(|p| a.media_type.starts_with(p))
 }
 
 /// A record's revisions as a recipient may see them: the current versions (`heads`) in full,

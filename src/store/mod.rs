@@ -262,13 +262,11 @@ impl StoreTx<'_> {
         Ok(self.0.commit()?)
     }
 
-    /// A record among `revs` one of whose heads is a stub that is not a deletion: a proof
-    /// without content standing as a current version (only a bundle made to confuse can
-    /// leave one). Names the record.
-    pub(crate) fn head_without_content(
-        &self,
-        records: &[(uuid::Uuid, RecordKind)],
-    ) -> Result<Option<String>> {
+    /// The heads of `records` that are proofs without content (stubs that are not
+    /// deletions): a proof cannot stand as a current version, so an import that would leave
+    /// one holds it with the change it leads to, or is refused.
+    pub(crate) fn stub_heads(&self, records: &[(uuid::Uuid, RecordKind)]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
         for (record, _) in records {
             let heads: Option<String> = self
                 .0
@@ -287,11 +285,11 @@ impl StoreTx<'_> {
                     && head.is_stub()
                     && head.op != Op::Delete
                 {
-                    return Ok(Some(format!("record {record}")));
+                    out.push(h);
                 }
             }
         }
-        Ok(None)
+        Ok(out)
     }
 
     /// The testimonies among `records` that have more than one head in this transaction.

@@ -6,7 +6,7 @@
 //! Which revisions of a frame are held is written in the frame itself (the import's transfer
 //! record lists them), so replaying the log holds exactly the same ones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
@@ -171,6 +171,34 @@ impl StoreTx<'_> {
         let heads: Vec<String> =
             serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
         Ok(super::queries::shown_head(&self.0, &heads)?.and_then(|r| r.state))
+    }
+
+    /// The states this vault had for a record before the revisions in `arrived` (those of
+    /// the bundle being imported): walking back from `parents`, past revisions that arrived
+    /// with the bundle and past proofs without content, to the nearest revisions with content
+    /// that were here before. What a bundle changes is judged against these, so a chain of
+    /// revisions (unlock, then edit; a proof, then new content) is judged as a whole.
+    pub(crate) fn baseline_states(
+        &self,
+        parents: &[String],
+        arrived: &HashSet<String>,
+    ) -> Result<Vec<serde_json::Value>> {
+        let mut out = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut todo: Vec<String> = parents.to_vec();
+        while let Some(h) = todo.pop() {
+            if !seen.insert(h.clone()) {
+                continue;
+            }
+            let Some(rev) = super::queries::revision(&self.0, &h)? else {
+                continue;
+            };
+            match (&rev.state, arrived.contains(&h)) {
+                (Some(state), false) if rev.op != Op::Delete => out.push(state.clone()),
+                _ => todo.extend(rev.parents),
+            }
+        }
+        Ok(out)
     }
 
     pub(crate) fn is_proposal(&self, hash: &str) -> Result<bool> {
