@@ -34,11 +34,11 @@ impl KnownKey {
         self.until.filter(|until| created_at > *until)
     }
 
-    /// Whether a revision signed with this key at `at` (one this vault does not have) is
-    /// held for review instead of applied.
-    pub(crate) fn stale_at(&self, at: jiff::Timestamp) -> bool {
-        self.compromised.as_ref().is_some_and(|c| at >= c.from)
-            || self.until.is_some_and(|until| at > until)
+    /// From when the key is not its owner's alone, if ever: marked compromised, or replaced.
+    /// Whoever holds such a key can put any date on what it signs, so nothing it signs is
+    /// taken on its word again, whatever date it carries (docs/trust-model.md §5).
+    pub(crate) fn stale_since(&self) -> Option<jiff::Timestamp> {
+        self.compromised.as_ref().map(|c| c.from).or(self.until)
     }
 }
 
@@ -180,9 +180,10 @@ impl Vault {
 
     /// Marks a contact's key as compromised from `from` on (docs/trust-model.md §5): their
     /// current key, or the earlier one with fingerprint `key`. Bundles it signed that say
-    /// they were made at or after `from`, and any newer than the last one imported from it,
-    /// are refused from then on; revisions it signed at or after `from` that arrive in other
-    /// bundles are held for review.
+    /// they were made at or after `from`, any newer than the last one imported from it, and
+    /// any with a number already imported from it are refused from then on; whatever it
+    /// signs that does arrive — a bundle, or revisions in other bundles — is held for review,
+    /// whatever its date.
     ///
     /// `from` is RFC 3339 (`2026-11-30T08:00:00Z`) or a date (the start of that day, UTC).
     pub fn mark_compromised(

@@ -83,7 +83,11 @@ impl Vault {
                 why: p.why,
                 author_name: contacts
                     .iter()
-                    .find(|c| c.signing_key == r.author)
+                    // An earlier key names its contact too: revisions it signs are held.
+                    .find(|c| {
+                        c.signing_key == r.author
+                            || c.previous_keys.iter().any(|p| p.signing_key == r.author)
+                    })
                     .map(|c| c.name.clone())
                     .unwrap_or_default(),
                 author: r.author,

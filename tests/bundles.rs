@@ -693,3 +693,75 @@ fn custody_appended_on_two_devices_at_once_keeps_both_entries_and_the_file_usabl
         "{on_a:?} vs {on_b:?}"
     );
 }
+
+#[test]
+fn a_deletion_still_reaches_a_recipient_who_changed_keys() {
+    let mut p = pair();
+    let gone =
+        p.a.add_testimony(common::testimony("D-1", "d"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let kept =
+        p.a.add_testimony(common::testimony("D-2", "e"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let first = p.root.join("first.amanat");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::All,
+        &first,
+    );
+    import(&mut p.b, &first);
+    // The coordinator changes keys; the interviewer accepts the new one from its next bundle.
+    let changed =
+        p.b.change_keys(
+            &common::pass(),
+            common::TEST_KDF,
+            &Vault::new_recovery_key(),
+            &mut go,
+        )
+        .unwrap_or_else(|e| panic!("change keys: {e}"));
+    p.b.edit_testimony(kept, &serde_json::json!({"summary": "x"}), Some("an edit"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let back = p.root.join("back.amanat");
+    export(
+        &mut p.b,
+        "Interviewer",
+        ExportProfile::Full,
+        Selection::Ids(vec![kept]),
+        &back,
+    );
+    p.a.import_bundle(
+        &back,
+        &ImportOptions {
+            accept_sender: Some(changed.fingerprint),
+        },
+        &mut go,
+    )
+    .unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code()));
+
+    p.a.delete_testimony(gone, "the witness asked")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let req = ExportRequest {
+        to: vec!["Coordinator".into()],
+        profile: ExportProfile::Full,
+        selection: Selection::SinceLast,
+    };
+    let plan = p.a.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
+    let codes = |d: &[amanat::bundle::DeletedTestimony]| {
+        d.iter().map(|d| d.code.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(codes(&plan.deleted), ["D-1"], "sent before the key change");
+    assert_eq!(codes(&plan.deletions_withheld), Vec::<String>::new());
+    let second = p.root.join("second.amanat");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::SinceLast,
+        &second,
+    );
+    let report = import(&mut p.b, &second);
+    assert_eq!(report.proposals.len(), 1, "{:?}", report.proposals);
+    assert_eq!(report.proposals[0].id, gone);
+}

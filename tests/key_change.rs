@@ -1,9 +1,10 @@
 //! "Change keys" and compromised keys (docs/key-change.md, docs/trust-model.md §5): after a
 //! coerced unlock the vault's secret, signing key and recovery key are replaced and nothing
 //! on disk opens with the old ones any more; a coordinator follows the change only when they
-//! accept it, refuses bundles the old key signs after it, and — once the old key is marked
-//! compromised — also the ones it backdates, and holds revisions it signed that arrive
-//! through someone else.
+//! accept it and refuses bundles the old key signs after it or numbers like one imported
+//! before; once the old key is marked compromised it also refuses the ones it backdates past
+//! the last one imported; whatever else a replaced or compromised key signs is held for
+//! review, whatever its date.
 
 mod common;
 mod craft;
@@ -528,4 +529,223 @@ fn every_kill_and_fault_during_a_key_change_leaves_a_vault_that_opens() {
         "{points} points, {kills} kills and {points} faults ({errors} reported as errors): \
          {changed} runs left the new keys, the others the old; every vault opened whole"
     );
+}
+
+fn add(a: &mut Vault, code: &str) -> uuid::Uuid {
+    a.add_testimony(common::testimony(code, "x"))
+        .unwrap_or_else(|e| panic!("add: {e}"))
+}
+
+fn why(r: &amanat::bundle::ImportReport) -> Vec<HeldReason> {
+    r.proposals.iter().map(|p| p.why).collect()
+}
+
+#[test]
+fn a_compromised_key_cannot_reuse_a_bundle_number_or_backdate_its_way_past_the_mark() {
+    let tmp = common::tempdir();
+    let root = tmp.path();
+    let (mut a, rk, mut b) = pair(root);
+    let t = add(&mut a, "KC-2");
+    export(&mut a, &root.join("1.amanat"), Selection::Ids(vec![t]));
+    // Bundles 2 and 3 are still on their way when the laptop is seized.
+    let t2 = add(&mut a, "KC-3");
+    export(&mut a, &root.join("2.amanat"), Selection::Ids(vec![t2]));
+    let t3 = add(&mut a, "KC-4");
+    export(&mut a, &root.join("3.amanat"), Selection::Ids(vec![t3]));
+    a.edit_testimony(t, &json!({"summary": "second visit"}), Some("an edit"))
+        .unwrap_or_else(|e| panic!("edit: {e}"));
+    export(&mut a, &root.join("4.amanat"), Selection::Ids(vec![t]));
+    for n in ["1", "4"] {
+        import(&mut b, &root.join(format!("{n}.amanat")), None)
+            .unwrap_or_else(|e| panic!("import {n}: {e}"));
+    }
+    let now = jiff::Timestamp::now();
+    b.mark_compromised("Interviewer", &now.to_string(), None)
+        .unwrap_or_else(|e| panic!("mark: {e}"));
+    let head = b
+        .testimony(t)
+        .map(|s| s.heads[0].clone())
+        .unwrap_or_default();
+
+    let (identity, key) = secret_in(a.dir(), &rk);
+    let card = a.contact_card().unwrap_or_else(|e| panic!("card: {e}"));
+    let thief = Sender {
+        key: key.clone(),
+        age: identity,
+        name: card.name().to_string(),
+    };
+    let before = (now - jiff::SignedDuration::from_hours(1)).to_string();
+    let rev = update(&key, t, &head, &before, "FORGED with the seized key");
+    // Numbers already imported from the key: refused, whatever date they carry.
+    for seq in [1, 4] {
+        let bundle = root.join(format!("reused-{seq}.amanat"));
+        std::fs::write(
+            &bundle,
+            forged(&thief, &b, seq, &before, std::slice::from_ref(&rev)),
+        )
+        .unwrap_or_default();
+        let refused = import(&mut b, &bundle, None);
+        assert_eq!(
+            refused.as_ref().err().map(|e| e.code()),
+            Some("device_revoked"),
+            "bundle number {seq} again: {:?}",
+            refused.map(|r| why(&r))
+        );
+    }
+    // A number not imported yet and not above the last: it may be an honest bundle in
+    // transit, so it imports, but nothing the key signed is applied on its own.
+    let bundle = root.join("gap-2.amanat");
+    std::fs::write(&bundle, forged(&thief, &b, 2, &before, &[rev])).unwrap_or_default();
+    let held = import(&mut b, &bundle, None).unwrap_or_else(|e| panic!("import: {e}"));
+    assert_eq!(why(&held), vec![HeldReason::RevokedKey]);
+    assert_eq!(
+        b.testimony(t).map(|s| s.testimony.summary).ok(),
+        Some("second visit".to_string())
+    );
+    // The honest bundle 3, made before the mark, still imports: held for review.
+    let honest = import(&mut b, &root.join("3.amanat"), None)
+        .unwrap_or_else(|e| panic!("import 3: error[{}] {e}", e.code()));
+    assert_eq!(why(&honest), vec![HeldReason::RevokedKey]);
+    assert_eq!(honest.proposals[0].id, t3);
+}
+
+#[test]
+fn a_replaced_key_cannot_backdate_a_bundle_to_before_the_key_change() {
+    let tmp = common::tempdir();
+    let root = tmp.path();
+    let (mut a, old_rk, mut b) = pair(root);
+    let t = add(&mut a, "KC-2");
+    export(&mut a, &root.join("1.amanat"), Selection::All);
+    import(&mut b, &root.join("1.amanat"), None).unwrap_or_else(|e| panic!("import: {e}"));
+    // Made before the change, sent only after it: authority follows the device.
+    let late = add(&mut a, "KC-5");
+    let (old_identity, old_key) = secret_in(a.dir(), &old_rk);
+    let old_card = a.contact_card().unwrap_or_else(|e| panic!("card: {e}"));
+    let changed = a
+        .change_keys(
+            &new_pass(),
+            common::TEST_KDF,
+            &Vault::new_recovery_key(),
+            &mut go,
+        )
+        .unwrap_or_else(|e| panic!("change keys: {e}"));
+    a.edit_testimony(t, &json!({"summary": "after the change"}), Some("an edit"))
+        .unwrap_or_else(|e| panic!("edit: {e}"));
+    export(&mut a, &root.join("2.amanat"), Selection::SinceLast);
+    let done = import(&mut b, &root.join("2.amanat"), Some(changed.fingerprint))
+        .unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code()));
+    assert_eq!(
+        why(&done),
+        vec![],
+        "the new key vouches for its device's history"
+    );
+    assert!(b.testimony(late).is_ok());
+    let head = b
+        .testimony(t)
+        .map(|s| s.heads[0].clone())
+        .unwrap_or_default();
+
+    let thief = Sender {
+        key: old_key.clone(),
+        age: old_identity,
+        name: old_card.name().to_string(),
+    };
+    let backdated = "2025-06-01T10:00:00Z";
+    let rev = update(&old_key, t, &head, backdated, "FORGED with the old key");
+    let reused = root.join("reused.amanat");
+    std::fs::write(
+        &reused,
+        forged(&thief, &b, 1, backdated, std::slice::from_ref(&rev)),
+    )
+    .unwrap_or_default();
+    assert_eq!(
+        import(&mut b, &reused, None).err().map(|e| e.code()),
+        Some("device_revoked"),
+        "bundle 1 of the old key was imported already"
+    );
+    let bundle = root.join("backdated.amanat");
+    std::fs::write(&bundle, forged(&thief, &b, 5, backdated, &[rev])).unwrap_or_default();
+    let held =
+        import(&mut b, &bundle, None).unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code()));
+    assert_eq!(why(&held), vec![HeldReason::RevokedKey]);
+    assert_eq!(
+        b.testimony(t).map(|s| s.testimony.summary).ok(),
+        Some("after the change".to_string())
+    );
+}
+
+#[test]
+fn a_held_attachments_file_is_encrypted_again_by_a_key_change() {
+    let tmp = common::tempdir();
+    let root = tmp.path();
+    let (mut v, rk) = common::create(&root.join("v"));
+    let (mut p, _) = common::create(&root.join("p"));
+    let card_v = v.contact_card().map(|c| c.to_string()).unwrap_or_default();
+    let card_p = p.contact_card().map(|c| c.to_string()).unwrap_or_default();
+    v.add_contact(&card_p, Some("Partner"), ContactTrust::Partner)
+        .unwrap_or_else(|e| panic!("contact: {e}"));
+    p.add_contact(&card_v, Some("Coordinator"), ContactTrust::Partner)
+        .unwrap_or_else(|e| panic!("contact: {e}"));
+    let k = v
+        .add_testimony(
+            amanat::Testimony::from_json(
+                &json!({"code": "K-1", "testifier": {"names": [{"name": "X Y"}]},
+                        "consents": [{"scopes": {"share_with_partner": "granted"}}]})
+                .to_string(),
+            )
+            .unwrap_or_else(|e| panic!("testimony: {e}")),
+        )
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    let to_p = ExportRequest {
+        to: vec!["Partner".into()],
+        profile: ExportProfile::Full,
+        selection: Selection::Ids(vec![k]),
+    };
+    v.export_bundle(&to_p, &root.join("1.amanat"), &mut go)
+        .unwrap_or_else(|e| panic!("export: {e}"));
+    import(&mut p, &root.join("1.amanat"), None).unwrap_or_else(|e| panic!("import: {e}"));
+    let file = root.join("g.png");
+    common::png_like(&file, 50_000, 7);
+    p.attach_file(k, &file, &AttachOptions::default(), &mut go)
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    export(&mut p, &root.join("2.amanat"), Selection::All);
+    let r = import(&mut v, &root.join("2.amanat"), None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(why(&r), vec![HeldReason::NoAuthority]);
+    let blobs = common::blob_files(v.dir());
+    assert_eq!(blobs.len(), 1, "the held file waits in blobs/");
+
+    let (old_identity, _) = secret_in(v.dir(), &rk);
+    let old_storage = storage_identity(&old_identity);
+    v.change_keys(
+        &new_pass(),
+        common::TEST_KDF,
+        &Vault::new_recovery_key(),
+        &mut go,
+    )
+    .unwrap_or_else(|e| panic!("change keys: {e}"));
+    let blob_dir = v.dir().join("blobs");
+    let still: Vec<PathBuf> = common::files_under(&blob_dir)
+        .into_iter()
+        .filter(|f| opens_with(f, &[&old_identity, &old_storage]))
+        .collect();
+    assert_eq!(
+        still,
+        Vec::<PathBuf>::new(),
+        "files the old key still opens"
+    );
+    // Accepted after the change, the file reads under the new key.
+    for proposal in v.proposals().unwrap_or_else(|e| panic!("{e}")) {
+        v.accept_proposal(&proposal.revision, None)
+            .unwrap_or_else(|e| panic!("accept: error[{}] {e}", e.code()));
+    }
+    let files = v.attachments(k).unwrap_or_else(|e| panic!("files: {e}"));
+    let mut content = Vec::new();
+    std::io::Read::read_to_end(
+        &mut v
+            .read_attachment(files[0].id)
+            .unwrap_or_else(|e| panic!("read: {e}")),
+        &mut content,
+    )
+    .unwrap_or_else(|e| panic!("read: {e}"));
+    assert!(content == std::fs::read(&file).unwrap_or_default());
 }

@@ -15,16 +15,19 @@ use crate::vault::Vault;
 
 /// The devices with authority over records in this vault besides each record's creator:
 /// this device, and the contacts it trusts as the same organisation. A device is known by
-/// any of its keys (one that changed keys keeps authority over what its earlier keys made);
-/// revisions an earlier key signed after it was replaced, or a compromised one after it was
-/// compromised, are held.
+/// any of its keys. A key that was replaced or marked compromised can be used by whoever
+/// took it, with any date: what it signs — a bundle, or a revision this vault does not have
+/// yet — is held, whatever its date, unless the revision comes in a bundle its device's
+/// current, uncompromised key signed (that device vouches for its own history).
 pub(super) struct Authority {
     me: String,
     /// Signing key (hex) → the device it belongs to ("me", or a contact's id).
     devices: HashMap<String, String>,
     organisation: HashSet<String>,
     /// Earlier and compromised keys.
-    stale: HashMap<String, crate::contacts::KnownKey>,
+    stale: HashSet<String>,
+    /// The key that signed the bundle under review.
+    signer: Option<String>,
     /// Revisions of the bundle reviewed so far: changes are judged against what the vault
     /// had before the bundle, never against a step of the bundle's own chain.
     arrived: HashSet<String>,
@@ -57,12 +60,12 @@ impl Vault {
                 devices.insert(key, ME.to_string());
             }
         }
-        let mut stale = HashMap::new();
+        let mut stale = HashSet::new();
         for key in keys {
             if let Some(k) = self.known_key(&key)?
-                && (k.until.is_some() || k.compromised.is_some())
+                && k.stale_since().is_some()
             {
-                stale.insert(key, k);
+                stale.insert(key);
             }
         }
         Ok(Authority {
@@ -70,6 +73,7 @@ impl Vault {
             devices,
             organisation,
             stale,
+            signer: None,
             arrived: HashSet::new(),
         })
     }
@@ -79,6 +83,26 @@ impl Authority {
     /// Counts `key` as a key of the contact `id` (a key change an import brings).
     pub(super) fn same_device(&mut self, key: String, id: uuid::Uuid) {
         self.devices.insert(key, id.to_string());
+    }
+
+    /// The bundle under review was signed by `key`.
+    pub(super) fn signed_by(&mut self, key: String) {
+        self.signer = Some(key);
+    }
+
+    /// Why a revision signed by `author` is held for the key alone: the bundle's signer, or
+    /// the author, is replaced or compromised (and the author's device does not vouch for it).
+    fn revoked(&self, author: &str) -> bool {
+        let Some(signer) = &self.signer else {
+            return self.stale.contains(author);
+        };
+        if self.stale.contains(signer) {
+            return true;
+        }
+        self.stale.contains(author)
+            && !(self.devices.contains_key(author)
+                && self.devices.contains_key(signer)
+                && self.device(author) == self.device(signer))
     }
 
     /// The device a key belongs to (an unknown key is a device of its own).
@@ -106,17 +130,13 @@ impl Authority {
     }
 
     fn review_one(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<Option<HeldReason>> {
+        if self.revoked(&rev.author) {
+            return Ok(Some(HeldReason::RevokedKey));
+        }
         for p in &rev.parents {
             if tx.is_proposal(p)? {
                 return Ok(Some(HeldReason::BuildsOnProposal));
             }
-        }
-        if self
-            .stale
-            .get(&rev.author)
-            .is_some_and(|k| k.stale_at(rev.at))
-        {
-            return Ok(Some(HeldReason::RevokedKey));
         }
         if rev.author == self.me {
             return Ok(None);

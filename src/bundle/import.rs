@@ -400,6 +400,7 @@ impl Vault {
     ) -> Result<(Vec<Held>, Vec<super::Conflict>, Vec<String>)> {
         let seq = self.log_pos().seq + 1;
         let mut authority = self.authority()?;
+        authority.signed_by(hex::encode(v.sender.verifying_key().as_bytes()));
         // A key change the bundle brings is previewed as accepted (importing it needs the
         // user's word): the new key acts for the contact whose key it replaces.
         if let Some(((id, _), chain)) = self.replaced_contact(&v.manifest, &v.sender)? {
@@ -436,19 +437,33 @@ impl Vault {
         Ok((held, conflicts, stub_heads))
     }
 
-    /// Refuses a bundle signed with a key that is known and no longer its owner's (replaced
-    /// before the bundle says it was made, or marked compromised).
+    /// Refuses a bundle signed with a key that is known and no longer its owner's: replaced
+    /// before the bundle says it was made, or marked compromised (see `KnownKey::refuses`);
+    /// and, from such a key, a bundle whose number this vault imported from it already — an
+    /// honest device never numbers two bundles alike, whoever holds a stolen key can.
     fn check_sender_key(&self, m: &super::Manifest, sender: &ContactCard) -> Result<()> {
         let key = hex::encode(sender.verifying_key().as_bytes());
-        if let Some(k) = self.known_key(&key)?
-            && let Some(since) = k.refuses(m.created_at, m.seq)
-        {
-            return Err(Error::DeviceRevoked {
-                name: k.name,
-                since: since.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-            });
-        }
-        Ok(())
+        let Some(k) = self.known_key(&key)? else {
+            return Ok(());
+        };
+        let since = match (k.refuses(m.created_at, m.seq), k.stale_since()) {
+            (Some(since), _) => since,
+            (None, Some(since)) if self.seq_imported_from(&key, m.seq)? => since,
+            _ => return Ok(()),
+        };
+        Err(Error::DeviceRevoked {
+            name: k.name,
+            since: since.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        })
+    }
+
+    /// Whether a bundle numbered `seq` signed by `key` was imported before.
+    fn seq_imported_from(&self, key: &str, seq: u64) -> Result<bool> {
+        Ok(self
+            .store
+            .transfers(TransferDirection::Import)?
+            .iter()
+            .any(|(_, t)| t.exporter == key && t.seq == seq))
     }
 
     fn sender_contact(&self, card: &ContactCard) -> Result<Option<(Uuid, Contact)>> {

@@ -131,12 +131,18 @@ impl Received {
 }
 
 impl Vault {
-    /// What each of `recipients` was sent before, by profile (later exports replace earlier).
+    /// What each of `recipients` was sent before, by profile (later exports replace earlier),
+    /// keyed by their current fingerprint. Bundles made for a key a recipient had before they
+    /// changed keys count as theirs: they hold what those brought, and must hear of its
+    /// deletion.
     pub(super) fn received(&self, recipients: &[ContactInfo]) -> Result<Received> {
         let mut out = Received::default();
         for (_, t) in self.store.transfers(TransferDirection::Export)? {
             for r in recipients {
-                if !t.recipients.contains(&r.fingerprint) {
+                let theirs = |fp: &String| {
+                    *fp == r.fingerprint || r.previous_keys.iter().any(|p| p.fingerprint == *fp)
+                };
+                if !t.recipients.iter().any(theirs) {
                     continue;
                 }
                 let sent = out

@@ -35,7 +35,8 @@ pub struct Contact {
     pub compromised: Option<Compromised>,
 }
 
-/// A key a contact replaced: bundles and revisions it signed after `until` are not theirs.
+/// A key a contact replaced: bundles it signed after `until` are not theirs, and what it
+/// signs now is held for review whatever its date (whoever copied it can backdate).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(deny_unknown_fields)]
@@ -50,7 +51,8 @@ pub struct PreviousKey {
 
 /// A key marked compromised (docs/trust-model.md §5): a bundle it signed is refused if it
 /// says it was made at or after `from`, and also if it is newer than the last one imported
-/// from that key before it was marked (whoever stole a key can put any date on a bundle).
+/// from that key before it was marked (whoever stole a key can put any date on a bundle) or
+/// reuses a number imported from it; what it signed is held for review, whatever its date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]

@@ -200,6 +200,27 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The attachments held as proposals, one per file: their files wait in `blobs/` for
+    /// this vault's review, and are encrypted again by a key change like any other.
+    pub(crate) fn held_attachments(&self) -> Result<Vec<Attachment>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT json_extract(json, '$.state') FROM proposals
+                 WHERE json_extract(json, '$.kind') = 'attachment'
+                   AND json_extract(json, '$.state.blob') IS NOT NULL
+                 ORDER BY seq, hash",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out: Vec<Attachment> = Vec::new();
+        for row in rows {
+            let a: Attachment = serde_json::from_str(&row?)
+                .map_err(|e| Error::Internal(format!("a held attachment: {e}")))?;
+            if !out.iter().any(|o| o.blob == a.blob) {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
     /// The blob of a live attachment whose content has this SHA-256, if any.
     pub(crate) fn blob_with_sha(&self, sha256: &str) -> Result<Option<String>> {
         Ok(self

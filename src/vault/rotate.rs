@@ -179,16 +179,31 @@ impl Vault {
     }
 
     /// Encrypts every attachment file that is still under an earlier key again under the
-    /// current one, each replaced whole once its content matched its record. Returns how many
-    /// were re-encrypted and how many are left (when `progress` cancelled).
+    /// current one, each replaced whole once its content matched its record: the files of
+    /// live attachments and those of attachments held as proposals (an import placed them
+    /// in `blobs/` too). Returns how many were re-encrypted and how many are left (when
+    /// `progress` cancelled).
     pub fn reencrypt_files(
         &mut self,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<(u64, u64)> {
+        let mut all: Vec<_> = self
+            .store
+            .all_attachments()?
+            .into_iter()
+            .map(|a| a.attachment)
+            .collect();
+        for a in self.store.held_attachments()? {
+            // A held change of a live attachment shares its file; a rejected one's file may be
+            // gone already (an orphan removed on open).
+            if !all.iter().any(|o| o.blob == a.blob) && blobs::path(self.dir(), &a.blob).exists() {
+                all.push(a);
+            }
+        }
         let mut old = Vec::new();
-        for a in self.store.all_attachments()? {
-            if !blobs::is_current(self.dir(), &self.secret, &a.attachment.blob)? {
-                old.push(a.attachment);
+        for a in all {
+            if !blobs::is_current(self.dir(), &self.secret, &a.blob)? {
+                old.push(a);
             }
         }
         let total: u64 = old.iter().map(|a| a.size).sum();
