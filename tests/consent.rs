@@ -491,3 +491,61 @@ fn an_anonymised_bundle_dates_nothing_finer_than_the_year_and_names_no_one_anywh
     );
     assert!(jsonl.contains("2025") && jsonl.contains("2018"), "{jsonl}");
 }
+
+/// Review findings 10 and 16: a deletion mentions no file the recipient never had (not even
+/// its id and times), and a file's custody log names no earlier recipient.
+#[test]
+fn a_deletion_mentions_no_file_the_recipient_never_had_and_custody_names_no_recipient() {
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v.amanat"));
+    let (first_key, first) = common::outsider("First", 24);
+    let (second_key, second) = common::outsider("Second", 25);
+    for card in [&first, &second] {
+        v.add_contact(card, None, ContactTrust::Organisation)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let first_fp = amanat::ContactCard::parse(&first)
+        .map(|c| c.fingerprint())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let t = v
+        .add_testimony(common::testimony("DEL-2", "del"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let kept = root.path().join("kept.png");
+    common::png_like(&kept, 3_000, 11);
+    v.attach_file(t, &kept, &AttachOptions::default(), &mut go)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let to_first = request(&["First"], ExportProfile::Full, Selection::Ids(vec![t]));
+    export(&mut v, &to_first, &root.path().join("1.amanat")).unwrap_or_else(|e| panic!("{e}"));
+    let to_second = request(&["Second"], ExportProfile::Full, Selection::Ids(vec![t]));
+    let out = root.path().join("2.amanat");
+    export(&mut v, &to_second, &out).unwrap_or_else(|e| panic!("{e}"));
+    let plain = common::decrypt(&second_key, &out);
+    let compact: String = first_fp.chars().filter(|c| c.is_ascii_digit()).collect();
+    let text = String::from_utf8_lossy(&plain).replace([' ', '-'], "");
+    assert!(
+        !text.contains(&compact),
+        "the second recipient learns the first"
+    );
+
+    // A file attached and detached after the first export, then the testimony deleted.
+    let brief = root.path().join("brief.png");
+    common::png_like(&brief, 3_000, 12);
+    let f = v
+        .attach_file(t, &brief, &AttachOptions::default(), &mut go)
+        .unwrap_or_else(|e| panic!("{e}"));
+    v.delete_attachment(f, "wrong file")
+        .unwrap_or_else(|e| panic!("{e}"));
+    v.delete_testimony(t, "the witness asked")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let since = request(&["First"], ExportProfile::Full, Selection::SinceLast);
+    let out = root.path().join("3.amanat");
+    export(&mut v, &since, &out).unwrap_or_else(|e| panic!("{e}"));
+    let plain = common::decrypt(&first_key, &out);
+    let jsonl =
+        String::from_utf8(common::tar_member(&plain, "revisions.jsonl")).unwrap_or_default();
+    assert!(jsonl.contains(&t.to_string()), "the deletion itself goes");
+    assert!(
+        !jsonl.contains(&f.to_string()),
+        "the deletion mentions a file the recipient never had"
+    );
+}

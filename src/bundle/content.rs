@@ -59,12 +59,10 @@ impl Vault {
         plan: &ExportPlan,
         seq: u64,
     ) -> Result<Content> {
-        let to: Vec<&str> = plan
-            .recipients
-            .iter()
-            .map(|r| r.fingerprint.as_str())
-            .collect();
-        let note = format!("bundle {seq} to {}", to.join(", "));
+        // Who received it is this vault's transfer record, which never leaves: the custody
+        // log travels with the file to later recipients, who must not learn the earlier ones
+        // (review finding 16).
+        let note = format!("bundle {seq}");
         let mut c = Content::default();
         for t in chosen {
             let testimony_heads = self.record_heads(t.id)?;
@@ -96,10 +94,9 @@ impl Vault {
         }
         // Deletions: stubs of the testimony's and its attachments' history, ending in bare
         // tombstones — what the recipients need to verify the deletion, no content at all.
-        let deleted_attachments_of = self.store.deleted_attachments()?;
         for d in &plan.deleted {
             c.revisions.extend(stubs(self.store.revisions_of(d.id)?));
-            for &id in deleted_attachments_of.get(&d.id).into_iter().flatten() {
+            for &id in &d.attachments {
                 c.revisions.extend(stubs(self.store.revisions_of(id)?));
             }
             let mut heads = self.record_heads(d.id)?;

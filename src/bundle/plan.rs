@@ -66,6 +66,11 @@ pub struct LeftOut {
 pub struct DeletedTestimony {
     pub id: Uuid,
     pub code: String,
+    /// Its deleted attachments that every recipient had: their proofs go with the deletion
+    /// (one a recipient never had is not mentioned at all, not even its times).
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub attachments: Vec<Uuid>,
 }
 
 /// What an export would do, shown before anything is written.
@@ -229,6 +234,7 @@ impl Vault {
         received: &policy::Received,
         recipients: &[ContactInfo],
     ) -> Result<(Vec<DeletedTestimony>, Vec<DeletedTestimony>)> {
+        let deleted_attachments_of = self.store.deleted_attachments()?;
         let mut candidates: Vec<Uuid> = received.held_by_any(recipients).into_iter().collect();
         candidates.sort();
         let (mut sent, mut withheld) = (Vec::new(), Vec::new());
@@ -252,7 +258,23 @@ impl Vault {
                 .rev()
                 .find_map(|r| r.state.as_ref()?.get("code")?.as_str().map(String::from))
                 .unwrap_or_default();
-            let d = DeletedTestimony { id, code };
+            let mut attachments = Vec::new();
+            for &a in deleted_attachments_of.get(&id).into_iter().flatten() {
+                let hashes: Vec<String> = self
+                    .store
+                    .revisions_of(a)?
+                    .into_iter()
+                    .map(|r| r.hash)
+                    .collect();
+                if received.all_had_any_of(recipients, &hashes) {
+                    attachments.push(a);
+                }
+            }
+            let d = DeletedTestimony {
+                id,
+                code,
+                attachments,
+            };
             if received.all_hold(recipients, id) {
                 sent.push(d);
             } else {
