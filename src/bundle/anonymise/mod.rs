@@ -1,6 +1,7 @@
 //! The `anonymised` export profile (docs/trust-model.md §3): names of every person replaced
 //! by pseudonyms wherever they appear, inflected or in another script (`names.rs`), dates no
-//! finer than the year, places no finer than the county (facilities keep their names), and
+//! finer than the year, in fields and in free text (`dates.rs`), places no finer than the
+//! county (facilities keep their names; a place or hometown written only as free text goes), and
 //! the fields that identify a witness or an interviewer dropped. Every replacement is kept
 //! as a [`names::Piece`] so the coordinator sees exactly what goes before it goes.
 //!
@@ -9,6 +10,8 @@
 //! the same pseudonym from this vault (across testimonies and bundles), and a recipient
 //! cannot test guesses of the original name against it.
 
+mod dates;
+mod joiners;
 pub(crate) mod names;
 mod places;
 
@@ -189,10 +192,17 @@ impl Anonymiser {
         }
         note(event_dates, "events[].start, end");
         note(places::coarsen(&mut out), "places (finer than a county)");
+        note(places::as_told(&mut out), "events[].place (as told)");
+        let mut hometown = false;
+        for p in out.testifier.iter_mut().chain(out.persons.iter_mut()) {
+            // Written as free text, its level is unknown: a village as likely as a county.
+            hometown |= p.hometown.take().is_some();
+        }
+        note(hometown, "persons[].hometown");
 
         let mut replaced = Vec::new();
         let mut redact = |field: String, s: &mut String| {
-            let pieces = needles.redact(s);
+            let pieces = dates::year_only(needles.redact(s));
             if pieces.iter().any(|p| matches!(p, Piece::Replaced { .. })) {
                 *s = names::joined(&pieces);
                 replaced.push(Replaced { field, pieces });
@@ -236,7 +246,6 @@ impl Anonymiser {
         {
             for (name, s) in [
                 ("relation", &mut p.relation),
-                ("hometown", &mut p.hometown),
                 ("citizenship", &mut p.citizenship),
                 ("occupation", &mut p.occupation),
             ] {
@@ -268,7 +277,10 @@ impl Anonymiser {
                 redact(format!("consents[{i}].conditions.{}", scope.as_str()), s);
             }
         }
-        note(!replaced.is_empty(), "free text (names replaced)");
+        note(
+            !replaced.is_empty(),
+            "free text (names replaced, dates cut to the year)",
+        );
         note(
             consent_details,
             "consents[].obtained_by, interpreter, notes, method, language",
@@ -401,5 +413,54 @@ mod tests {
         }
         assert!(json.contains(r#""interview_date":"2025""#), "{json}");
         assert!(json.contains(r#""start":"2018""#), "{json}");
+    }
+
+    #[test]
+    fn exact_dates_in_free_text_keep_only_the_year_and_free_text_places_go() {
+        let a = anonymiser();
+        let t = Testimony::from_json(
+            r#"{"code": "A-3",
+                "testifier": {"names": [{"name": "Ержанат Абай"}], "hometown": "Tokkuztara village"},
+                "narrative": "On 12 March 2018 at 5 am police came. 2018-03-12. 12.03.2018 жылы ұсталды. 2018年3月12日被带走了. 2018 жылы 12 наурызда. 12 марта 2018 года. In 2019 he was freed.",
+                "summary": "Detained 2018-03-12.",
+                "events": [{"kind": "detention", "place": "Tokkuztara village, house no. 14",
+                            "description": "taken on 5 June 2017"}],
+                "consents": [{"scopes": {"publish_anonymised": "granted"}}]}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let needles = a.needles(std::iter::once(&t));
+        let anon = a.testimony(&t, "ANON-3", &needles);
+        let json = serde_json::to_string(&anon.testimony).unwrap_or_default();
+        for gone in [
+            "March",
+            "03-12",
+            "12.03",
+            "3月",
+            "наурыз",
+            "марта",
+            "June",
+            "Tokkuztara",
+            "house",
+        ] {
+            assert!(!json.contains(gone), "{gone} in {json}");
+        }
+        for kept in [
+            "2018",
+            "2017",
+            "In 2019 he was freed",
+            "police came",
+            "被带走了",
+        ] {
+            assert!(json.contains(kept), "{kept} not in {json}");
+        }
+        // The coordinator sees each date cut in the preview.
+        assert!(
+            anon.replaced
+                .iter()
+                .any(|r| r.field == "narrative"
+                    && r.pieces.iter().any(|p| matches!(p, Piece::Replaced { original, .. } if original.contains("12 March 2018")))),
+            "{:?}",
+            anon.replaced
+        );
     }
 }

@@ -13,12 +13,15 @@
 //!   key is under three consonants long, its broad Latin spelling must match too, so that a
 //!   two-letter key does not take every word that starts like it;
 //! - inside a run of Chinese characters: a recorded name part written in characters, or two to
-//!   eight characters whose key is a name part's key.
+//!   eight characters whose key is a name part's key;
+//! - invisible characters, tatweel and the Kazakh high hamza are not letters of a name, and a
+//!   hyphen inside a word joins it (`joiners.rs`): "Ер\u{ad}жанат", "ٴگۇلنار", "Mihri-gul".
 
 use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::joiners::{self, is_hyphen, is_ignorable};
 use crate::search::fold::{broad_spelling, fold_word_keys};
 
 /// Trailing letters a word may have beyond a name part in another script: plural, possessive
@@ -115,18 +118,19 @@ pub(crate) struct Needles {
 }
 
 /// Lower case without the traps: compatibility forms (Arabic presentation forms, full-width
-/// letters) to their plain letters, Turkish İ and ı to i, Arabic vowel marks and tatweel
-/// dropped.
+/// letters) to their plain letters, Turkish İ and ı to i, Arabic vowel marks, tatweel and the
+/// Kazakh high hamza (ٴ, written before a word with front vowels) dropped, and so are
+/// invisible characters (a soft hyphen or zero-width joiner inside a name hides nothing).
 pub(crate) fn fold_case(s: &str) -> String {
     s.nfkc()
         .flat_map(char::to_lowercase)
-        .filter(|c| !is_mark(*c))
+        .filter(|c| !is_mark(*c) && !is_ignorable(*c))
         .map(|c| if c == 'ı' { 'i' } else { c })
         .collect()
 }
 
 fn is_mark(c: char) -> bool {
-    matches!(c as u32, 0x0300..=0x036F | 0x0610..=0x061A | 0x0640 | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED)
+    matches!(c as u32, 0x0300..=0x036F | 0x0610..=0x061A | 0x0640 | 0x064B..=0x065F | 0x0670 | 0x0674 | 0x06D6..=0x06ED)
 }
 
 fn is_han(c: char) -> bool {
@@ -158,7 +162,7 @@ fn is_diminutive(word: &str, word_len: usize, name: &str) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_mark(c) || matches!(c, '\'' | '’' | 'ʼ' | 'ʻ')
+    c.is_alphanumeric() || is_mark(c) || is_ignorable(c) || matches!(c, '\'' | '’' | 'ʼ' | 'ʻ')
 }
 
 impl Needles {
@@ -178,10 +182,16 @@ impl Needles {
                 }
             };
             for name in names {
-                for part in name.split(|c: char| {
-                    c.is_whitespace() || matches!(c, '-' | '.' | '·' | '・' | ',' | '•' | '‧')
+                for word in name.split(|c: char| {
+                    c.is_whitespace() || matches!(c, '.' | '·' | '・' | ',' | '•' | '‧')
                 }) {
-                    n.add_part(part, index);
+                    // "Mihri-gul": each piece, and the whole written without the hyphen.
+                    for part in word.split(is_hyphen) {
+                        n.add_part(part, index);
+                    }
+                    if word.contains(is_hyphen) {
+                        n.add_part(&word.replace(is_hyphen, ""), index);
+                    }
                 }
             }
         }
@@ -306,6 +316,43 @@ impl Needles {
         None
     }
 
+    /// A word whose pieces are joined by hyphens or invisible characters, cut into names and
+    /// the rest: the longest run of pieces that is a name, taken without its joiners
+    /// ("Ер\u{ad}жанат", "Mihri-gul"), is one name with the invisible characters next to it;
+    /// a piece that is a name on its own still goes ("полиция\u{200b}Абайды").
+    fn match_joined(&self, word: &[char]) -> Vec<((usize, usize), Option<usize>)> {
+        let segments = joiners::segments(word);
+        let mut out = Vec::new();
+        let (mut a, mut done) = (0, 0);
+        while a < segments.len() {
+            let found = (a..segments.len()).rev().find_map(|b| {
+                let joined = joiners::without_joiners(&word[segments[a].0..segments[b].1]);
+                self.match_word(&joined).map(|who| (b, who))
+            });
+            let Some((b, who)) = found else {
+                a += 1;
+                continue;
+            };
+            let (mut from, mut to) = (segments[a].0, segments[b].1);
+            while from > done && is_ignorable(word[from - 1]) {
+                from -= 1;
+            }
+            while to < word.len() && is_ignorable(word[to]) {
+                to += 1;
+            }
+            if from > done {
+                out.push(((done, from), None));
+            }
+            out.push(((from, to), Some(who)));
+            done = to;
+            a = b + 1;
+        }
+        if done < word.len() {
+            out.push(((done, word.len()), None));
+        }
+        out
+    }
+
     /// The pseudonym of the name part at the start of a run of Chinese characters, and how
     /// many characters it takes.
     fn match_han(&self, run: &[char]) -> Option<(usize, usize)> {
@@ -362,7 +409,7 @@ impl Needles {
                 && *by == self.pseudonyms[who]
                 && kept
                     .chars()
-                    .all(|c| c.is_whitespace() || matches!(c, '·' | '-' | '・'))
+                    .all(|c| c.is_whitespace() || is_ignorable(c) || matches!(c, '·' | '-' | '・'))
             {
                 prev.push_str(kept);
                 prev.push_str(&original);
@@ -380,37 +427,54 @@ impl Needles {
         while i < chars.len() {
             let c = chars[i];
             if is_han(c) {
+                // The run goes on over invisible characters (叶尔\u{200b}扎那提 is one name),
+                // which are matched without and replaced with the characters around them.
                 let end = (i..chars.len())
-                    .find(|&j| !is_han(chars[j]))
+                    .find(|&j| !is_han(chars[j]) && !is_ignorable(chars[j]))
                     .unwrap_or(chars.len());
-                let mut j = i;
-                while j < end {
-                    match self.match_han(&chars[j..end]) {
+                let at: Vec<usize> = (i..end).filter(|&j| is_han(chars[j])).collect();
+                let run: Vec<char> = at.iter().map(|&j| chars[j]).collect();
+                let (mut k, mut done) = (0, i);
+                while k < run.len() {
+                    match self.match_han(&run[k..]) {
                         Some((who, n)) => {
-                            let original: String = chars[j..j + n].iter().collect();
+                            kept.extend(&chars[done..at[k]]);
+                            done = at[k + n - 1] + 1;
+                            let original: String = chars[at[k]..done].iter().collect();
                             push_name(&mut out, &mut kept, original, who);
-                            j += n;
+                            k += n;
                         }
-                        None => {
-                            kept.push(chars[j]);
-                            j += 1;
-                        }
+                        None => k += 1,
                     }
                 }
+                kept.extend(&chars[done..end]);
                 i = end;
             } else if is_word_char(c) && !matches!(c, '\'' | '’' | 'ʼ' | 'ʻ') {
-                let end = (i..chars.len())
-                    .find(|&j| !is_word_char(chars[j]) || is_han(chars[j]))
-                    .unwrap_or(chars.len());
+                // A word goes on across a hyphen followed by a letter: "Mihri-gul" is one.
+                let mut end = i;
+                loop {
+                    end = (end..chars.len())
+                        .find(|&j| !is_word_char(chars[j]) || is_han(chars[j]))
+                        .unwrap_or(chars.len());
+                    match chars.get(end..end + 2) {
+                        Some(&[h, next]) if is_hyphen(h) && is_word_char(next) && !is_han(next) => {
+                            end += 1
+                        }
+                        _ => break,
+                    }
+                }
                 // An apostrophe at the end is punctuation, not part of the word.
                 let mut word_end = end;
                 while word_end > i && matches!(chars[word_end - 1], '\'' | '’' | 'ʼ' | 'ʻ') {
                     word_end -= 1;
                 }
-                let word: String = chars[i..word_end].iter().collect();
-                match self.match_word(&word) {
-                    Some(who) => push_name(&mut out, &mut kept, word, who),
-                    None => kept.push_str(&word),
+                let word = &chars[i..word_end];
+                for ((from, to), who) in self.match_joined(word) {
+                    let piece: String = word[from..to].iter().collect();
+                    match who {
+                        Some(who) => push_name(&mut out, &mut kept, piece, who),
+                        None => kept.push_str(&piece),
+                    }
                 }
                 kept.extend(&chars[word_end..end]);
                 i = end;
@@ -482,6 +546,48 @@ mod tests {
         let out = redacted(&n, "He talked about the camp with Abay.");
         assert!(out.contains("about"), "{out}");
         assert!(!out.contains("Abay"), "{out}");
+    }
+
+    /// The output with every default-ignorable character taken out, as a reader sees it.
+    fn visible(s: &str) -> String {
+        s.chars()
+            .filter(|c| !matches!(*c as u32, 0xAD | 0x200B..=0x200F | 0x2060..=0x206F | 0xFEFF))
+            .collect()
+    }
+
+    #[test]
+    fn invisible_characters_and_hyphens_inside_a_name_do_not_hide_it() {
+        let n = needles(&[
+            ("P1", &["Ержанат Абай", "ئەرجانات ئاباي"]),
+            ("P2", &["Mihrigul Tursun"]),
+            ("P3", &["Ali-jan Qadir"]),
+        ]);
+        let text = "Ер\u{ad}жанат | Ер\u{200b}жанат | ئەر\u{200c}جانات | Ер\u{200d}жанатты | \
+                    Ер\u{2060}жанат | Ер\u{feff}жанат | \u{200b}Ержанат | Mihri-gul | Mihri\u{2011}gul's | \
+                    Alijan | полиция\u{200b}Абайды ұстады";
+        let out = redacted(&n, text);
+        let seen = visible(&out);
+        for leak in [
+            "Ержанат",
+            "ئەرجانات",
+            "Mihri",
+            "gul",
+            "Alijan",
+            "Абай",
+            "жанат",
+        ] {
+            assert!(!seen.contains(leak), "{leak} in {out:?}");
+        }
+        // The replaced span covers the invisible characters: none is left behind.
+        assert_eq!(seen, out, "{out:?}");
+        assert!(seen.contains("ұстады"), "{out:?}");
+    }
+
+    #[test]
+    fn kazakh_arabic_high_hamza_and_tatweel_do_not_hide_a_name() {
+        let n = needles(&[("P1", &["Гүлнар Сейтқали"])]);
+        let out = redacted(&n, "ٴگۇلنار | ٴگۇلناردىڭ | گۇلـنار | گۇلنار ٴۇيدە");
+        assert_eq!(out, "P1 | P1 | P1 | P1 ٴۇيدە");
     }
 
     #[test]

@@ -74,6 +74,27 @@ pub(super) fn coarsen(t: &mut Testimony) -> bool {
     true
 }
 
+/// Events' places as told become the name of the place they point to (after `coarsen`), or
+/// nothing: "Tokkuztara village, house no. 14" written without a place of the list has no
+/// level to coarsen by, so it goes. Returns whether anything changed.
+pub(super) fn as_told(t: &mut Testimony) -> bool {
+    let name_of: HashMap<Uuid, &str> = t
+        .places
+        .iter()
+        .filter_map(|p| Some((p.id, p.names.first()?.name.as_str())))
+        .collect();
+    let mut changed = false;
+    for e in &mut t.events {
+        let told = e
+            .place_id
+            .and_then(|id| name_of.get(&id))
+            .map(|n| n.to_string());
+        changed |= told != e.place;
+        e.place = told;
+    }
+    changed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
