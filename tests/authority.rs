@@ -105,6 +105,14 @@ fn a_partner_cannot_rewrite_unlock_or_widen_the_consent_of_an_organisations_test
     );
     assert_eq!(after.testimony.status, Status::Locked);
     assert_eq!(org.conflicts().map(|c| c.len()).ok(), Some(0));
+    // The same change brought again by a later bundle stays held.
+    send(&mut partner, "A", t, &root.path().join("2-again.amanat"));
+    import(&mut org, &root.path().join("2-again.amanat"));
+    assert_eq!(
+        org.testimony(t).map(|s| s.testimony).ok(),
+        Some(before.testimony.clone()),
+        "a held change was applied when it came again"
+    );
     let proposals = org.proposals().unwrap_or_else(|e| panic!("{e}"));
     // Both of the partner's revisions wait; the first travelled as a proof without content
     // (only a current version carries content) and is listed with the change it leads to.

@@ -333,7 +333,8 @@ impl Vault {
         }
         let mut counted = HashSet::new();
         for r in v.revisions.lines() {
-            if self.store.revision(&r.hash)?.is_some() {
+            // Known: in the history, or already held for review (a bundle brought it before).
+            if self.store.revision(&r.hash)?.is_some() || self.store.proposal(&r.hash)?.is_some() {
                 report.revisions_known += 1;
                 continue;
             }
@@ -409,10 +410,25 @@ impl Vault {
                 authority.same_device(hex::encode(card.verifying_key().as_bytes()), id);
             }
         }
+        // Revisions an earlier bundle brought that are still held: they stay held (listed
+        // again, so the import holds them again instead of applying them).
+        let mut already_held = HashMap::new();
+        for line in v.revisions.lines() {
+            if let Some(p) = self.store.proposal(&line.hash)? {
+                already_held.insert(line.hash.clone(), p.why);
+            }
+        }
         let tx = self.store.tx()?;
         let mut held = Vec::new();
         for r in v.revisions.iter() {
             let r = &r?;
+            if let Some(why) = already_held.get(&r.hash) {
+                held.push(Held {
+                    hash: r.hash.clone(),
+                    why: *why,
+                });
+                continue;
+            }
             if tx.is_known(&r.hash)? {
                 continue;
             }
