@@ -173,20 +173,14 @@ impl Vault {
                 .collect();
             // A deleted attachment is mentioned (as proofs ending in its deletion) only to
             // recipients that all had it: the others never hear of it, not even its name.
-            let mut deleted_attachments = Vec::new();
-            if req.profile == ExportProfile::Full {
-                for &a in deleted_attachments_of.get(&id).into_iter().flatten() {
-                    let hashes: Vec<String> = self
-                        .store
-                        .revisions_of(a)?
-                        .into_iter()
-                        .map(|r| r.hash)
-                        .collect();
-                    if received.all_had_any_of(&recipients, &hashes) {
-                        deleted_attachments.push(a);
-                    }
-                }
-            }
+            let deleted_attachments = match req.profile {
+                ExportProfile::Full => self.deleted_attachments_all_had(
+                    deleted_attachments_of.get(&id),
+                    &received,
+                    &recipients,
+                )?,
+                ExportProfile::Anonymised => Vec::new(),
+            };
             chosen.push(Chosen {
                 id,
                 code: stored.testimony.code.clone(),
@@ -225,6 +219,29 @@ impl Vault {
         Ok((plan, chosen))
     }
 
+    /// Of a testimony's deleted attachments, those every recipient had: only they are
+    /// mentioned (as proofs ending in their deletion); the others never hear of them.
+    fn deleted_attachments_all_had(
+        &self,
+        deleted: Option<&Vec<Uuid>>,
+        received: &policy::Received,
+        recipients: &[ContactInfo],
+    ) -> Result<Vec<Uuid>> {
+        let mut out = Vec::new();
+        for &a in deleted.into_iter().flatten() {
+            let hashes: Vec<String> = self
+                .store
+                .revisions_of(a)?
+                .into_iter()
+                .map(|r| r.hash)
+                .collect();
+            if received.all_had_any_of(recipients, &hashes) {
+                out.push(a);
+            }
+        }
+        Ok(out)
+    }
+
     /// Testimonies deleted here since they were last sent in full. A deletion goes only to
     /// recipients that all had the testimony from a full export (`deleted`); one that some
     /// recipients of this bundle never had is held back (`deletions_withheld`), since a
@@ -258,18 +275,11 @@ impl Vault {
                 .rev()
                 .find_map(|r| r.state.as_ref()?.get("code")?.as_str().map(String::from))
                 .unwrap_or_default();
-            let mut attachments = Vec::new();
-            for &a in deleted_attachments_of.get(&id).into_iter().flatten() {
-                let hashes: Vec<String> = self
-                    .store
-                    .revisions_of(a)?
-                    .into_iter()
-                    .map(|r| r.hash)
-                    .collect();
-                if received.all_had_any_of(recipients, &hashes) {
-                    attachments.push(a);
-                }
-            }
+            let attachments = self.deleted_attachments_all_had(
+                deleted_attachments_of.get(&id),
+                received,
+                recipients,
+            )?;
             let d = DeletedTestimony {
                 id,
                 code,

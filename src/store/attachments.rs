@@ -96,11 +96,7 @@ pub(super) fn reindex(
 /// with these heads shows the same state whatever order they arrived in, and a custody log
 /// that forked (two devices that extracted or exported the file at once) stays usable.
 fn show_heads(conn: &Connection, id: &str, added_at: &str, updated_at: &str) -> Result<()> {
-    let heads: String = conn.query_row("SELECT heads FROM records WHERE id = ?1", [id], |r| {
-        r.get(0)
-    })?;
-    let heads: Vec<String> =
-        serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
+    let heads = super::queries::record_heads(conn, id)?.unwrap_or_default();
     let internal = |e: &dyn std::fmt::Display| Error::Internal(format!("stored attachment: {e}"));
     let Some(shown) = super::queries::shown_head(conn, &heads)? else {
         conn.execute("DELETE FROM attachments WHERE id = ?1", [id])?;

@@ -268,17 +268,8 @@ impl StoreTx<'_> {
     pub(crate) fn stub_heads(&self, records: &[(uuid::Uuid, RecordKind)]) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for (record, _) in records {
-            let heads: Option<String> = self
-                .0
-                .query_row(
-                    "SELECT heads FROM records WHERE id = ?1",
-                    [record.to_string()],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            let heads: Vec<String> = match heads {
-                Some(h) => serde_json::from_str(&h).map_err(|e| Error::Internal(e.to_string()))?,
-                None => continue,
+            let Some(heads) = queries::record_heads(&self.0, &record.to_string())? else {
+                continue;
             };
             for h in heads {
                 if let Some(head) = queries::revision(&self.0, &h)?

@@ -159,17 +159,9 @@ impl StoreTx<'_> {
 
     /// The state a record shows now (its shown head), if it has one.
     pub(crate) fn shown_state(&self, record: Uuid) -> Result<Option<serde_json::Value>> {
-        let heads: Option<String> = self
-            .0
-            .query_row(
-                "SELECT heads FROM records WHERE id = ?1",
-                [record.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(heads) = heads else { return Ok(None) };
-        let heads: Vec<String> =
-            serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
+        let Some(heads) = super::queries::record_heads(&self.0, &record.to_string())? else {
+            return Ok(None);
+        };
         Ok(super::queries::shown_head(&self.0, &heads)?.and_then(|r| r.state))
     }
 

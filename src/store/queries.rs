@@ -83,6 +83,18 @@ pub(super) fn revision(conn: &Connection, hash: &str) -> Result<Option<Revision>
 /// heads that are not deletions and carry content, the one with the latest time, the hash
 /// breaking ties. The same on every vault with the same heads; the heads list tells the
 /// user there is more than one.
+/// A record's current heads, if the record is known.
+pub(super) fn record_heads(conn: &Connection, record: &str) -> Result<Option<Vec<String>>> {
+    let heads: Option<String> = conn
+        .query_row("SELECT heads FROM records WHERE id = ?1", [record], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    heads
+        .map(|h| serde_json::from_str(&h).map_err(|e| Error::Internal(e.to_string())))
+        .transpose()
+}
+
 pub(super) fn shown_head(conn: &Connection, heads: &[String]) -> Result<Option<Revision>> {
     let mut shown: Option<Revision> = None;
     for h in heads {
