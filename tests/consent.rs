@@ -549,3 +549,52 @@ fn a_deletion_mentions_no_file_the_recipient_never_had_and_custody_names_no_reci
         "the deletion mentions a file the recipient never had"
     );
 }
+
+/// Review round 2, finding 18: a testimony whose person is linked to a person of a testimony
+/// the recipient may not receive stays out (the link, signed into its current version, would
+/// name the other testimony), with the reason; once the link is undone it goes.
+#[test]
+fn a_link_to_a_testimony_the_recipient_may_not_see_keeps_the_linked_one_out() {
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v.amanat"));
+    let (_, partner) = common::outsider("Partner", 26);
+    v.add_contact(&partner, None, ContactTrust::Partner)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shared = v
+        .add_testimony(testimony(json!({
+            "code": "T-1", "testifier": {"names": [{"name": "Гүлнар Тұрсын"}]},
+            "consents": [{"scopes": {"share_with_partner": "granted"}}]})))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secret = v
+        .add_testimony(testimony(json!({
+            "code": "SECRET-2", "testifier": {"names": [{"name": "Айгүл Тұрсын"}]},
+            "persons": [{"names": [{"name": "Гүлнар Тұрсын"}], "relation": "sister"}],
+            "consents": [{"scopes": {"share_with_partner": "refused"}}]})))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let person = |id: Uuid, i: usize| {
+        let t = v.testimony(id).unwrap_or_else(|e| panic!("{e}")).testimony;
+        let p = t.all_persons().nth(i).map(|p| p.id).unwrap_or_default();
+        amanat::model::PersonRef {
+            testimony: id,
+            person: p,
+        }
+    };
+    let (a, b) = (person(shared, 0), person(secret, 1));
+    v.merge_persons(a, b, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let req = request(
+        &["Partner"],
+        ExportProfile::Full,
+        Selection::Ids(vec![shared]),
+    );
+    let plan = v.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.included.is_empty(), "{plan:?}");
+    assert_eq!(
+        plan.left_out.iter().map(|l| l.problem).collect::<Vec<_>>(),
+        [amanat::bundle::ConsentProblem::Linked]
+    );
+    v.unmerge_persons(a, b, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let plan = v.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.included.len(), 1);
+}

@@ -28,6 +28,9 @@ pub enum ConsentProblem {
     /// The testimony has two versions (a conflict, or a deletion on one side): nothing of it
     /// leaves until the user resolves it.
     Conflict,
+    /// A person in it is linked (the same person, or not) to a person of a testimony whose
+    /// consent does not let it go to this recipient: the link would name that testimony.
+    Linked,
 }
 
 /// The scope an export with `profile` to a contact with `trust` needs.

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::consent::ConsentProblem;
+use super::consent::{self, ConsentProblem};
 use super::policy;
 use crate::error::{Error, Result};
 use crate::model::{ConsentScope, ContactInfo, ExportProfile, Testimony};
@@ -156,7 +156,13 @@ impl Vault {
             {
                 continue;
             }
-            if let Err(refusal) = policy::verdict(&stored, &recipients, req.profile) {
+            let linked_allows = |t: Uuid, scope| {
+                self.store.testimony(t).is_ok_and(|s| {
+                    s.heads.len() == 1 && consent::check(&s.testimony, scope).is_ok()
+                })
+            };
+            if let Err(refusal) = policy::verdict(&stored, &recipients, req.profile, &linked_allows)
+            {
                 left_out.push(LeftOut {
                     id,
                     code: stored.testimony.code.clone(),

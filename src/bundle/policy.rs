@@ -25,10 +25,17 @@ pub(super) struct Refusal {
 
 /// Whether a testimony may go to every one of `recipients` in `profile`: consent of its
 /// current version grants each recipient's scope, and it is not in conflict.
+///
+/// In a full export the current version goes as it was signed, with its persons' links to
+/// persons of other testimonies (`same_as`, `not_same_as`): those name the other testimony.
+/// So it goes only if each linked testimony's consent would let it go to the same recipient
+/// too (`linked_allows`); otherwise the recipient would learn that a testimony they may not
+/// see exists, and about whom (review round 2, finding 18).
 pub(super) fn verdict(
     stored: &StoredTestimony,
     recipients: &[ContactInfo],
     profile: ExportProfile,
+    linked_allows: &dyn Fn(Uuid, ConsentScope) -> bool,
 ) -> std::result::Result<(), Refusal> {
     for r in recipients {
         let scope = consent::scope_for(profile, r.trust);
@@ -41,8 +48,20 @@ pub(super) fn verdict(
             return Err(refuse(ConsentProblem::Conflict));
         }
         consent::check(&stored.testimony, scope).map_err(refuse)?;
+        if profile == ExportProfile::Full
+            && linked_testimonies(&stored.testimony).any(|t| !linked_allows(t, scope))
+        {
+            return Err(refuse(ConsentProblem::Linked));
+        }
     }
     Ok(())
+}
+
+/// The other testimonies a testimony's persons are linked to.
+fn linked_testimonies(t: &Testimony) -> impl Iterator<Item = Uuid> + '_ {
+    t.all_persons()
+        .flat_map(|p| p.same_as.iter().chain(&p.not_same_as))
+        .map(|r| r.testimony)
 }
 
 /// Whether an attachment goes with its testimony: always in a full export; in an anonymised

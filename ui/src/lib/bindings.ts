@@ -363,7 +363,7 @@ recipient: string, };
 
 export type DeletedTestimony = { id: string, code: string, };
 
-export type ConsentProblem = "no_consent" | "withdrawn" | "refused" | "conditional" | "not_asked" | "conflict";
+export type ConsentProblem = "no_consent" | "withdrawn" | "refused" | "conditional" | "not_asked" | "conflict" | "linked";
 
 export type ExportResult = { plan: ExportPlan, path: string, size: number, 
 /**
