@@ -8,7 +8,7 @@ RAGE := $(CURDIR)/target/tools/bin/rage
 # (scripts/dev-build.sh says why).
 DEV := scripts/dev-build.sh
 
-.PHONY: setup ui build build-app release run test check test-rust test-ui e2e fuzz fuzz-short crash bench bench-app package package-only package-test rage tools-check clean
+.PHONY: setup ui build build-app release run test check test-rust test-ui e2e fuzz fuzz-short crash consent-long bench bench-app package package-only package-test rage tools-check clean
 
 setup:
 	@scripts/setup.sh
@@ -78,6 +78,11 @@ fuzz-short: setup
 # attachment imports and deletes; exports, imports, passphrase changes and drafts.
 crash: setup
 	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash --test crash_attachments --test crash_transfers -- --nocapture
+
+# The consent property test with 20,000 cases (make test runs 1,200); a failing case prints
+# its operations and proptest's seed.
+consent-long: setup rage
+	AMANAT_CONSENT_CASES=20000 RAGE=$(RAGE) $(CARGO) test --locked --release --test consent_property -- --nocapture
 
 
 bench: rage
