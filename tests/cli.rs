@@ -571,3 +571,33 @@ fn keys_change_and_a_contact_is_marked_compromised_from_the_command_line() {
         stderr(&o)
     );
 }
+
+#[test]
+fn an_anonymised_dry_run_shows_every_replacement_before_anything_is_written() {
+    let cli = Cli::new();
+    cli.ok(&["init", "--name", "Coordinator"], None);
+    let testimony = serde_json::json!({
+        "code": "ANO-CLI",
+        "narrative": "Ержанатты полиция 12.03.2018 ұстады.",
+        "testifier": {"names": [{"name": "Ержанат Абай"}]},
+        "consents": [{"scopes": {"publish_anonymised": "granted"}}]
+    })
+    .to_string();
+    cli.ok(&["add"], Some(&testimony));
+    let (_, card) = common::outsider("Publisher", 41);
+    cli.ok(&["contact", "add", &card, "--trust", "partner"], None);
+    let out = cli.ok(
+        &[
+            "export",
+            "--to",
+            "Publisher",
+            "--profile",
+            "anonymised",
+            "--all",
+            "--dry-run",
+        ],
+        None,
+    );
+    assert!(out.contains("\"Ержанатты\" →"), "{out}");
+    assert!(out.contains("\"12.03.2018\" → \"2018\""), "{out}");
+}

@@ -528,6 +528,31 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
     let mut p = Parts::new(&s, &to, 62, &[delete(&h1)], vec![]);
     p.sign(&s.key);
     add("62-deletion-forked-from-an-old-version", "held", sealed(&p));
+    // A photo sent as a PDF and a document, so that it would pass as a file that shows no one
+    // (review finding 07): the content decides.
+    let png = {
+        let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
+        p.extend((0..5_000u32).map(|i| (i.wrapping_mul(40_503) >> 7) as u8));
+        p
+    };
+    let sha = craft::sha256_hex(&png);
+    let actor = hex::encode(s.key.verifying_key().as_bytes());
+    let as_pdf = craft::sign_revision(
+        json!({
+            "record": "0190a1b2-0000-7000-8000-0000000000b3", "kind": "attachment",
+            "op": "create", "parents": [], "author": "", "at": "2025-04-01T10:06:00Z",
+            "state": {
+                "testimony": T1, "blob": "6e1f0c2d9a8b7c6d5e4f3a2b1c0d9e8f", "sha256": sha,
+                "size": png.len(), "media_type": "application/pdf", "name": "letter.pdf",
+                "kind": "document", "role": "evidentiary", "safe_to_publish": false,
+                "custody": [craft::custody(&actor, "2025-04-01T10:06:00Z", &sha)]
+            }
+        }),
+        &s.key,
+    );
+    let mut p = Parts::new(&s, &to, 63, &[as_pdf], vec![png]);
+    p.sign(&s.key);
+    add("63-photo-declared-as-a-pdf", "bundle_invalid", sealed(&p));
     out
 }
 

@@ -123,13 +123,20 @@ impl Vault {
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<ImportReport> {
         let mut already = false;
+        let mut sniffed: HashMap<String, String> = HashMap::new();
         let verified = {
             let this = &*self;
             let mut check = |m: &super::Manifest, sender: &ContactCard, sha: &str| {
                 already = this.store.imported(sha)?;
                 this.check_sender_key(m, sender)
             };
-            let mut sink = |_: &super::Member, r: &mut dyn Read| discard(r);
+            // Each file read through, its media type taken from its content.
+            let mut sink = |m: &super::Member, r: &mut dyn Read| {
+                let mut head = HeadOf::new(r);
+                discard(&mut head)?;
+                sniffed.insert(m.sha256.clone(), crate::media::sniff(&head.head));
+                Ok(())
+            };
             read_bundle(
                 path,
                 &self.secret.bundle_identities(),
@@ -139,6 +146,10 @@ impl Vault {
                 progress,
             )?
         };
+        // Files the bundle does not carry (this vault has them): the type recorded here.
+        check_media_types(&verified.revisions, &sniffed, &|sha| {
+            self.store.media_type_of_sha(sha)
+        })?;
         let mut report = self.preview(&verified)?;
         report.already_imported = already;
         Ok(report)
@@ -172,6 +183,10 @@ impl Vault {
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<ImportReport> {
         let me = self.device_key();
+        // The media type of each file the bundle brings, from its content (as `attach` reads
+        // it): an attachment that claims another (a photo sent as a PDF, to pass as a document
+        // that shows no one) is refused.
+        let mut sniffed: HashMap<String, String> = HashMap::new();
         let verified = {
             let this = &*self;
             let store = &self.store;
@@ -193,12 +208,15 @@ impl Vault {
                 Ok(())
             };
             let mut sink = |m: &super::Member, r: &mut dyn Read| {
-                if store.blob_with_sha(&m.sha256)?.is_some() {
+                if let Some(known) = store.media_type_of_sha(&m.sha256)? {
                     // This vault has the file already: check it (the reader hashes what is
-                    // read) without writing a copy.
+                    // read) without writing a copy; its media type is the one recorded.
+                    sniffed.insert(m.sha256.clone(), known);
                     return discard(r);
                 }
-                let s = blobs::stage(&dir, &recipient, r)?;
+                let mut head = HeadOf::new(r);
+                let s = blobs::stage(&dir, &recipient, &mut head)?;
+                sniffed.insert(m.sha256.clone(), crate::media::sniff(&head.head));
                 if let Some(old) = staged.insert(m.sha256.clone(), s) {
                     let _ = fsutil::remove_file_if_exists(&old);
                 }
@@ -213,6 +231,9 @@ impl Vault {
                 progress,
             )?
         };
+        check_media_types(&verified.revisions, &sniffed, &|sha| {
+            self.store.media_type_of_sha(sha)
+        })?;
         let mut report = self.preview(&verified)?;
 
         // Place the file of every attachment that is live once the bundle is applied and
@@ -711,4 +732,65 @@ fn held_child_reason(revs: &Revisions, held: &[Held], stub: &str) -> Option<Held
         .filter_map(|r| r.ok())
         .filter(|r| r.parents.iter().any(|p| p == stub))
         .find_map(|r| held.get(r.hash.as_str()).copied())
+}
+
+/// Bytes read through it pass on unchanged; the first ones (as many as `attach` sniffs) are
+/// kept, to read the file's media type from its content.
+struct HeadOf<'a> {
+    inner: &'a mut dyn Read,
+    head: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl<'a> HeadOf<'a> {
+    const LEN: usize = 1 << 20;
+
+    fn new(inner: &'a mut dyn Read) -> Self {
+        HeadOf {
+            inner,
+            head: zeroize::Zeroizing::new(Vec::new()),
+        }
+    }
+}
+
+impl Read for HeadOf<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let room = Self::LEN.saturating_sub(self.head.len()).min(n);
+        self.head.extend_from_slice(&buf[..room]);
+        Ok(n)
+    }
+}
+
+/// Refuses an attachment revision whose declared media type is not what its file's content
+/// is (for the files this bundle brings).
+fn check_media_types(
+    revs: &Revisions,
+    sniffed: &HashMap<String, String>,
+    recorded: &dyn Fn(&str) -> Result<Option<String>>,
+) -> Result<()> {
+    for (i, l) in revs.lines().iter().enumerate() {
+        if l.kind != RecordKind::Attachment {
+            continue;
+        }
+        let r = revs.get(i)?;
+        let Some(state) = r.state.as_ref() else {
+            continue;
+        };
+        let Ok(a) = serde_json::from_value::<Attachment>(state.clone()) else {
+            continue; // refused with its reason when it is checked as an attachment
+        };
+        let real = match sniffed.get(&a.sha256) {
+            Some(t) => Some(t.clone()),
+            None => recorded(&a.sha256)?,
+        };
+        if let Some(real) = real
+            && real != a.media_type
+        {
+            return Err(Error::BundleInvalid(format!(
+                "an attachment says its file is {} but the file is {real}",
+                a.media_type
+            )));
+        }
+    }
+    Ok(())
 }

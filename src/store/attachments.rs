@@ -229,6 +229,19 @@ impl Store {
             .optional()?)
     }
 
+    /// The media type this vault recorded for a file with this content, if it has one.
+    pub(crate) fn media_type_of_sha(&self, sha256: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT json_extract(json, '$.media_type') FROM attachments
+                 WHERE json_extract(json, '$.sha256') = ?1 LIMIT 1",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Every deleted attachment (its record keeps its history), by the testimony it belonged
     /// to, oldest first: one pass over the deleted records, for an export to look up per
     /// testimony.

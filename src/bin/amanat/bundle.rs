@@ -159,6 +159,9 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
             };
             let plan = v.plan_export(&req)?;
             print_plan(&plan);
+            if req.profile == ExportProfile::Anonymised && !plan.included.is_empty() {
+                print_replacements(&v.preview_anonymised(&req)?);
+            }
             let Some(out) = out.as_ref().filter(|_| !*dry_run) else {
                 return Ok(());
             };
@@ -497,5 +500,23 @@ fn print_report(r: &ImportReport) {
             p.code,
             p.why.as_str()
         );
+    }
+}
+
+/// Every replacement an anonymised export makes, per testimony and field, so the coordinator
+/// sees them before the bundle is written (the app highlights the same in its preview).
+fn print_replacements(preview: &[amanat::bundle::AnonymisedPreview]) {
+    for t in preview {
+        println!("{} becomes {}:", t.code, t.copy_code);
+        for f in &t.fields {
+            for p in &f.parts {
+                if let Some(original) = &p.original {
+                    println!("  {}: {original:?} → {:?}", f.field, p.text);
+                }
+            }
+        }
+        if !t.changed.is_empty() {
+            println!("  also changed or dropped: {}", t.changed.join(", "));
+        }
     }
 }
