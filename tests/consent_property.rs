@@ -144,11 +144,12 @@ struct World {
     bundles: u32,
 }
 
-/// Lower case: pseudonyms are upper-case base32 ("Person N5UW4ORX"), and a canary like
-/// "Q2Z" once turned up inside one by chance (CI, 2026-12-01), which read as a leak.
+/// With underscores, which none of the encodings in a bundle use: an upper-case "Q2Z" once
+/// turned up inside a base32 pseudonym ("Person …Q2Z…") and a lower-case "q5z" inside a
+/// bech32 age recipient ("age1q5z8…") in the manifest, each read as a leak (2026-12-01).
 fn canary(n: &mut u64) -> String {
     *n += 1;
-    format!("q{}z", *n)
+    format!("q_{}_z", *n)
 }
 
 /// A name made unique with letters of its own script (a name never mixes scripts).
@@ -160,12 +161,20 @@ fn unique_name(base: &str, n: u64) -> String {
         0x4E00..=0x9FFF => &['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'],
         _ => &['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'k'],
     };
+    // Ended by a letter that is no digit, so no name is the beginning of another ("Aygulc"
+    // inside "Aygulcb" once read as a leak).
+    let end = match first as u32 {
+        0x0400..=0x04FF => 'ю',
+        0x0600..=0x06FF => 'ف',
+        0x4E00..=0x9FFF => '号',
+        _ => 'z',
+    };
     let tag: String = n
         .to_string()
         .bytes()
         .map(|d| digits[usize::from(d - b'0')])
         .collect();
-    format!("{base}{tag}")
+    format!("{base}{tag}{end}")
 }
 
 fn scratch() -> tempfile::TempDir {
@@ -276,7 +285,14 @@ impl World {
                 }
                 let state = json!({
                     "code": format!("P-{}", self.n),
-                    "narrative": format!("{c1}: {witness_name}ның інісі {relative_name} ұсталды."),
+                    // Only recorded names are promised to go (trust-model §3): the relative
+                    // is named in the text only when recorded (an unrecorded "Aygulcb" once
+                    // read as a leak of another testimony's "Aygulc").
+                    "narrative": if relative.is_some() {
+                        format!("{c1}: {witness_name}ның інісі {relative_name} ұсталды.")
+                    } else {
+                        format!("{c1}: {witness_name}ның інісі ұсталды.")
+                    },
                     "testifier": {"names": [{"name": witness_name}]},
                     "persons": persons,
                     "consents": consents,

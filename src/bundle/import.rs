@@ -307,6 +307,13 @@ impl Vault {
         for gone in live_before.difference(&live_after) {
             let _ = blobs::remove(self.dir(), gone);
         }
+        // A file placed for an attachment that is deleted once the bundle is applied.
+        for p in &placed {
+            let blob = p.file_stem().map(|s| s.to_string_lossy().into_owned());
+            if blob.is_some_and(|b| !live_after.contains(&b)) {
+                let _ = fsutil::remove_file_if_exists(p);
+            }
+        }
         report.conflicts = self.conflicts_among(&verified.revisions.records())?;
         report.sender = self.sender_info(&verified.manifest, &verified.sender)?;
         report.imported = true;

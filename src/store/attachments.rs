@@ -91,14 +91,27 @@ pub(super) fn reindex(
 }
 
 /// Sets the row of attachment `id` to what its heads (each already checked) say: removed when
-/// every version deletes it; otherwise the version shown by the same rule as a testimony's
+/// any version deletes it; otherwise the version shown by the same rule as a testimony's
 /// (`queries::shown_head`) with every version's custody entries merged, so that every vault
 /// with these heads shows the same state whatever order they arrived in, and a custody log
 /// that forked (two devices that extracted or exported the file at once) stays usable.
 fn show_heads(conn: &Connection, id: &str, added_at: &str, updated_at: &str) -> Result<()> {
     let heads = super::queries::record_heads(conn, id)?.unwrap_or_default();
     let internal = |e: &dyn std::fmt::Display| Error::Internal(format!("stored attachment: {e}"));
-    let Some(shown) = super::queries::shown_head(conn, &heads)? else {
+    // A deletion wins over what another device did to the file meanwhile (a custody entry it
+    // appended, a flag): a file removed here, perhaps at the witness's request, never comes
+    // back because a copy elsewhere was handled at the same time.
+    let mut deleted = false;
+    for h in &heads {
+        deleted |=
+            super::queries::revision(conn, h)?.is_some_and(|r| r.op == crate::model::Op::Delete);
+    }
+    let shown = if deleted {
+        None
+    } else {
+        super::queries::shown_head(conn, &heads)?
+    };
+    let Some(shown) = shown else {
         conn.execute("DELETE FROM attachments WHERE id = ?1", [id])?;
         return Ok(());
     };
