@@ -30,16 +30,7 @@ struct Env {
 fn setup() -> Env {
     let root = common::tempdir();
     let path = root.path().to_path_buf();
-    let shim = path.join("libfault.so");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fault/fault.c");
-    let built = Command::new("cc")
-        .args(["-shared", "-fPIC", "-O2", "-o"])
-        .arg(&shim)
-        .arg(&src)
-        .arg("-ldl")
-        .status()
-        .unwrap_or_else(|e| panic!("cc: {e}"));
-    assert!(built.success(), "the fault shim does not compile");
+    let shim = common::fault_shim(&path);
     let pass = path.join("pass");
     let new_pass = path.join("new-pass");
     std::fs::write(&pass, common::PASSPHRASE).unwrap_or_default();
