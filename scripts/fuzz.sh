@@ -15,7 +15,12 @@
 # AFL's instrumentation, debug assertions and overflow checks added to our own crates
 # (scripts/afl-rustc.sh). FUZZ_INSTRUMENT_ALL=1 instruments every crate instead (a separate
 # build in target/fuzz-all, for long campaigns that should also explore the dependencies).
+#
+# `fuzz.sh --build` only builds the targets, `fuzz.sh --run` only runs them (`make test` builds
+# them after the release build and runs them beside the end-to-end tests); FUZZ_JOBS targets run
+# at a time (default 2, one per core; `make test` runs one, so the e2e tests keep a core).
 set -euo pipefail
+mode=${1:-all}
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-3600}
 targets=${FUZZ_TARGETS:-bundle card edtf testimony key_file vault_file snapshot attachment recovery search}
@@ -32,11 +37,14 @@ export AFL_RUSTFLAGS="-C debug-assertions -C overflow-checks -C codegen-units=1 
  -C llvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -C link-arg=$runtime"
 if [ -n "${FUZZ_INSTRUMENT_ALL:-}" ]; then
   bin=$PWD/target/fuzz-all/release
-  RUSTFLAGS="$AFL_RUSTFLAGS" cargo build --release --locked -p amanat-fuzz --bins --target-dir target/fuzz-all
+  [ "$mode" = --run ] ||
+    RUSTFLAGS="$AFL_RUSTFLAGS" cargo build --release --locked -p amanat-fuzz --bins --target-dir target/fuzz-all
 else
   bin=$PWD/target/release
-  RUSTC_WORKSPACE_WRAPPER=$PWD/scripts/afl-rustc.sh cargo build --release --locked -p amanat-fuzz --bins
+  [ "$mode" = --run ] ||
+    RUSTC_WORKSPACE_WRAPPER=$PWD/scripts/afl-rustc.sh cargo build --release --locked -p amanat-fuzz --bins
 fi
+[ "$mode" != --build ] || exit 0
 
 out=$PWD/target/fuzz
 mkdir -p "$out"
@@ -79,19 +87,23 @@ run() {
   echo "$status" >"$out/$t.status"
 }
 
-# Two at a time: AFL++ binds each instance to a free core.
-set -- $targets
-while [ $# -gt 0 ]; do
-  run "$1" &
-  first=$!
-  if [ $# -gt 1 ]; then
-    sleep 1
-    run "$2"
+# FUZZ_JOBS at a time: AFL++ binds each instance to a free core.
+if [ "${FUZZ_JOBS:-2}" = 1 ]; then
+  for t in $targets; do run "$t"; done
+else
+  set -- $targets
+  while [ $# -gt 0 ]; do
+    run "$1" &
+    first=$!
+    if [ $# -gt 1 ]; then
+      sleep 1
+      run "$2"
+      shift
+    fi
+    wait "$first"
     shift
-  fi
-  wait "$first"
-  shift
-done
+  done
+fi
 status=0
 for t in $targets; do
   [ "$(cat "$out/$t.status" 2>/dev/null || echo 1)" = 0 ] || status=1

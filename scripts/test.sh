@@ -9,7 +9,10 @@
 #   Tauri's bundler on what it built) and the fuzz pass (its targets reuse the release
 #   dependencies; AFL's instrumentation is added to our own crates only);
 # - what needs no compiler runs beside the builds: the UI's type check and unit tests, and
-#   the fresh Debian the package test installs into.
+#   the fresh Debian the package test installs into; the short fuzz pass (one core) runs
+#   beside the end-to-end tests;
+# - the UI build only touches files of ui/dist whose bytes changed (ui/vite.config.ts), so a
+#   warm run does not rebuild the app that embeds them.
 # Every test that ran before still runs; `make crash`, `make fuzz` and `make bench` hold the
 # long campaigns.
 set -uo pipefail
@@ -29,13 +32,16 @@ bg_step package-debian scripts/package-test.sh --prepare
 step build-and-clippy scripts/dev-build.sh || stop
 step no-network-deps scripts/no-network-deps.sh || stop
 step rage make --no-print-directory rage || stop
-step rust-tests scripts/dev-build.sh test || stop
-step e2e scripts/e2e.sh || stop
-step e2e-system-fonts env E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs ui/e2e/trust.e2e.mjs || stop
 step release cargo build --release --locked --bins || stop
 # After the release build: the fuzz targets reuse its dependencies.
-step fuzz-short env FUZZ_SECONDS=20 scripts/fuzz.sh || stop
+step fuzz-build scripts/fuzz.sh --build || stop
+step rust-tests scripts/dev-build.sh test || stop
+# AFL on one core while the end-to-end tests drive the app on the other.
+bg_step fuzz-short env FUZZ_SECONDS=20 FUZZ_JOBS=1 scripts/fuzz.sh --run
+step e2e scripts/e2e.sh || stop
+step e2e-system-fonts env E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs ui/e2e/trust.e2e.mjs || stop
 step package make --no-print-directory package-only || stop
+await_step fuzz-short || stop
 await_step ui-checks || stop
 await_step package-debian || stop
 step package-test scripts/package-test.sh || stop
