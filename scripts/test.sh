@@ -39,7 +39,7 @@ step rust-tests scripts/dev-build.sh test || stop
 # AFL on one core while the end-to-end tests drive the app on the other.
 bg_step fuzz-short env FUZZ_SECONDS=20 FUZZ_JOBS=1 scripts/fuzz.sh --run
 step e2e scripts/e2e.sh || stop
-step e2e-system-fonts env E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs ui/e2e/trust.e2e.mjs || stop
+step e2e-system-fonts env E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs ui/e2e/trust.e2e.mjs ui/e2e/merging.e2e.mjs || stop
 step package make --no-print-directory package-only || stop
 await_step fuzz-short || stop
 await_step ui-checks || stop

@@ -84,11 +84,43 @@ impl Vault {
         Ok(sides)
     }
 
+    /// Refuses with `stale` unless `seen` names exactly the versions the testimony has now:
+    /// each of its heads, by its revision or a prefix of at least 8 hex digits. A resolution
+    /// follows every head, so one that arrived after the user looked would be overridden
+    /// unseen.
+    fn check_seen(&self, id: Uuid, seen: &[String]) -> Result<()> {
+        let heads: Vec<String> = self
+            .conflict_sides(id)?
+            .into_iter()
+            .map(|s| s.revision)
+            .collect();
+        let names = |s: &String, h: &String| s.len() >= 8 && h.starts_with(s.as_str());
+        let all_seen = heads.iter().all(|h| seen.iter().any(|s| names(s, h)));
+        let all_current = seen.iter().all(|s| heads.iter().any(|h| names(s, h)));
+        if all_seen && all_current {
+            return Ok(());
+        }
+        let code = match self.store.testimony(id) {
+            Ok(t) => t.testimony.code,
+            Err(_) => id.to_string(),
+        };
+        Err(Error::Stale(code))
+    }
+
     /// Resolves a conflict with `t` (one side as it was, or fields merged by the user): a
-    /// revision whose parents are all the heads, so history keeps both sides.
-    pub fn resolve_conflict(&mut self, id: Uuid, t: Testimony, reason: Option<&str>) -> Result<()> {
+    /// revision whose parents are all the heads, so history keeps both sides. `seen` are the
+    /// versions the user was shown (`conflict_sides`); if the testimony has others now, nothing
+    /// is written and the answer is `stale`.
+    pub fn resolve_conflict(
+        &mut self,
+        id: Uuid,
+        t: Testimony,
+        seen: &[String],
+        reason: Option<&str>,
+    ) -> Result<()> {
         t.validate()?;
         let reason = check_reason(reason)?;
+        self.check_seen(id, seen)?;
         let heads = self.record_heads(id)?;
         if heads.len() < 2 {
             return Err(Error::invalid("testimony", "has no conflict to resolve"));
@@ -117,24 +149,33 @@ impl Vault {
         &mut self,
         id: Uuid,
         json: &serde_json::Value,
+        seen: &[String],
         reason: Option<&str>,
     ) -> Result<()> {
         let shown = self.store.testimony(id)?;
         let t = crate::model::patch::with_stable_ids(&shown.testimony, json)?;
-        self.resolve_conflict(id, t, reason)
+        self.resolve_conflict(id, t, seen, reason)
     }
 
     /// Resolves a conflict by taking one version as it is, named by its revision (a prefix of
     /// at least 8 hex digits): an edit becomes the testimony, a deletion deletes it. Either
-    /// way the resolution follows every head, so history keeps both sides.
-    pub fn take_side(&mut self, id: Uuid, revision: &str, reason: Option<&str>) -> Result<()> {
+    /// way the resolution follows every head, so history keeps both sides. `seen` as for
+    /// `resolve_conflict`.
+    pub fn take_side(
+        &mut self,
+        id: Uuid,
+        revision: &str,
+        seen: &[String],
+        reason: Option<&str>,
+    ) -> Result<()> {
+        self.check_seen(id, seen)?;
         let side = self
             .conflict_sides(id)?
             .into_iter()
             .find(|s| revision.len() >= 8 && s.revision.starts_with(revision))
             .ok_or_else(|| Error::invalid("revision", "is not one of the versions"))?;
         match side.testimony {
-            Some(t) => self.resolve_conflict(id, t, reason),
+            Some(t) => self.resolve_conflict(id, t, seen, reason),
             None => {
                 let why = reason
                     .map(str::to_string)

@@ -26,6 +26,11 @@ pub struct DraftInfo {
     pub id: Uuid,
     /// The testimony being edited; none for a new one.
     pub record: Option<Uuid>,
+    /// The revision of `record` the editor started from: saving the draft after the
+    /// testimony moved on merges three ways or keeps both versions (`Vault::save_edit`).
+    /// Absent in drafts written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
     /// When it was last autosaved (RFC 3339).
     pub saved_at: String,
     /// The code typed so far, for the user to recognise it.
@@ -107,11 +112,24 @@ impl Vault {
         self.dir().join(DRAFTS_DIR).join(format!("{id}.age"))
     }
 
-    /// Replaces the draft `id` with `state`, durably (write, fsync, rename).
-    pub fn save_draft(&self, id: Uuid, record: Option<Uuid>, state: &Value) -> Result<DraftInfo> {
+    /// Replaces the draft `id` with `state`, durably (write, fsync, rename). `base` is the
+    /// revision of `record` the editor started from.
+    pub fn save_draft(
+        &self,
+        id: Uuid,
+        record: Option<Uuid>,
+        base: Option<&str>,
+        state: &Value,
+    ) -> Result<DraftInfo> {
+        if let Some(b) = base
+            && (b.len() != 64 || !b.bytes().all(|c| c.is_ascii_hexdigit()))
+        {
+            return Err(Error::invalid("base", "is not a revision"));
+        }
         let info = DraftInfo {
             id,
             record,
+            base: base.map(str::to_string),
             saved_at: jiff::Timestamp::now().to_string(),
             code: state
                 .get("code")
@@ -265,7 +283,7 @@ mod tests {
         let v = vault(tmp.path())?;
         let id = Uuid::now_v7();
         let state = serde_json::json!({"code": "ALA-1", "narrative": "Ержанат"});
-        v.save_draft(id, None, &state)?;
+        v.save_draft(id, None, None, &state)?;
         let list = v.drafts()?;
         assert_eq!(list.drafts.len(), 1);
         assert_eq!(list.drafts[0].code, "ALA-1");
@@ -280,7 +298,7 @@ mod tests {
         let tmp = tempfile::tempdir().map_err(|e| Error::Internal(e.to_string()))?;
         let v = vault(tmp.path())?;
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        v.save_draft(a, None, &serde_json::json!({"code": "A"}))?;
+        v.save_draft(a, None, None, &serde_json::json!({"code": "A"}))?;
         // Encrypted to our public key but not signed by us: anyone could have written it.
         let planted = crypto::encrypt_to(
             &v.secret.recipient(),

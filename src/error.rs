@@ -49,6 +49,10 @@ pub enum Error {
     RecordLocked(String),
     #[error("testimony {0} has two versions from different devices; choose or merge them first")]
     Conflict(String),
+    /// The testimony changed after the versions the user acted on were shown (an import, or
+    /// another window): acting now would override a version nobody looked at.
+    #[error("testimony {0} changed since it was shown; look at it again")]
+    Stale(String),
     #[error("the disk is full while {op} {path}")]
     DiskFull { op: &'static str, path: PathBuf },
     #[error("could not {op} {path}: {source}")]
@@ -111,6 +115,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::RecordLocked(_) => "record_locked",
             Error::Conflict(_) => "conflict",
+            Error::Stale(_) => "stale",
             Error::DiskFull { .. } => "disk_full",
             Error::Io { .. } => "io",
             Error::VerifyFailed(_) => "verify_failed",

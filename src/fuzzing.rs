@@ -252,6 +252,7 @@ pub fn write_seeds(dir: &Path) -> Result<()> {
     let info = drafts::DraftInfo {
         id: DRAFT_ID,
         record: None,
+        base: None,
         saved_at: "2026-11-28T10:00:00Z".into(),
         code: "ALA-2026-0001".into(),
     };

@@ -25,6 +25,7 @@ mod crypto;
 mod datetext;
 mod datewords;
 mod drafts;
+mod edits;
 pub mod edtf;
 mod error;
 mod fsutil;
@@ -51,12 +52,13 @@ pub use blobs::display_name;
 pub use conflicts::ConflictSide;
 pub use datetext::{DateReading, understand_date};
 pub use drafts::{DraftInfo, DraftList, SavedDraft};
+pub use edits::EditOutcome;
 pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
 pub use model::{ContactInfo, Testimony};
 pub use people::{DuplicatePair, PersonEvent, PersonGroup, PersonRecord};
 pub use proposals::Proposal;
-pub use records::VerifyReport;
+pub use records::{CodeClash, VerifyReport};
 pub use search::{FacetCount, Facets, Filters, SearchHit, SearchQuery, SearchResults, SnippetPart};
 pub use store::{
     HistoryEntry, IndexSize, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,

@@ -393,6 +393,49 @@ impl Vault {
         })
     }
 
+    /// Revisions that remove, from every other testimony, the links (same person or not) to
+    /// the persons of testimony `id`, which is being deleted: a link to a person that no
+    /// longer exists would name the deleted testimony, and keep the other one out of every
+    /// full export (`ConsentProblem::Linked`). Links are written on both sides, so the deleted
+    /// testimony's own persons say where to look. A linked testimony that is locked or in
+    /// conflict keeps its link until it is unlocked or resolved (`--undo` removes it then).
+    pub(crate) fn unlink_drafts(&self, id: Uuid, reason: &str) -> Result<Vec<Draft>> {
+        let gone = self.store.testimony(id)?.testimony;
+        let mut others: Vec<Uuid> = gone
+            .all_persons()
+            .flat_map(|p| p.same_as.iter().chain(&p.not_same_as))
+            .map(|r| r.testimony)
+            .filter(|t| *t != id)
+            .collect();
+        others.sort();
+        others.dedup();
+        let mut drafts = Vec::new();
+        for other in others {
+            let Ok(current) = self.store.testimony(other) else {
+                continue;
+            };
+            if current.heads.len() > 1 || current.testimony.status == crate::model::Status::Locked {
+                continue;
+            }
+            let mut t = current.testimony.clone();
+            for p in t.testifier.iter_mut().chain(t.persons.iter_mut()) {
+                p.same_as.retain(|r| r.testimony != id);
+                p.not_same_as.retain(|r| r.testimony != id);
+            }
+            if t != current.testimony {
+                drafts.push(Draft {
+                    record: other,
+                    kind: RecordKind::Testimony,
+                    op: Op::Update,
+                    parents: current.heads,
+                    reason: Some(format!("linked testimony {} deleted: {reason}", gone.code)),
+                    state: Some(t.to_value()?),
+                });
+            }
+        }
+        Ok(drafts)
+    }
+
     /// Changes person `a` with respect to `b` and `b` with respect to `a`, one revision of
     /// each testimony in one commit (nothing when neither changes).
     fn link_persons(

@@ -16,6 +16,14 @@ use crate::snapshot;
 use crate::store::{HistoryEntry, StoredTestimony, TestimonySummary, short_hash};
 use crate::vault::Vault;
 
+/// A code that more than one live testimony has.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CodeClash {
+    pub code: String,
+    pub testimonies: Vec<Uuid>,
+}
+
 /// What `verify` checked and what it found wrong.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VerifyReport {
@@ -125,13 +133,25 @@ impl Vault {
         self.update_testimony(id, t, reason)
     }
 
+    /// Gives a testimony another code (ends a code clash): refused if another testimony has it.
+    pub fn rename_testimony(&mut self, id: Uuid, code: &str) -> Result<()> {
+        let code = code.trim();
+        self.edit_testimony(
+            id,
+            &serde_json::json!({ "code": code }),
+            Some("code changed: another testimony had the same code"),
+        )
+    }
+
     /// Deletes a testimony: a tombstone revision; its text leaves the live tables and the
     /// search index (its history keeps the earlier revisions).
     pub fn delete_testimony(&mut self, id: Uuid, reason: &str) -> Result<()> {
         let reason = required_reason(reason)?;
         let current = self.unlocked_testimony(id)?;
         // Its attachments go with it, in the same commit; their files after it is durable.
+        // Links to its persons from other testimonies go too (`unlink_drafts`).
         let (mut drafts, blobs) = self.attachment_tombstones(id, &reason)?;
+        drafts.extend(self.unlink_drafts(id, &reason)?);
         drafts.push(Draft {
             record: id,
             kind: RecordKind::Testimony,
@@ -157,14 +177,40 @@ impl Vault {
         Ok(current)
     }
 
+    /// A testimony may have `code` unless another live testimony has it. One that already has
+    /// it keeps it: after an import brought two testimonies with one code (a clash), each can
+    /// still be edited, and renaming either ends the clash.
     pub(crate) fn check_code_free(&self, code: &str, except: Option<Uuid>) -> Result<()> {
-        match self.store.id_by_code(code)? {
-            Some(other) if Some(other) != except => Err(Error::invalid(
-                "code",
-                format!("{code} is already used by another testimony"),
-            )),
-            _ => Ok(()),
+        let others: Vec<Uuid> = self
+            .store
+            .ids_by_code(code)?
+            .into_iter()
+            .filter(|id| Some(*id) != except)
+            .collect();
+        if others.is_empty() {
+            return Ok(());
         }
+        if let Some(id) = except
+            && self.store.ids_by_code(code)?.contains(&id)
+        {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "code",
+            format!("{code} is already used by another testimony"),
+        ))
+    }
+
+    /// Codes that more than one testimony has (each made on a different device, and met
+    /// here by an import): until one is renamed, a code names neither of them
+    /// (`resolve` asks for the id).
+    pub fn code_clashes(&self) -> Result<Vec<CodeClash>> {
+        Ok(self
+            .store
+            .code_clashes()?
+            .into_iter()
+            .map(|(code, testimonies)| CodeClash { code, testimonies })
+            .collect())
     }
 
     pub fn testimony(&self, id: Uuid) -> Result<StoredTestimony> {
@@ -179,9 +225,21 @@ impl Vault {
         {
             return Ok(id);
         }
-        self.store
-            .id_by_code(id_or_code)?
-            .ok_or_else(|| Error::NotFound(id_or_code.to_string()))
+        match self.store.ids_by_code(id_or_code)?.as_slice() {
+            [] => Err(Error::NotFound(id_or_code.to_string())),
+            [id] => Ok(*id),
+            ids => Err(Error::invalid(
+                "code",
+                format!(
+                    "{id_or_code} is used by {} testimonies ({}): give the id, and rename one",
+                    ids.len(),
+                    ids.iter()
+                        .map(Uuid::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
     }
 
     pub fn list_testimonies(&self) -> Result<Vec<TestimonySummary>> {

@@ -360,7 +360,36 @@ fn two_interviewers_editing_one_testimony_make_one_conflict_that_the_coordinator
         .clone()
         .unwrap_or_else(|| panic!("a side without a version"));
     merged.summary = "A's version; C's version".into();
-    p.b.resolve_conflict(t, merged, Some("both are right"))
+
+    // While the coordinator looks at these two versions, A's next edit arrives: resolving
+    // with what was shown would override a version nobody looked at, so it is refused.
+    let shown: Vec<String> = sides.iter().map(|s| s.revision.clone()).collect();
+    p.a.edit_testimony(
+        t,
+        &serde_json::json!({"summary": "A's second thought"}),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let again = p.root.join("from-a-again.amanat");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::Ids(vec![t]),
+        &again,
+    );
+    import(&mut p.b, &again);
+    let stale =
+        p.b.resolve_conflict(t, merged.clone(), &shown, Some("both are right"));
+    assert_eq!(stale.err().map(|e| e.code()), Some("stale"));
+    let take = p.b.take_side(t, &shown[0], &shown, None);
+    assert_eq!(take.err().map(|e| e.code()), Some("stale"));
+    assert_eq!(p.b.conflicts().map(|c| c.len()).ok(), Some(1));
+    let sides = p.b.conflict_sides(t).unwrap_or_else(|e| panic!("{e}"));
+    assert!(sides.iter().any(|s| s.testimony.as_ref().map(|t| t.summary.as_str())
+        == Some("A's second thought")));
+    let shown: Vec<String> = sides.iter().map(|s| s.revision[..12].to_string()).collect();
+    p.b.resolve_conflict(t, merged, &shown, Some("both are right"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(p.b.conflicts().map(|c| c.len()).ok(), Some(0));
     // History keeps both sides, and the resolution follows both.
@@ -764,4 +793,117 @@ fn a_deletion_still_reaches_a_recipient_who_changed_keys() {
     let report = import(&mut p.b, &second);
     assert_eq!(report.proposals.len(), 1, "{:?}", report.proposals);
     assert_eq!(report.proposals[0].id, gone);
+}
+
+#[test]
+fn two_devices_using_one_code_make_a_visible_clash_that_renaming_ends() {
+    let mut p = pair();
+    let theirs =
+        p.a.add_testimony(common::testimony("ALA-9", "from the interviewer"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let ours =
+        p.b.add_testimony(common::testimony("ALA-9", "the coordinator's own"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let file = p.root.join("a.amanat-bundle");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::All,
+        &file,
+    );
+    let report = import(&mut p.b, &file);
+    let mut both = vec![theirs, ours];
+    both.sort();
+    assert_eq!(
+        report
+            .code_clashes
+            .iter()
+            .map(|c| (c.code.as_str(), c.testimonies.clone()))
+            .collect::<Vec<_>>(),
+        [("ALA-9", both.clone())],
+        "the import summary names the clash"
+    );
+    // The code no longer names one testimony: it is not taken to mean either of them.
+    let by_code = p.b.resolve("ALA-9");
+    assert_eq!(by_code.err().map(|e| e.code()), Some("invalid_input"));
+    // Each can still be edited by its id, keeping the code it has…
+    p.b.edit_testimony(theirs, &serde_json::json!({"summary": "seen"}), None)
+        .unwrap_or_else(|e| panic!("edit the imported one: error[{}] {e}", e.code()));
+    // …but no third testimony may take it, and renaming one ends the clash.
+    let third = p.b.add_testimony(common::testimony("ALA-9", "third"));
+    assert_eq!(third.err().map(|e| e.code()), Some("invalid_input"));
+    assert_eq!(p.b.code_clashes().map(|c| c.len()).ok(), Some(1));
+    p.b.edit_testimony(ours, &serde_json::json!({"code": "ALA-9b"}), None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        p.b.code_clashes()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_empty()
+    );
+    assert_eq!(p.b.resolve("ALA-9").ok(), Some(theirs));
+    assert_eq!(p.b.resolve("ALA-9b").ok(), Some(ours));
+}
+
+#[test]
+fn a_coordinator_s_deletion_reaches_the_interviewer_who_sent_it_and_unlinks_its_persons() {
+    let mut p = pair();
+    let one =
+        p.a.add_testimony(common::testimony("DEL-1", "one"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let two =
+        p.a.add_testimony(common::testimony("DEL-2", "two"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let file = p.root.join("1.amanat-bundle");
+    export(
+        &mut p.a,
+        "Coordinator",
+        ExportProfile::Full,
+        Selection::All,
+        &file,
+    );
+    import(&mut p.b, &file);
+    let person = |v: &Vault, t| amanat::model::PersonRef {
+        testimony: t,
+        person: v
+            .testimony(t)
+            .map(|s| s.testimony.testifier.map(|p| p.id).unwrap_or_default())
+            .unwrap_or_default(),
+    };
+    let (p1, p2) = (person(&p.b, one), person(&p.b, two));
+    p.b.merge_persons(p1, p2, Some("same witness"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The coordinator deletes one: the other's link to its witness goes with it.
+    p.b.delete_testimony(one, "recorded twice")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let linked = |v: &Vault| {
+        v.testimony(two)
+            .map(|s| s.testimony.testifier.map(|p| p.same_as.len()).unwrap_or(0))
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        linked(&p.b),
+        0,
+        "a link to a deleted testimony's person stays"
+    );
+    // The coordinator never sent DEL-1 to the interviewer, but the interviewer sent it: the
+    // deletion goes back to them (for review), and DEL-2 goes without the link.
+    let back = p.root.join("2.amanat-bundle");
+    export(
+        &mut p.b,
+        "Interviewer",
+        ExportProfile::Full,
+        Selection::SinceLast,
+        &back,
+    );
+    let report = import(&mut p.a, &back);
+    assert_eq!(
+        report
+            .proposals
+            .iter()
+            .map(|x| (x.id, x.why))
+            .collect::<Vec<_>>(),
+        [(one, amanat::model::HeldReason::Deletion)]
+    );
+    assert_eq!(linked(&p.a), 0);
 }

@@ -303,7 +303,7 @@ fn send(from: &mut Vault, to: &str, id: Uuid, out: &Path) {
 }
 
 #[test]
-fn a_testimony_in_conflict_stays_out_of_exports_whatever_its_versions_dates_say() {
+fn a_testimony_in_conflict_goes_only_where_every_version_lets_it_whatever_their_dates_say() {
     let (root, mut a, mut b) = organisation();
     let (_, partner) = common::outsider("Partner", 24);
     b.add_contact(&partner, None, ContactTrust::Partner)
@@ -339,18 +339,46 @@ fn a_testimony_in_conflict_stays_out_of_exports_whatever_its_versions_dates_say(
     assert_eq!(shown.testimony.summary, "a later edit");
 
     let req = request(&["Partner"], ExportProfile::Full, Selection::Ids(vec![t]));
-    // ...but nothing of the testimony goes until the conflict is resolved.
+    // ...but consent is read from every version: the earlier one refuses partners.
     let plan = b.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
     assert!(plan.included.is_empty(), "{plan:?}");
     assert_eq!(
         plan.left_out.iter().map(|l| l.problem).collect::<Vec<_>>(),
-        [amanat::bundle::ConsentProblem::Conflict]
+        [amanat::bundle::ConsentProblem::Refused]
     );
     let out = root.path().join("to-partner.amanat");
     assert_eq!(
         export(&mut b, &req, &out).err().map(|e| e.code()),
         Some("nothing_to_export")
     );
+    // No anonymised copy of a testimony in conflict: which version would it be?
+    let anon = request(
+        &["Partner"],
+        ExportProfile::Anonymised,
+        Selection::Ids(vec![t]),
+    );
+    let plan = b.plan_export(&anon).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        plan.left_out.iter().map(|l| l.problem).collect::<Vec<_>>(),
+        [amanat::bundle::ConsentProblem::Conflict]
+    );
+    // Within the organisation both versions allow it: it goes with both, and the other
+    // coordinator holds the same conflict (docs/merge-model.md).
+    let (mut c, _) = common::create(&root.path().join("c.amanat"));
+    b.add_contact(&card(&c), Some("Second office"), ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("{e}"));
+    c.add_contact(&card(&b), Some("First office"), ContactTrust::Organisation)
+        .unwrap_or_else(|e| panic!("{e}"));
+    send(&mut b, "Second office", t, &root.path().join("3.amanat"));
+    import(&mut c, &root.path().join("3.amanat"));
+    let heads = |v: &Vault| {
+        let mut h = v.testimony(t).map(|s| s.heads).unwrap_or_default();
+        h.sort();
+        h
+    };
+    assert_eq!(heads(&c).len(), 2);
+    assert_eq!(heads(&c), heads(&b));
+    assert_eq!(c.conflicts().map(|c| c.len()).ok(), Some(1));
 }
 
 #[test]
@@ -404,12 +432,13 @@ fn an_edit_made_beside_a_deletion_is_shown_for_review_on_both_sides() {
     );
 
     // The interviewer keeps it deleted; the coordinator accepts.
+    let seen: Vec<String> = sides.iter().map(|s| s.revision.clone()).collect();
     let deletion = sides
         .into_iter()
         .find(|s| s.testimony.is_none())
         .map(|s| s.revision)
         .unwrap_or_default();
-    a.take_side(t, &deletion, Some("deleted after all"))
+    a.take_side(t, &deletion, &seen, Some("deleted after all"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(a.testimony(t).err().map(|e| e.code()), Some("not_found"));
     export(&mut a, &since, &root.path().join("resolved.amanat"))

@@ -493,25 +493,40 @@ impl World {
         let Ok(t) = self.v.testimony(kn.id) else {
             return false;
         };
-        if t.heads.len() > 1 {
+        // A testimony in conflict goes in no anonymised bundle, and in a full one only if every
+        // version grants the scope (a deleting side grants nothing and asks nothing).
+        if t.heads.len() > 1 && req.profile == ExportProfile::Anonymised {
             return false;
         }
-        let state = t.testimony.to_value().unwrap_or_default();
-        req.to.iter().all(|name| {
-            let trust = self
-                .readers
-                .iter()
-                .find(|r| r.0 == *name)
-                .map(|r| r.2)
-                .or_else(|| (name == "Coordinator").then_some(ContactTrust::Organisation))
-                .unwrap_or(ContactTrust::Partner);
-            let scope = match (req.profile, trust) {
-                (ExportProfile::Anonymised, _) => "publish_anonymised",
-                (ExportProfile::Full, ContactTrust::Organisation) => "store_internally",
-                (ExportProfile::Full, ContactTrust::Partner) => "share_with_partner",
-            };
-            grants(&state, scope)
-        })
+        let states = self.versions(kn.id);
+        !states.is_empty()
+            && states.iter().all(|state| {
+                req.to.iter().all(|name| {
+                    let trust = self
+                        .readers
+                        .iter()
+                        .find(|r| r.0 == *name)
+                        .map(|r| r.2)
+                        .or_else(|| (name == "Coordinator").then_some(ContactTrust::Organisation))
+                        .unwrap_or(ContactTrust::Partner);
+                    let scope = match (req.profile, trust) {
+                        (ExportProfile::Anonymised, _) => "publish_anonymised",
+                        (ExportProfile::Full, ContactTrust::Organisation) => "store_internally",
+                        (ExportProfile::Full, ContactTrust::Partner) => "share_with_partner",
+                    };
+                    grants(state, scope)
+                })
+            })
+    }
+
+    /// Every current version of a testimony: one, or each side of a conflict that keeps it.
+    fn versions(&self, id: Uuid) -> Vec<Value> {
+        self.v
+            .conflict_sides(id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| s.testimony?.to_value().ok())
+            .collect()
     }
 
     /// Decrypts a bundle as its first recipient and checks it against the rules.
@@ -529,12 +544,7 @@ impl World {
         let anonymised = req.profile == ExportProfile::Anonymised;
         for (k, kn) in self.known.iter().enumerate() {
             let allowed = self.allowed(k, req);
-            let current = self
-                .v
-                .testimony(kn.id)
-                .ok()
-                .map(|t| t.testimony.to_value().unwrap_or_default().to_string())
-                .unwrap_or_default();
+            let current: String = self.versions(kn.id).iter().map(Value::to_string).collect();
             for c in &kn.ever {
                 let now = current.contains(c.as_str());
                 // Text of an earlier version never leaves; the current one only where allowed.

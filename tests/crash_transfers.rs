@@ -117,7 +117,7 @@ fn crash_child_transfers() {
                     .map(|d| d.as_nanos() as u64)
                     .unwrap_or_default();
                 let state = serde_json::json!({"code": format!("DRAFT-{i}"), "summary": n});
-                v.save_draft(id, None, &state)
+                v.save_draft(id, None, None, &state)
                     .unwrap_or_else(|e| panic!("draft: error[{}] {e}", e.code()));
                 println!("ack draft {id} {n}");
             }

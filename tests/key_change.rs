@@ -128,8 +128,13 @@ fn after_a_key_change_nothing_in_the_vault_opens_with_the_old_keys() {
     a.attach_file(t, &photo, &AttachOptions::default(), &mut go)
         .unwrap_or_else(|e| panic!("attach: {e}"));
     let draft = uuid::Uuid::now_v7();
-    a.save_draft(draft, Some(t), &json!({"code": "KC-1", "summary": CANARY}))
-        .unwrap_or_else(|e| panic!("draft: {e}"));
+    a.save_draft(
+        draft,
+        Some(t),
+        None,
+        &json!({"code": "KC-1", "summary": CANARY}),
+    )
+    .unwrap_or_else(|e| panic!("draft: {e}"));
     let old_fingerprint = a
         .contact_card()
         .map(|c| c.fingerprint())
@@ -423,8 +428,13 @@ fn every_kill_and_fault_during_a_key_change_leaves_a_vault_that_opens() {
     a.attach_file(t, &photo, &AttachOptions::default(), &mut go)
         .unwrap_or_else(|e| panic!("attach: {e}"));
     let draft = uuid::Uuid::now_v7();
-    a.save_draft(draft, Some(t), &json!({"code": "KC-3", "summary": CANARY}))
-        .unwrap_or_else(|e| panic!("draft: {e}"));
+    a.save_draft(
+        draft,
+        Some(t),
+        None,
+        &json!({"code": "KC-3", "summary": CANARY}),
+    )
+    .unwrap_or_else(|e| panic!("draft: {e}"));
     let pristine = a.dir().to_path_buf();
     let (old_identity, _) = secret_in(&pristine, &old_rk);
     a.close().unwrap_or_else(|e| panic!("close: {e}"));

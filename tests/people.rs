@@ -274,3 +274,85 @@ fn an_edit_without_ids_keeps_persons_and_their_links_and_a_linked_person_is_not_
         .testimony;
     assert!(t5.persons[0].same_as.is_empty(), "T-5 links to nobody");
 }
+
+#[test]
+fn a_draft_saved_after_a_merge_keeps_the_merge_and_a_clash_keeps_both_versions() {
+    use amanat::EditOutcome;
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v"));
+    v.add_testimonies(vec![
+        testimony("D-1", "Ержанат Абай", 1980, "Ghulja"),
+        testimony("D-2", "Yerzhanat Abai", 1980, "Ghulja"),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (d1, d2) = (victim(&v, "D-1"), victim(&v, "D-2"));
+    // The editor opens D-1 and a draft is autosaved with a new narrative…
+    let opened = v.testimony(d1.testimony).unwrap_or_else(|e| panic!("{e}"));
+    let base = opened.heads[0].clone();
+    let mut edited = opened.testimony.clone();
+    edited.narrative = "He was taken at night.".into();
+    let draft = uuid::Uuid::now_v7();
+    v.save_draft(
+        draft,
+        Some(d1.testimony),
+        Some(&base),
+        &edited.to_value().unwrap_or_else(|e| panic!("{e}")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // …then the coordinator decides the two victims are one person.
+    v.merge_persons(d1, d2, Some("same person"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The draft is restored days later and saved: the narrative is saved and the merge stays.
+    let restored = v.load_draft(draft).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(restored.info.base.as_deref(), Some(base.as_str()));
+    let t: Testimony = serde_json::from_value(restored.state).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = v
+        .save_edit(d1.testimony, t, &base, None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        outcome,
+        EditOutcome::Merged {
+            fields: vec!["persons".into()]
+        }
+    );
+    let now = v.testimony(d1.testimony).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(now.testimony.narrative, "He was taken at night.");
+    assert_eq!(
+        now.testimony.persons[0].same_as,
+        vec![d2],
+        "the merge was undone"
+    );
+    assert!(pairs(&v).is_empty(), "the merged pair is suggested again");
+
+    // An edit of the same field as a newer change is not written over it: both versions are
+    // kept as a conflict, and neither text is lost.
+    let base = now.heads[0].clone();
+    v.edit_testimony(
+        d1.testimony,
+        &serde_json::json!({"narrative": "Taken in the morning."}),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut mine = now.testimony.clone();
+    mine.narrative = "Taken at 3 am by two officers.".into();
+    let outcome = v
+        .save_edit(d1.testimony, mine, &base, Some("my notes"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(outcome, EditOutcome::Conflict);
+    let sides = v
+        .conflict_sides(d1.testimony)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut texts: Vec<String> = sides
+        .iter()
+        .filter_map(|s| Some(s.testimony.as_ref()?.narrative.clone()))
+        .collect();
+    texts.sort();
+    assert_eq!(
+        texts,
+        ["Taken at 3 am by two officers.", "Taken in the morning."]
+    );
+    // A base that is not a version of this testimony is refused, nothing written.
+    let other = v.testimony(d2.testimony).unwrap_or_else(|e| panic!("{e}"));
+    let refused = v.save_edit(d1.testimony, now.testimony, &other.heads[0], None);
+    assert_eq!(refused.err().map(|e| e.code()), Some("invalid_input"));
+}

@@ -20,6 +20,8 @@ mod tests {
             decl::<amanat::PassphraseStrength>(&cfg),
             decl::<amanat::DateReading>(&cfg),
             decl::<amanat::DraftInfo>(&cfg),
+            decl::<amanat::EditOutcome>(&cfg),
+            decl::<amanat::CodeClash>(&cfg),
             decl::<amanat::DraftList>(&cfg),
             decl::<amanat::SavedDraft>(&cfg),
             decl::<amanat::TestimonySummary>(&cfg),

@@ -8,7 +8,7 @@ use amanat::bundle::{
     ImportReport, Selection,
 };
 use amanat::model::{ContactTrust, ExportProfile};
-use amanat::{ConflictSide, ContactInfo, Proposal, display_name};
+use amanat::{CodeClash, ConflictSide, ContactInfo, Proposal, display_name};
 use serde::Deserialize;
 use serde_json::Value;
 use tauri::State;
@@ -184,11 +184,12 @@ pub async fn resolve_conflict(
     state: State<'_, AppState>,
     id: String,
     testimony_state: Value,
+    seen: Vec<String>,
     reason: Option<String>,
 ) -> CmdResult<()> {
     let id = parse_id(&id)?;
     let t = testimony(&testimony_state)?;
-    state.with_vault(|v| v.resolve_conflict(id, t, reason.as_deref()))
+    state.with_vault(|v| v.resolve_conflict(id, t, &seen, reason.as_deref()))
 }
 
 /// Every replacement an anonymised export would make, before it is written.
@@ -207,10 +208,11 @@ pub async fn take_conflict_side(
     state: State<'_, AppState>,
     id: String,
     revision: String,
+    seen: Vec<String>,
     reason: Option<String>,
 ) -> CmdResult<()> {
     let id = parse_id(&id)?;
-    state.with_vault(|v| v.take_side(id, &revision, reason.as_deref()))
+    state.with_vault(|v| v.take_side(id, &revision, &seen, reason.as_deref()))
 }
 
 #[tauri::command]
@@ -230,4 +232,21 @@ pub async fn accept_proposal(
 #[tauri::command]
 pub async fn reject_proposal(state: State<'_, AppState>, revision: String) -> CmdResult<()> {
     state.with_vault(|v| v.reject_proposal(&revision))
+}
+
+/// Codes more than one testimony has (met by an import).
+#[tauri::command]
+pub async fn code_clashes(state: State<'_, AppState>) -> CmdResult<Vec<CodeClash>> {
+    state.with_vault(|v| v.code_clashes())
+}
+
+/// Gives a testimony another code, to end a clash.
+#[tauri::command]
+pub async fn rename_testimony(
+    state: State<'_, AppState>,
+    id: String,
+    code: String,
+) -> CmdResult<()> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.rename_testimony(id, &code))
 }

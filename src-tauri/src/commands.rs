@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use amanat::secrecy::{ExposeSecret, SecretString};
 use amanat::{
-    DateReading, DraftInfo, DraftList, HistoryEntry, KdfCost, PassphraseStrength, RecoveryKey,
-    SavedDraft, StoredTestimony, Testimony, TestimonySummary, Vault,
+    DateReading, DraftInfo, DraftList, EditOutcome, HistoryEntry, KdfCost, PassphraseStrength,
+    RecoveryKey, SavedDraft, StoredTestimony, Testimony, TestimonySummary, Vault,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -189,15 +189,18 @@ pub async fn create_testimony(state: State<'_, AppState>, testimony: Value) -> C
     state.with_vault(|v| v.add_testimony(t).map(|id| id.to_string()))
 }
 
+/// Saves an edit made from revision `base`: merged with what changed since, or kept beside
+/// it as a conflict (`Vault::save_edit`).
 #[tauri::command]
-pub async fn update_testimony(
+pub async fn save_edit(
     state: State<'_, AppState>,
     id: String,
     testimony: Value,
+    base: String,
     reason: Option<String>,
-) -> CmdResult<()> {
+) -> CmdResult<EditOutcome> {
     let (id, t) = (parse_id(&id)?, self::testimony(&testimony)?);
-    state.with_vault(|v| v.update_testimony(id, t, reason.as_deref()))
+    state.with_vault(|v| v.save_edit(id, t, &base, reason.as_deref()))
 }
 
 #[tauri::command]
@@ -216,11 +219,12 @@ pub async fn save_draft(
     state: State<'_, AppState>,
     id: String,
     record: Option<String>,
+    base: Option<String>,
     testimony: Value,
 ) -> CmdResult<DraftInfo> {
     let id = parse_id(&id)?;
     let record = record.as_deref().map(parse_id).transpose()?;
-    state.with_vault(|v| v.save_draft(id, record, &testimony))
+    state.with_vault(|v| v.save_draft(id, record, base.as_deref(), &testimony))
 }
 
 #[tauri::command]

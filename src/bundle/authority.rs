@@ -157,6 +157,9 @@ impl Authority {
             return Ok(Some(HeldReason::NoAuthority));
         }
         if rev.op == Op::Delete {
+            if tx.already_deleted(rev.record)? {
+                return Ok(None);
+            }
             return Ok(Some(HeldReason::Deletion));
         }
         let Some(new) = rev.state.as_ref() else {
@@ -220,6 +223,9 @@ impl Authority {
             return Ok(Some(HeldReason::NoAuthority));
         }
         if rev.op == Op::Delete {
+            if tx.already_deleted(rev.record)? {
+                return Ok(None);
+            }
             return Ok(Some(HeldReason::Deletion));
         }
         let before: Vec<Attachment> = tx

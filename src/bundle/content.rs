@@ -87,7 +87,8 @@ impl Vault {
                 c.add_file(&a.attachment);
             }
             for id in &t.deleted_attachments {
-                c.revisions.extend(stubs(self.store.revisions_of(*id)?));
+                c.revisions
+                    .extend(deletion_proofs(self.store.revisions_of(*id)?));
             }
             heads.sort();
             c.sent.insert(t.id, heads);
@@ -95,9 +96,11 @@ impl Vault {
         // Deletions: stubs of the testimony's and its attachments' history, ending in bare
         // tombstones — what the recipients need to verify the deletion, no content at all.
         for d in &plan.deleted {
-            c.revisions.extend(stubs(self.store.revisions_of(d.id)?));
+            c.revisions
+                .extend(deletion_proofs(self.store.revisions_of(d.id)?));
             for &id in &d.attachments {
-                c.revisions.extend(stubs(self.store.revisions_of(id)?));
+                c.revisions
+                    .extend(deletion_proofs(self.store.revisions_of(id)?));
             }
             let mut heads = self.record_heads(d.id)?;
             heads.sort();
@@ -228,6 +231,34 @@ impl Vault {
     }
 }
 
-fn stubs(revisions: Vec<Revision>) -> Vec<Revision> {
-    revisions.iter().map(Revision::stub).collect()
+/// What a recipient needs to verify a deletion: stubs of the revisions that lead to its
+/// tombstones, in order. A branch beside them (a custody entry another device appended to a
+/// file deleted here) is left out: it changes nothing, and alone at the recipient it would be
+/// a proof standing as a current version.
+fn deletion_proofs(revisions: Vec<Revision>) -> Vec<Revision> {
+    use std::collections::{HashMap, HashSet};
+    let by_hash: HashMap<&str, &Revision> =
+        revisions.iter().map(|r| (r.hash.as_str(), r)).collect();
+    let parents: HashSet<&str> = revisions
+        .iter()
+        .flat_map(|r| r.parents.iter().map(String::as_str))
+        .collect();
+    let mut todo: Vec<&str> = revisions
+        .iter()
+        .filter(|r| r.op == crate::model::Op::Delete && !parents.contains(r.hash.as_str()))
+        .map(|r| r.hash.as_str())
+        .collect();
+    let mut keep: HashSet<&str> = HashSet::new();
+    while let Some(h) = todo.pop() {
+        if keep.insert(h)
+            && let Some(r) = by_hash.get(h)
+        {
+            todo.extend(r.parents.iter().map(String::as_str));
+        }
+    }
+    revisions
+        .iter()
+        .filter(|r| keep.is_empty() || keep.contains(r.hash.as_str()))
+        .map(Revision::stub)
+        .collect()
 }

@@ -99,6 +99,9 @@ pub struct ImportReport {
     pub attachment_bytes: u64,
     /// Testimonies that will have (or have) two versions to choose between.
     pub conflicts: Vec<Conflict>,
+    /// Codes the import left on more than one testimony (each device had used the code for a
+    /// testimony of its own): one is renamed to end the clash. Known after the import only.
+    pub code_clashes: Vec<crate::CodeClash>,
     /// Revisions kept as proposals for this vault to review instead of applied: from a
     /// device without authority over the record, or changes that need confirmation here
     /// (docs/trust-model.md §4).
@@ -284,7 +287,9 @@ impl Vault {
                 file_name: blobs::display_name(path),
                 revisions: report.revisions_new,
                 attachments: placed.len() as u64,
-                sent: Default::default(),
+                // What the sender holds: a deletion made here goes back to them
+                // (`Vault::received`).
+                sent: verified.revisions.record_hashes(),
                 held: report.held.clone(),
             })?);
             // The transfer record goes first: it says which revisions after it are held.
@@ -315,6 +320,17 @@ impl Vault {
             }
         }
         report.conflicts = self.conflicts_among(&verified.revisions.records())?;
+        let touched: std::collections::HashSet<Uuid> = verified
+            .revisions
+            .records()
+            .iter()
+            .map(|(id, _)| *id)
+            .collect();
+        report.code_clashes = self
+            .code_clashes()?
+            .into_iter()
+            .filter(|c| c.testimonies.iter().any(|id| touched.contains(id)))
+            .collect();
         report.sender = self.sender_info(&verified.manifest, &verified.sender)?;
         report.imported = true;
         Ok(report)
@@ -342,6 +358,7 @@ impl Vault {
                 .map(|m| m.size)
                 .sum(),
             conflicts: Vec::new(),
+            code_clashes: Vec::new(),
             held: Vec::new(),
             proposals: Vec::new(),
             already_imported: false,

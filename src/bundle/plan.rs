@@ -6,11 +6,11 @@ use std::collections::HashSet;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::consent::{self, ConsentProblem};
+use super::consent::ConsentProblem;
 use super::policy;
 use crate::error::{Error, Result};
 use crate::model::{ConsentScope, ContactInfo, ExportProfile, Testimony};
-use crate::store::StoredAttachment;
+use crate::store::{StoredAttachment, StoredTestimony};
 use crate::vault::Vault;
 
 /// Which testimonies to export.
@@ -124,6 +124,24 @@ impl Vault {
         Ok(out)
     }
 
+    /// A testimony's current versions: the one it shows, or each side of a conflict that
+    /// keeps it (a side that deleted it has no version).
+    fn versions(&self, stored: &StoredTestimony) -> Result<Vec<Testimony>> {
+        if stored.heads.len() < 2 {
+            return Ok(vec![stored.testimony.clone()]);
+        }
+        let mut out = Vec::new();
+        for h in &stored.heads {
+            if let Some(rev) = self.store.revision(h)?
+                && rev.op != crate::model::Op::Delete
+                && let Some(state) = &rev.state
+            {
+                out.push(Testimony::from_value(state)?);
+            }
+        }
+        Ok(out)
+    }
+
     pub(super) fn choose(&self, req: &ExportRequest) -> Result<(ExportPlan, Vec<Chosen>)> {
         let recipients = self.recipients(&req.to)?;
         let ids: Vec<Uuid> = match &req.selection {
@@ -157,11 +175,14 @@ impl Vault {
                 continue;
             }
             let linked_allows = |t: Uuid, scope| {
-                self.store.testimony(t).is_ok_and(|s| {
-                    s.heads.len() == 1 && consent::check(&s.testimony, scope).is_ok()
-                })
+                self.store
+                    .testimony(t)
+                    .and_then(|s| self.versions(&s))
+                    .is_ok_and(|v| policy::all_versions_allow(&v, scope))
             };
-            if let Err(refusal) = policy::verdict(&stored, &recipients, req.profile, &linked_allows)
+            let versions = self.versions(&stored)?;
+            if let Err(refusal) =
+                policy::verdict(&stored, &versions, &recipients, req.profile, &linked_allows)
             {
                 left_out.push(LeftOut {
                     id,
@@ -265,6 +286,10 @@ impl Vault {
             let Some((now, true)) = self.store.heads(id)? else {
                 continue;
             };
+            // What a contact sent us names its attachments too (`Vault::received`).
+            if self.store.record_kind(id)?.as_deref() != Some("testimony") {
+                continue;
+            }
             let mut now = now;
             now.sort();
             let news = recipients

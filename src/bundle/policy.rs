@@ -24,7 +24,11 @@ pub(super) struct Refusal {
 }
 
 /// Whether a testimony may go to every one of `recipients` in `profile`: consent of its
-/// current version grants each recipient's scope, and it is not in conflict.
+/// current version grants each recipient's scope. A testimony in conflict has several
+/// current versions (`versions`, a deleting side has none): it goes in a full export only if
+/// every version's consent grants the scope, so the recipient holds the same conflict (and
+/// every vault converges on it, docs/merge-model.md); an anonymised copy needs one version,
+/// so it waits until the conflict is resolved.
 ///
 /// In a full export the current version goes as it was signed, with its persons' links to
 /// persons of other testimonies (`same_as`, `not_same_as`): those name the other testimony.
@@ -33,6 +37,7 @@ pub(super) struct Refusal {
 /// see exists, and about whom (review round 2, finding 18).
 pub(super) fn verdict(
     stored: &StoredTestimony,
+    versions: &[Testimony],
     recipients: &[ContactInfo],
     profile: ExportProfile,
     linked_allows: &dyn Fn(Uuid, ConsentScope) -> bool,
@@ -44,17 +49,25 @@ pub(super) fn verdict(
             problem,
             recipient: r.name.clone(),
         };
-        if stored.heads.len() > 1 {
+        if stored.heads.len() > 1 && profile == ExportProfile::Anonymised {
             return Err(refuse(ConsentProblem::Conflict));
         }
-        consent::check(&stored.testimony, scope).map_err(refuse)?;
-        if profile == ExportProfile::Full
-            && linked_testimonies(&stored.testimony).any(|t| !linked_allows(t, scope))
-        {
-            return Err(refuse(ConsentProblem::Linked));
+        for t in versions {
+            consent::check(t, scope).map_err(refuse)?;
+            if profile == ExportProfile::Full
+                && linked_testimonies(t).any(|t| !linked_allows(t, scope))
+            {
+                return Err(refuse(ConsentProblem::Linked));
+            }
         }
     }
     Ok(())
+}
+
+/// Whether every current version of a testimony grants `scope` (a deleting side grants
+/// nothing and asks nothing).
+pub(super) fn all_versions_allow(versions: &[Testimony], scope: ConsentScope) -> bool {
+    !versions.is_empty() && versions.iter().all(|t| consent::check(t, scope).is_ok())
 }
 
 /// The other testimonies a testimony's persons are linked to.
@@ -90,11 +103,19 @@ fn shows_a_person(a: &Attachment) -> bool {
 }
 
 /// A record's revisions as a recipient may see them: the current versions (`heads`) in full,
-/// every earlier revision as a stub that proves the history without its content.
+/// every earlier revision as a stub that proves the history without its content. A current
+/// version that deletes (one side of a conflict) goes as a bare tombstone, without its reason,
+/// like every deletion.
 pub(super) fn history_for_recipients(revisions: Vec<Revision>, heads: &[String]) -> Vec<Revision> {
     revisions
         .into_iter()
-        .map(|r| if heads.contains(&r.hash) { r } else { r.stub() })
+        .map(|r| {
+            if heads.contains(&r.hash) && r.op != crate::model::Op::Delete {
+                r
+            } else {
+                r.stub()
+            }
+        })
         .collect()
 }
 
@@ -177,6 +198,30 @@ impl Vault {
                         .or_default()
                         .extend(t.sent.values().flatten().cloned());
                 }
+            }
+        }
+        // A contact holds what they sent us: a deletion made here must reach them too (the
+        // interviewer whose testimony a coordinator deleted), and what they sent need not go
+        // back to them.
+        for (_, t) in self.store.transfers(TransferDirection::Import)? {
+            for r in recipients {
+                let theirs = |key: &String| {
+                    *key == r.signing_key || r.previous_keys.iter().any(|p| p.signing_key == *key)
+                };
+                if !theirs(&t.exporter) || t.profile != ExportProfile::Full {
+                    continue;
+                }
+                let sent = out
+                    .sent
+                    .entry((r.fingerprint.clone(), ExportProfile::Full))
+                    .or_default();
+                for (id, hashes) in &t.sent {
+                    sent.entry(*id).or_insert_with(|| hashes.clone());
+                }
+                out.full_heads
+                    .entry(r.fingerprint.clone())
+                    .or_default()
+                    .extend(t.sent.values().flatten().cloned());
             }
         }
         Ok(out)

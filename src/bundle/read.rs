@@ -73,6 +73,19 @@ impl Revisions {
         self.lines.get(i).map_or(0, |l| l.end - l.start)
     }
 
+    /// Every revision hash of each record (testimony or attachment) in the bundle, sorted:
+    /// what its sender holds.
+    pub(crate) fn record_hashes(&self) -> std::collections::BTreeMap<uuid::Uuid, Vec<String>> {
+        let mut out: std::collections::BTreeMap<uuid::Uuid, Vec<String>> = Default::default();
+        for l in &self.lines {
+            out.entry(l.record).or_default().push(l.hash.clone());
+        }
+        for hashes in out.values_mut() {
+            hashes.sort();
+        }
+        out
+    }
+
     /// Each record the revisions are of, once, with its kind.
     pub(crate) fn records(&self) -> Vec<(uuid::Uuid, RecordKind)> {
         let mut seen = HashSet::new();

@@ -8,6 +8,7 @@
 pub mod attachment;
 pub(crate) mod bounded;
 pub mod contact;
+pub mod merge;
 pub mod patch;
 pub(crate) mod revision;
 mod testimony;

@@ -35,6 +35,8 @@ pub struct Transfer {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub attachments: u64,
     /// Exports: each testimony sent, with the heads of it and its attachments at the time.
+    /// Imports: each record (testimony or attachment) the bundle brought, with every revision
+    /// of it the bundle held — what its sender has.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub sent: BTreeMap<Uuid, Vec<String>>,

@@ -208,17 +208,22 @@ impl StoreTx<'_> {
         )?;
         let heads_json =
             serde_json::to_string(&heads).map_err(|e| Error::Internal(e.to_string()))?;
-        // Deleted only when every version is a deletion: an edit made beside a deletion keeps
-        // the record in view, as a conflict to resolve, whichever arrived first.
-        let mut deleted = true;
+        // A testimony is deleted only when every version is a deletion: an edit made beside a
+        // deletion keeps it in view, as a conflict to resolve, whichever arrived first. An
+        // attachment is deleted when any version deletes it (`attachments::show_heads`).
+        let mut ops = Vec::with_capacity(heads.len());
         for h in &heads {
             let op: String =
                 self.0
                     .query_row("SELECT op FROM revisions WHERE hash = ?1", [h], |r| {
                         r.get(0)
                     })?;
-            deleted &= op == Op::Delete.as_str();
+            ops.push(op == Op::Delete.as_str());
         }
+        let deleted = match rev.kind {
+            RecordKind::Attachment => ops.iter().any(|d| *d),
+            _ => ops.iter().all(|d| *d),
+        };
         self.0.execute(
             "INSERT INTO records (id, kind, heads, deleted, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)

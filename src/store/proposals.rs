@@ -197,6 +197,21 @@ impl StoreTx<'_> {
         is_proposal(&self.0, hash)
     }
 
+    /// Whether the record exists here and every one of its current versions deletes it: a
+    /// deletion that arrives now deletes nothing (another vault's confirmation of a deletion
+    /// this vault made or accepted, coming back).
+    pub(crate) fn already_deleted(&self, record: Uuid) -> Result<bool> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT deleted FROM records WHERE id = ?1",
+                [record.to_string()],
+                |r| r.get::<_, bool>(0),
+            )
+            .optional()?
+            .unwrap_or(false))
+    }
+
     pub(crate) fn is_known(&self, hash: &str) -> Result<bool> {
         Ok(self.0.query_row(
             "SELECT EXISTS (SELECT 1 FROM revisions WHERE hash = ?1)",

@@ -193,14 +193,34 @@ impl Store {
     }
 
     /// The live testimony with this code, if any.
-    pub(crate) fn id_by_code(&self, code: &str) -> Result<Option<Uuid>> {
-        let id: Option<String> = self
+    /// The live testimonies with this code: one, or more after an import brought a
+    /// testimony whose code another device had also used (a clash the user resolves).
+    pub(crate) fn ids_by_code(&self, code: &str) -> Result<Vec<Uuid>> {
+        let mut stmt = self
             .conn()
-            .query_row("SELECT id FROM testimonies WHERE code = ?1", [code], |r| {
-                r.get(0)
+            .prepare_cached("SELECT id FROM testimonies WHERE code = ?1 ORDER BY id")?;
+        let ids = stmt
+            .query_map([code], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.iter().map(|s| parse_uuid(s)).collect()
+    }
+
+    /// Every code used by more than one live testimony, with those testimonies (by id).
+    pub(crate) fn code_clashes(&self) -> Result<Vec<(String, Vec<Uuid>)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT code, group_concat(id) FROM (SELECT code, id FROM testimonies \
+             WHERE code IN (SELECT code FROM testimonies GROUP BY code HAVING count(*) > 1) \
+             ORDER BY code, id) GROUP BY code ORDER BY code",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(code, ids)| {
+                let ids = ids.split(',').map(parse_uuid).collect::<Result<Vec<_>>>()?;
+                Ok((code, ids))
             })
-            .optional()?;
-        id.as_deref().map(parse_uuid).transpose()
+            .collect()
     }
 
     /// (heads, deleted) of a record, if it exists at all.

@@ -124,6 +124,10 @@ pub enum BundleCommand {
     /// Resolve a conflict: keep one version (--take REVISION) or a merged one (--json FILE)
     Resolve {
         id: String,
+        /// The versions you looked at (`amanat conflicts` lists them), comma separated, each at
+        /// least 8 hex digits: if the testimony has another one by now, nothing is written
+        #[arg(long, required = true, value_delimiter = ',')]
+        seen: Vec<String>,
         #[arg(long, conflicts_with = "json")]
         take: Option<String>,
         #[arg(long)]
@@ -257,7 +261,18 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
                     println!("  version {}  by {who}  at {}{deleted}", s.revision, s.at);
                 }
             }
-            if list.is_empty() {
+            for c in v.code_clashes()? {
+                println!(
+                    "code {} is used by more than one testimony; rename all but one:",
+                    c.code
+                );
+                for id in &c.testimonies {
+                    println!(
+                        "  {id}  (echo '{{\"code\": \"NEW-CODE\"}}' | amanat edit {id} --json -)"
+                    );
+                }
+            }
+            if list.is_empty() && v.code_clashes()?.is_empty() {
                 println!("no conflicts");
             }
             Ok(())
@@ -301,13 +316,14 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
         }
         BundleCommand::Resolve {
             id,
+            seen,
             take,
             json,
             reason,
         } => {
             let id = v.resolve(id)?;
             let json: serde_json::Value = match (take, json) {
-                (Some(rev), _) => return v.take_side(id, rev, reason.as_deref()),
+                (Some(rev), _) => return v.take_side(id, rev, seen, reason.as_deref()),
                 (None, Some(file)) => serde_json::from_str(&crate::read_input(file)?)
                     .map_err(|e| Error::invalid("JSON", e.to_string()))?,
                 (None, None) => {
@@ -317,7 +333,7 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
                     ));
                 }
             };
-            v.resolve_conflict_json(id, &json, reason.as_deref())
+            v.resolve_conflict_json(id, &json, seen, reason.as_deref())
         }
     }
 }
@@ -492,6 +508,13 @@ fn print_report(r: &ImportReport) {
         println!(
             "  conflict: {} has two versions; see amanat conflicts",
             c.code
+        );
+    }
+    for c in &r.code_clashes {
+        println!(
+            "  code clash: {} is used by {} testimonies; see amanat conflicts",
+            c.code,
+            c.testimonies.len()
         );
     }
     for p in &r.proposals {

@@ -6,6 +6,7 @@ import type {
   AppStatus,
   AttachmentKind,
   CardView,
+  CodeClash,
   Conflict,
   ConflictSide,
   ContactInfo,
@@ -22,6 +23,7 @@ import type {
   SearchQuery,
   SearchResults,
   DraftInfo,
+  EditOutcome,
   DraftList,
   HistoryEntry,
   JobProgress,
@@ -51,12 +53,13 @@ export const api = {
   listTestimonies: () => invoke<TestimonySummary[]>('list_testimonies'),
   getTestimony: (id: string) => invoke<StoredTestimony>('get_testimony', { id }),
   createTestimony: (testimony: unknown) => invoke<string>('create_testimony', { testimony }),
-  updateTestimony: (id: string, testimony: unknown, reason: string | null) =>
-    invoke<void>('update_testimony', { id, testimony, reason }),
+  /** Saves an edit begun on revision `base`: merged with what changed since, or kept beside it as a conflict. */
+  saveEdit: (id: string, testimony: unknown, base: string, reason: string | null) =>
+    invoke<EditOutcome>('save_edit', { id, testimony, base, reason }),
   history: (id: string) => invoke<HistoryEntry[]>('history', { id }),
   understandDate: (text: string) => invoke<DateReading>('understand_date', { text }),
-  saveDraft: (id: string, record: string | null, testimony: unknown) =>
-    invoke<DraftInfo>('save_draft', { id, record, testimony }),
+  saveDraft: (id: string, record: string | null, base: string | null, testimony: unknown) =>
+    invoke<DraftInfo>('save_draft', { id, record, base, testimony }),
   listDrafts: () => invoke<DraftList>('list_drafts'),
   loadDraft: (id: string) => invoke<SavedDraft>('load_draft', { id }),
   discardDraft: (id: string) => invoke<void>('discard_draft', { id }),
@@ -117,10 +120,13 @@ export const api = {
     invoke<ImportReport>('import_bundle', { path, acceptSender, onProgress: channel(progress) }),
   listConflicts: () => invoke<Conflict[]>('list_conflicts'),
   conflictSides: (id: string) => invoke<ConflictSide[]>('conflict_sides', { id }),
-  resolveConflict: (id: string, testimonyState: unknown, reason: string | null) =>
-    invoke<void>('resolve_conflict', { id, testimonyState, reason }),
-  takeConflictSide: (id: string, revision: string, reason: string | null) =>
-    invoke<void>('take_conflict_side', { id, revision, reason }),
+  /** `seen`: the revisions of the sides shown; the core refuses (`stale`) if there are others now. */
+  resolveConflict: (id: string, testimonyState: unknown, seen: string[], reason: string | null) =>
+    invoke<void>('resolve_conflict', { id, testimonyState, seen, reason }),
+  takeConflictSide: (id: string, revision: string, seen: string[], reason: string | null) =>
+    invoke<void>('take_conflict_side', { id, revision, seen, reason }),
+  codeClashes: () => invoke<CodeClash[]>('code_clashes'),
+  renameTestimony: (id: string, code: string) => invoke<void>('rename_testimony', { id, code }),
   previewAnonymised: (args: ExportArgs) => invoke<AnonymisedPreview[]>('preview_anonymised', { args }),
   listProposals: () => invoke<Proposal[]>('list_proposals'),
   acceptProposal: (revision: string, reason: string | null) =>

@@ -60,6 +60,12 @@ export type DraftInfo = { id: string,
  */
 record: string | null, 
 /**
+ * The revision of `record` the editor started from: saving the draft after the
+ * testimony moved on merges three ways or keeps both versions (`Vault::save_edit`).
+ * Absent in drafts written before it was recorded.
+ */
+base?: string | null, 
+/**
  * When it was last autosaved (RFC 3339).
  */
 saved_at: string, 
@@ -67,6 +73,10 @@ saved_at: string,
  * The code typed so far, for the user to recognise it.
  */
 code: string, };
+
+export type EditOutcome = { "outcome": "saved" } | { "outcome": "merged", fields: Array<string>, } | { "outcome": "conflict" };
+
+export type CodeClash = { code: string, testimonies: Array<string>, };
 
 export type DraftList = { drafts: Array<DraftInfo>, damaged: Array<string>, };
 
@@ -392,6 +402,11 @@ attachment_bytes: number,
  * Testimonies that will have (or have) two versions to choose between.
  */
 conflicts: Array<Conflict>, 
+/**
+ * Codes the import left on more than one testimony (each device had used the code for a
+ * testimony of its own): one is renamed to end the clash. Known after the import only.
+ */
+code_clashes: Array<CodeClash>, 
 /**
  * The testimonies those proposals are for, and why each was held.
  */

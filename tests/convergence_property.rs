@@ -1,0 +1,611 @@
+//! Convergence, as a property (docs/merge-model.md): three vaults of one organisation — two
+//! interviewers and a coordinator — do random work (add, edit, delete, attach, extract, same
+//! person, not the same person, resolve, consent changes) and exchange bundles in random
+//! orders. Then everyone sends everything to everyone until nothing new arrives, each vault
+//! accepting what it holds for review (as its user would). Afterwards the three vaults must
+//! agree on every record's versions, the current state of every testimony, the conflicts, the
+//! code clashes, the results of a fixed set of searches, the people groups and the
+//! attachments; and no change a user made is lost: each is in every vault's history and
+//! either a current version or followed by a later decision.
+//!
+//! Cases: AMANAT_CONVERGE_CASES (default 1,000, in two tests that run side by side; `make
+//! converge-long` runs 10,000). A failing case prints its operations, the histories that
+//! differ and proptest's seed.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use amanat::bundle::{ExportRequest, ImportOptions, Selection};
+use amanat::model::{ContactTrust, ExportProfile, PersonRef};
+use amanat::{AttachOptions, Progress, SearchQuery, Testimony, Vault};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+fn go(_: Progress) -> bool {
+    true
+}
+
+const NAMES: [&str; 4] = [
+    "Ержанат Абай",
+    "Yerzhanat Abai",
+    "ئەرجانات ئاباي",
+    "Гүлнар Оспан",
+];
+const VAULTS: usize = 3;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Add { v: usize, name: usize },
+    Edit { v: usize, t: usize, field: u8 },
+    Delete { v: usize, t: usize },
+    Attach { v: usize, t: usize },
+    Extract { v: usize, t: usize },
+    SamePerson { v: usize, t: usize, u: usize },
+    NotSamePerson { v: usize, t: usize, u: usize },
+    Resolve { v: usize, t: usize, side: usize },
+    Consent { v: usize, t: usize, grant: bool },
+    Exchange { from: usize, to: usize },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let v = 0..VAULTS;
+    let t = 0usize..6;
+    prop_oneof![
+        3 => (v.clone(), 0..NAMES.len()).prop_map(|(v, name)| Op::Add { v, name }),
+        4 => (v.clone(), t.clone(), 0u8..3).prop_map(|(v, t, field)| Op::Edit { v, t, field }),
+        1 => (v.clone(), t.clone()).prop_map(|(v, t)| Op::Delete { v, t }),
+        1 => (v.clone(), t.clone()).prop_map(|(v, t)| Op::Attach { v, t }),
+        1 => (v.clone(), t.clone()).prop_map(|(v, t)| Op::Extract { v, t }),
+        1 => (v.clone(), t.clone(), t.clone()).prop_map(|(v, t, u)| Op::SamePerson { v, t, u }),
+        1 => (v.clone(), t.clone(), t.clone()).prop_map(|(v, t, u)| Op::NotSamePerson { v, t, u }),
+        2 => (v.clone(), t.clone(), 0usize..3).prop_map(|(v, t, side)| Op::Resolve { v, t, side }),
+        1 => (v.clone(), t.clone(), any::<bool>()).prop_map(|(v, t, grant)| Op::Consent { v, t, grant }),
+        5 => (v.clone(), v).prop_filter("to another vault", |(a, b)| a != b)
+            .prop_map(|(from, to)| Op::Exchange { from, to }),
+    ]
+}
+
+fn scratch() -> tempfile::TempDir {
+    // Vault files on tmpfs: an fsync there costs nothing, so thousands of cases fit.
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        tempfile::Builder::new()
+            .prefix("amanat-converge-")
+            .tempdir_in(shm)
+            .unwrap_or_else(|e| panic!("{e}"))
+    } else {
+        common::tempdir()
+    }
+}
+
+struct World {
+    _root: tempfile::TempDir,
+    root: PathBuf,
+    v: Vec<Vault>,
+    /// Every revision a user's action made: (record, hash).
+    made: Vec<(Uuid, String)>,
+    /// Which of those records are attachments.
+    attachments: BTreeSet<Uuid>,
+    n: u64,
+    log: Vec<String>,
+}
+
+/// A vault's live testimonies, in id order (what `t` indexes).
+fn live(v: &Vault) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = v
+        .list_testimonies()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn pick(v: &Vault, t: usize) -> Option<Uuid> {
+    let ids = live(v);
+    (!ids.is_empty()).then(|| ids[t % ids.len()])
+}
+
+/// Every revision hash of a record in this vault's history.
+fn history(v: &Vault, id: Uuid) -> BTreeMap<String, Vec<String>> {
+    v.history(id)
+        .map(|h| h.into_iter().map(|e| (e.hash, e.parents)).collect())
+        .unwrap_or_default()
+}
+
+impl World {
+    fn new() -> World {
+        let root = scratch();
+        let path = root.path().to_path_buf();
+        let mut v: Vec<Vault> = (0..VAULTS)
+            .map(|i| common::create(&path.join(format!("v{i}.amanat"))).0)
+            .collect();
+        let cards: Vec<String> = v
+            .iter()
+            .map(|x| {
+                x.contact_card()
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .to_string()
+            })
+            .collect();
+        for (i, vault) in v.iter_mut().enumerate() {
+            for (j, card) in cards.iter().enumerate() {
+                if i != j {
+                    vault
+                        .add_contact(card, Some(&format!("V{j}")), ContactTrust::Organisation)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
+            }
+        }
+        World {
+            _root: root,
+            root: path,
+            v,
+            made: Vec::new(),
+            attachments: BTreeSet::new(),
+            n: 0,
+            log: Vec::new(),
+        }
+    }
+
+    /// Runs `f` on vault `v` and records the revisions it added to `records`.
+    fn track(&mut self, v: usize, records: &[Uuid], f: impl FnOnce(&mut Vault) -> bool) {
+        let before: Vec<BTreeMap<String, Vec<String>>> =
+            records.iter().map(|r| history(&self.v[v], *r)).collect();
+        if !f(&mut self.v[v]) {
+            return;
+        }
+        for (r, before) in records.iter().zip(before) {
+            for h in history(&self.v[v], *r).into_keys() {
+                if !before.contains_key(&h) {
+                    self.made.push((*r, h));
+                }
+            }
+        }
+    }
+
+    fn edit(&mut self, v: usize, id: Uuid, patch: Value) {
+        self.track(v, &[id], |x| x.edit_testimony(id, &patch, None).is_ok());
+    }
+
+    fn apply(&mut self, op: &Op) {
+        self.n += 1;
+        let n = self.n;
+        match *op {
+            Op::Add { v, name } => {
+                let state = json!({
+                    "code": format!("CV-{n}"),
+                    "summary": format!("s{n}"),
+                    "testifier": {"names": [{"name": "Witness"}]},
+                    "persons": [{"names": [{"name": NAMES[name]}], "roles": ["victim"],
+                                 "birth": "1980", "hometown": "Ghulja"}],
+                    "events": [{"kind": "detention", "start": "2018"}],
+                    "consents": [{"scopes": {"store_internally": "granted",
+                                             "publish_anonymised": "granted"}}],
+                });
+                let t = Testimony::from_json(&state.to_string()).unwrap_or_else(|e| panic!("{e}"));
+                let id = self.v[v].add_testimony(t).unwrap_or_else(|e| panic!("{e}"));
+                self.made.push((
+                    id,
+                    self.v[v]
+                        .testimony(id)
+                        .map(|s| s.heads[0].clone())
+                        .unwrap_or_default(),
+                ));
+            }
+            Op::Edit { v, t, field } => {
+                let Some(id) = pick(&self.v[v], t) else {
+                    return;
+                };
+                let patch = match field {
+                    0 => json!({"summary": format!("s{n}")}),
+                    1 => json!({"narrative": format!("n{n}")}),
+                    _ => json!({"tags": [format!("t{n}")]}),
+                };
+                self.edit(v, id, patch);
+            }
+            Op::Delete { v, t } => {
+                let Some(id) = pick(&self.v[v], t) else {
+                    return;
+                };
+                self.track(v, &[id], |x| {
+                    x.delete_testimony(id, &format!("d{n}")).is_ok()
+                });
+            }
+            Op::Attach { v, t } => {
+                let Some(id) = pick(&self.v[v], t) else {
+                    return;
+                };
+                let file = self.root.join(format!("f{n}.txt"));
+                std::fs::write(&file, format!("file {n}\n")).unwrap_or_else(|e| panic!("{e}"));
+                if let Ok(a) = self.v[v].attach_file(id, &file, &AttachOptions::default(), &mut go)
+                {
+                    self.attachments.insert(a);
+                    let h = self.v[v]
+                        .attachment(a)
+                        .map(|s| s.heads.clone())
+                        .unwrap_or_default();
+                    self.made.extend(h.into_iter().map(|h| (a, h)));
+                }
+            }
+            Op::Extract { v, t } => {
+                let Some(id) = pick(&self.v[v], t) else {
+                    return;
+                };
+                let Some(a) = self.v[v]
+                    .attachments(id)
+                    .ok()
+                    .and_then(|l| l.first().map(|a| a.id))
+                else {
+                    return;
+                };
+                let out = self.root.join(format!("x{n}"));
+                let before = self.v[v]
+                    .attachment(a)
+                    .map(|s| s.heads.clone())
+                    .unwrap_or_default();
+                if self.v[v].extract_attachment(a, &out, &mut go).is_ok() {
+                    let after = self.v[v]
+                        .attachment(a)
+                        .map(|s| s.heads.clone())
+                        .unwrap_or_default();
+                    self.made.extend(
+                        after
+                            .into_iter()
+                            .filter(|h| !before.contains(h))
+                            .map(|h| (a, h)),
+                    );
+                }
+            }
+            Op::SamePerson { v, t, u } | Op::NotSamePerson { v, t, u } => {
+                let (Some(a), Some(b)) = (pick(&self.v[v], t), pick(&self.v[v], u)) else {
+                    return;
+                };
+                if a == b {
+                    return;
+                }
+                let person = |x: &Vault, id| {
+                    x.testimony(id)
+                        .ok()
+                        .and_then(|s| s.testimony.persons.first().map(|p| p.id))
+                };
+                let (Some(pa), Some(pb)) = (person(&self.v[v], a), person(&self.v[v], b)) else {
+                    return;
+                };
+                let (ra, rb) = (
+                    PersonRef {
+                        testimony: a,
+                        person: pa,
+                    },
+                    PersonRef {
+                        testimony: b,
+                        person: pb,
+                    },
+                );
+                let same = matches!(op, Op::SamePerson { .. });
+                self.track(v, &[a, b], |x| {
+                    if same {
+                        x.merge_persons(ra, rb, None).is_ok()
+                    } else {
+                        x.dismiss_duplicate(ra, rb, None).is_ok()
+                    }
+                });
+            }
+            Op::Resolve { v, t, side } => {
+                let Some(c) = self.v[v]
+                    .conflicts()
+                    .ok()
+                    .and_then(|c| (!c.is_empty()).then(|| c[t % c.len()].id))
+                else {
+                    return;
+                };
+                let sides = self.v[v]
+                    .conflict_sides(c)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let seen: Vec<String> = sides.iter().map(|s| s.revision.clone()).collect();
+                let chosen = sides[side % sides.len()].revision.clone();
+                self.track(v, &[c], |x| x.take_side(c, &chosen, &seen, None).is_ok());
+            }
+            Op::Consent { v, t, grant } => {
+                let Some(id) = pick(&self.v[v], t) else {
+                    return;
+                };
+                let decision = if grant { "granted" } else { "refused" };
+                let Ok(s) = self.v[v].testimony(id) else {
+                    return;
+                };
+                let mut consents = s.testimony.to_value().unwrap_or_default()["consents"].clone();
+                if let Some(c) = consents.get_mut(0).and_then(Value::as_object_mut) {
+                    c.insert(
+                        "scopes".into(),
+                        json!({"store_internally": "granted",
+                                                     "publish_anonymised": decision}),
+                    );
+                }
+                self.edit(v, id, json!({"consents": consents}));
+            }
+            Op::Exchange { from, to } => {
+                self.exchange(from, to);
+            }
+        }
+    }
+
+    /// Sends `to` what changed since `from` last sent to it (as interviewers do, and the only
+    /// way deletions travel); returns how many testimonies changed there or were held.
+    fn exchange(&mut self, from: usize, to: usize) -> u64 {
+        let out = self.root.join(format!("b{}-{from}-{to}.amanat", self.n));
+        self.n += 1;
+        let req = ExportRequest {
+            to: vec![format!("V{to}")],
+            profile: ExportProfile::Full,
+            selection: Selection::SinceLast,
+        };
+        match self.v[from].export_bundle(&req, &out, &mut go) {
+            Ok(_) => {}
+            Err(e) if e.code() == "nothing_to_export" => return 0,
+            Err(e) => panic!("export V{from} → V{to}: error[{}] {e}", e.code()),
+        }
+        let report = self.v[to]
+            .import_bundle(&out, &ImportOptions::default(), &mut go)
+            .unwrap_or_else(|e| panic!("import V{from} → V{to}: error[{}] {e}", e.code()));
+        let _ = std::fs::remove_file(&out);
+        self.log.push(format!(
+            "V{from} → V{to}: {} new, {} held {:?}",
+            report.revisions_new,
+            report.proposals.len(),
+            report
+                .held
+                .iter()
+                .map(|h| format!("{}:{:?}", &h.hash[..8], h.why))
+                .collect::<Vec<_>>()
+        ));
+        report.testimonies_new + report.testimonies_changed + report.proposals.len() as u64
+    }
+
+    /// Everyone accepts what they hold for review, and sends everything to everyone, until a
+    /// whole round changes no testimony and holds nothing: each vault sent every other all it
+    /// had at the start of that round, attachments included. (Each export appends a
+    /// "transferred" entry to each file's custody log, so those logs never stop growing while
+    /// vaults exchange: they are compared without those entries.)
+    fn settle(&mut self) {
+        for round in 0..10 {
+            let mut new = 0;
+            for v in 0..VAULTS {
+                // Newest first, as a reviewer takes the latest proposed change: accepting it
+                // accepts the ones it builds on (those then are no longer proposals).
+                let mut proposals = self.v[v].proposals().unwrap_or_else(|e| panic!("{e}"));
+                proposals.reverse();
+                for p in proposals {
+                    self.log.push(format!(
+                        "V{v} accepts {} {} {:?}",
+                        p.kind,
+                        &p.revision[..8],
+                        p.why
+                    ));
+                    // Accepting one may accept others built on it: those are gone by now.
+                    if let Err(e) = self.v[v].accept_proposal(&p.revision, None)
+                        && e.code() != "not_found"
+                    {
+                        self.log.push(format!(
+                            "V{v} accept {} {}: error[{}] {e}",
+                            p.kind,
+                            &p.revision[..8],
+                            e.code()
+                        ));
+                    }
+                    new += 1;
+                }
+            }
+            for from in 0..VAULTS {
+                for to in 0..VAULTS {
+                    if from != to {
+                        new += self.exchange(from, to);
+                    }
+                }
+            }
+            self.log.push(format!("round {round}: {new} new"));
+            if new == 0 {
+                return;
+            }
+        }
+        panic!("no fixpoint after 10 rounds:\n{}", self.log.join("\n"));
+    }
+
+    /// What a user of vault `v` sees, in a form to compare between vaults.
+    fn view(&self, v: usize) -> BTreeMap<String, Value> {
+        let x = &self.v[v];
+        let mut out = BTreeMap::new();
+        let mut records = BTreeSet::new();
+        for (r, _) in &self.made {
+            records.insert(*r);
+        }
+        for r in &records {
+            // A record deleted before it was ever sent stays where it was made: a deletion
+            // travels only to those who had it.
+            if history(x, *r).is_empty() {
+                continue;
+            }
+            let heads = x.testimony(*r).map(|s| {
+                let mut h = s.heads.clone();
+                h.sort();
+                json!({"heads": h, "state": s.testimony.to_value().unwrap_or_default()})
+            });
+            if self.attachments.contains(r) {
+                let a = x.attachment(*r).map(|a| {
+                    let mut custody: Vec<String> = a
+                        .attachment
+                        .custody
+                        .iter()
+                        .filter(|e| e.action.as_str() != "transferred")
+                        .map(|e| e.hash.clone())
+                        .collect();
+                    custody.sort();
+                    let mut fields = serde_json::to_value(&a.attachment).unwrap_or_default();
+                    fields["custody"] = json!(custody);
+                    fields
+                });
+                out.insert(
+                    format!("attachment {r}"),
+                    a.unwrap_or_else(|e| json!(e.code())),
+                );
+                continue;
+            }
+            out.insert(
+                format!("record {r}"),
+                heads.unwrap_or_else(|e| json!(e.code())),
+            );
+            out.insert(
+                format!("history {r}"),
+                json!(history(x, *r).into_keys().collect::<Vec<_>>()),
+            );
+        }
+        let mut conflicts: Vec<Value> = x
+            .conflicts()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|c| {
+                let mut h = c.heads;
+                h.sort();
+                json!([c.id, h])
+            })
+            .collect();
+        conflicts.sort_by_key(Value::to_string);
+        out.insert("conflicts".into(), json!(conflicts));
+        out.insert(
+            "code clashes".into(),
+            serde_json::to_value(x.code_clashes().unwrap_or_default()).unwrap_or_default(),
+        );
+        out.insert("list".into(), json!(live(x)));
+        for q in ["", "Ержанат", "Yerzhanat", "Гүлнар", "s1", "Ghulja"] {
+            let query: SearchQuery = serde_json::from_value(json!({"text": q, "limit": 1000}))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let found = x.search(&query).unwrap_or_else(|e| panic!("{e}"));
+            let mut ids: Vec<Uuid> = found.hits.iter().map(|h| h.testimony.id).collect();
+            ids.sort();
+            out.insert(format!("search {q:?}"), json!([found.total, ids]));
+        }
+        let mut groups: Vec<Vec<String>> = x
+            .people("", 1000)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|g| {
+                let mut r: Vec<String> = g
+                    .records
+                    .iter()
+                    .map(|p| format!("{}:{}", p.at.testimony, p.at.person))
+                    .collect();
+                r.sort();
+                r
+            })
+            .collect();
+        groups.sort();
+        out.insert("people".into(), json!(groups));
+        out
+    }
+
+    fn check(&self, ops: &[Op]) {
+        let views: Vec<_> = (0..VAULTS).map(|v| self.view(v)).collect();
+        let keys: BTreeSet<&String> = views.iter().flat_map(|v| v.keys()).collect();
+        for k in keys {
+            let seen: Vec<Option<&Value>> = views.iter().map(|v| v.get(k)).collect();
+            let known: Vec<&Value> = seen.iter().flatten().copied().collect();
+            let agree = known.windows(2).all(|w| w[0] == w[1]);
+            // Where a vault never heard of a record, the others hold it deleted.
+            let unheard_ok = seen.iter().all(Option::is_some)
+                || (k.starts_with("history") || known.iter().all(|v| **v == json!("not_found")));
+            if !(agree && unheard_ok)
+                && let Some(id) = k
+                    .strip_prefix("history ")
+                    .and_then(|s| Uuid::parse_str(s).ok())
+            {
+                for (i, x) in self.v.iter().enumerate() {
+                    for e in x.history(id).unwrap_or_default() {
+                        eprintln!(
+                            "V{i} {} {:?} by {} parents {:?} reason {:?}",
+                            &e.hash[..8],
+                            e.op,
+                            &e.author[..6],
+                            e.parents.iter().map(|p| &p[..8]).collect::<Vec<_>>(),
+                            e.reason
+                        );
+                    }
+                }
+            }
+            assert!(
+                agree && unheard_ok,
+                "the vaults differ in {k}:\n{}\nops: {ops:?}\n{}",
+                seen.iter()
+                    .enumerate()
+                    .map(|(i, v)| format!(
+                        "  V{i}: {}",
+                        v.map(Value::to_string)
+                            .unwrap_or("(never heard of it)".into())
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                self.log.join("\n")
+            );
+        }
+        // Nothing a user did is lost: every revision made is in the history of every vault
+        // that has the record (history links each to the current versions).
+        for v in 0..VAULTS {
+            for (r, h) in &self.made {
+                let hist = history(&self.v[v], *r);
+                assert!(
+                    hist.is_empty() || hist.contains_key(h),
+                    "V{v} lacks revision {h} of {r}\nops: {ops:?}\n{}",
+                    self.log.join("\n")
+                );
+            }
+        }
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("AMANAT_CONVERGE_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(1_000)
+        / 2
+}
+
+fn run(ops: &[Op]) {
+    let mut w = World::new();
+    for op in ops {
+        w.apply(op);
+    }
+    w.settle();
+    w.check(ops);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: cases(),
+        max_shrink_iters: 300,
+        ..ProptestConfig::default()
+    })]
+
+    // Not yet part of `make test`: about one case in 300 still diverges (a vault that edited a
+    // testimony and then accepts another vault's deletion of it mints a tombstone of its own,
+    // whose proofs do not reach every vault; the regression file keeps that case). Run it
+    // with `make converge-long`.
+    #[test]
+    #[ignore = "finds a divergence still open (issue 20): make converge-long"]
+    fn three_vaults_agree_whatever_the_order_of_their_bundles(
+        ops in proptest::collection::vec(op(), 1..24)
+    ) {
+        run(&ops);
+    }
+
+    #[test]
+    #[ignore = "finds a divergence still open (issue 20): make converge-long"]
+    fn three_vaults_agree_whatever_the_order_of_their_bundles_too(
+        ops in proptest::collection::vec(op(), 1..24)
+    ) {
+        run(&ops);
+    }
+}
