@@ -172,9 +172,24 @@ impl Vault {
                 proposal.state.clone()
             },
         };
+        // An accepted deletion does what one made here does: the testimony's attachments go
+        // with it (their files after the commit, below), and the links to its persons leave
+        // the other testimonies (a dangling link would keep them out of every full export).
+        let mut drafts = vec![draft];
+        if proposal.kind == RecordKind::Testimony
+            && proposal.op == Op::Delete
+            && self.store.testimony(record).is_ok()
+        {
+            let why = proposal
+                .reason
+                .clone()
+                .unwrap_or_else(|| "deleted with its testimony".into());
+            drafts.extend(self.attachment_tombstones(record, &why)?.0);
+            drafts.extend(self.unlink_drafts(record, &why)?);
+        }
         let blobs_before = self.store.live_blobs()?;
         let mut revs: Vec<Revision> = chain;
-        revs.extend(self.sign(vec![draft])?);
+        revs.extend(self.sign(drafts)?);
         self.commit_revisions(revs)?;
         // An accepted deletion of an attachment: its file goes now (an orphan at worst).
         for gone in blobs_before.difference(&self.store.live_blobs()?) {
