@@ -75,10 +75,19 @@ impl Vault {
                 return Err(Error::RecordLocked(current.testimony.code));
             }
         }
-        // Kept beside the newer version(s): a revision that follows `base` only.
+        // Kept beside the newer version(s): a revision that follows `base` only. The rules of
+        // an edit still hold against every version: none locked, no linked person dropped.
         let before: Testimony = serde_json::from_value(base_state)
             .map_err(|e| Error::Internal(format!("stored testimony: {e}")))?;
         crate::records::refuse_dropping_links(&before, &t)?;
+        for side in self.conflict_sides(id)? {
+            if let Some(now) = side.testimony {
+                if now.status == Status::Locked {
+                    return Err(Error::RecordLocked(now.code));
+                }
+                crate::records::refuse_dropping_links(&now, &t)?;
+            }
+        }
         self.check_code_free(&t.code, Some(id))?;
         self.commit(vec![Draft {
             record: id,

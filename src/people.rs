@@ -399,7 +399,9 @@ impl Vault {
     /// full export (`ConsentProblem::Linked`). Links are written on both sides, so the deleted
     /// testimony's own persons say where to look. A linked testimony that is locked or in
     /// conflict keeps its link until it is unlocked or resolved (`--undo` removes it then).
-    pub(crate) fn unlink_drafts(&self, id: Uuid, reason: &str) -> Result<Vec<Draft>> {
+    /// The revisions' reason is fixed text: it goes out with the other testimony's current
+    /// version, and must name neither the deleted testimony nor why it was deleted.
+    pub(crate) fn unlink_drafts(&self, id: Uuid) -> Result<Vec<Draft>> {
         let gone = self.store.testimony(id)?.testimony;
         let mut others: Vec<Uuid> = gone
             .all_persons()
@@ -428,7 +430,7 @@ impl Vault {
                     kind: RecordKind::Testimony,
                     op: Op::Update,
                     parents: current.heads,
-                    reason: Some(format!("linked testimony {} deleted: {reason}", gone.code)),
+                    reason: Some("link to a deleted testimony removed".into()),
                     state: Some(t.to_value()?),
                 });
             }

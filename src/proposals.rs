@@ -129,6 +129,14 @@ impl Vault {
             .heads(record)?
             .map(|(h, _)| h)
             .unwrap_or_default();
+        // A locked testimony is not deleted, nor its files, until someone unlocks it.
+        if proposal.kind == RecordKind::Testimony
+            && proposal.op == Op::Delete
+            && let Ok(current) = self.store.testimony(record)
+            && current.testimony.status == Status::Locked
+        {
+            return Err(Error::RecordLocked(current.testimony.code));
+        }
         if proposal.kind == RecordKind::Testimony
             && let Ok(current) = self.store.testimony(record)
             && current.testimony.status == Status::Locked
@@ -185,7 +193,7 @@ impl Vault {
                 .clone()
                 .unwrap_or_else(|| "deleted with its testimony".into());
             drafts.extend(self.attachment_tombstones(record, &why)?.0);
-            drafts.extend(self.unlink_drafts(record, &why)?);
+            drafts.extend(self.unlink_drafts(record)?);
         }
         let blobs_before = self.store.live_blobs()?;
         let mut revs: Vec<Revision> = chain;

@@ -151,7 +151,7 @@ impl Vault {
         // Its attachments go with it, in the same commit; their files after it is durable.
         // Links to its persons from other testimonies go too (`unlink_drafts`).
         let (mut drafts, blobs) = self.attachment_tombstones(id, &reason)?;
-        drafts.extend(self.unlink_drafts(id, &reason)?);
+        drafts.extend(self.unlink_drafts(id)?);
         drafts.push(Draft {
             record: id,
             kind: RecordKind::Testimony,

@@ -886,6 +886,19 @@ fn a_coordinator_s_deletion_reaches_the_interviewer_who_sent_it_and_unlinks_its_
         0,
         "a link to a deleted testimony's person stays"
     );
+    // The revision that removed the link goes out with DEL-2: it names neither DEL-1 nor why.
+    let reasons: Vec<String> =
+        p.b.history(two)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .filter_map(|e| e.reason)
+            .collect();
+    assert!(
+        reasons
+            .iter()
+            .all(|r| !r.contains("DEL-1") && !r.contains("recorded twice")),
+        "{reasons:?}"
+    );
     // The coordinator never sent DEL-1 to the interviewer, but the interviewer sent it: the
     // deletion goes back to them (for review), and DEL-2 goes without the link.
     let back = p.root.join("2.amanat-bundle");

@@ -627,3 +627,62 @@ fn a_link_to_a_testimony_the_recipient_may_not_see_keeps_the_linked_one_out() {
     let plan = v.plan_export(&req).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(plan.included.len(), 1);
 }
+
+#[test]
+fn a_testimony_deleted_on_one_side_of_a_conflict_goes_to_no_one_who_did_not_have_it() {
+    let (root, mut interviewer, mut coordinator) = organisation();
+    let (_, partner) = common::outsider("Partner", 25);
+    coordinator
+        .add_contact(&partner, None, ContactTrust::Partner)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let t = coordinator
+        .add_testimony(testimony(json!({"code": "DC-1",
+            "testifier": {"names": [{"name": "Гүлнар"}]},
+            "consents": [{"scopes": {"store_internally": "granted",
+                                     "share_with_partner": "granted"}}]})))
+        .unwrap_or_else(|e| panic!("{e}"));
+    send(
+        &mut coordinator,
+        "Interviewer",
+        t,
+        &root.path().join("1.amanat"),
+    );
+    import(&mut interviewer, &root.path().join("1.amanat"));
+    edit(
+        &mut interviewer,
+        t,
+        json!({"narrative": "the names of the guards"}),
+        None,
+    );
+    // The witness withdraws partner sharing, and then asks for the testimony to be deleted.
+    edit(
+        &mut coordinator,
+        t,
+        json!({"consents": [{"scopes": {"store_internally": "granted",
+                                        "share_with_partner": "refused"}}]}),
+        None,
+    );
+    coordinator
+        .delete_testimony(t, "the witness asked")
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The interviewer's edit, made beside the deletion, arrives: a conflict here…
+    send(
+        &mut interviewer,
+        "Coordinator",
+        t,
+        &root.path().join("2.amanat"),
+    );
+    import(&mut coordinator, &root.path().join("2.amanat"));
+    assert_eq!(coordinator.conflicts().map(|c| c.len()).ok(), Some(1));
+    // …which goes to no one who never had the testimony.
+    let req = request(&["Partner"], ExportProfile::Full, Selection::SinceLast);
+    let plan = coordinator
+        .plan_export(&req)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(plan.included.is_empty(), "{plan:?}");
+    let out = root.path().join("to-partner.amanat");
+    assert_eq!(
+        export(&mut coordinator, &req, &out).err().map(|e| e.code()),
+        Some("nothing_to_export")
+    );
+}

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::consent::ConsentProblem;
+use super::consent::{self, ConsentProblem};
 use super::policy;
 use crate::error::{Error, Result};
 use crate::model::{ConsentScope, ContactInfo, ExportProfile, Testimony};
@@ -124,22 +124,40 @@ impl Vault {
         Ok(out)
     }
 
-    /// A testimony's current versions: the one it shows, or each side of a conflict that
-    /// keeps it (a side that deleted it has no version).
-    fn versions(&self, stored: &StoredTestimony) -> Result<Vec<Testimony>> {
+    /// The versions whose consent a testimony's export must respect: the one it shows, or
+    /// each side of a conflict — for a side that deleted it, the versions that deletion
+    /// followed (consent narrowed there, then deleted, still binds). Also says whether a side
+    /// deletes it.
+    fn versions(&self, stored: &StoredTestimony) -> Result<(Vec<Testimony>, bool)> {
         if stored.heads.len() < 2 {
-            return Ok(vec![stored.testimony.clone()]);
+            return Ok((vec![stored.testimony.clone()], false));
         }
         let mut out = Vec::new();
+        let mut deleted = false;
         for h in &stored.heads {
-            if let Some(rev) = self.store.revision(h)?
-                && rev.op != crate::model::Op::Delete
-                && let Some(state) = &rev.state
-            {
+            let Some(rev) = self.store.revision(h)? else {
+                continue;
+            };
+            let states: Vec<serde_json::Value> = if rev.op == crate::model::Op::Delete {
+                deleted = true;
+                let mut before = Vec::new();
+                for p in &rev.parents {
+                    if let Some(parent) = self.store.revision(p)?
+                        && parent.op != crate::model::Op::Delete
+                        && let Some(state) = parent.state
+                    {
+                        before.push(state);
+                    }
+                }
+                before
+            } else {
+                rev.state.into_iter().collect()
+            };
+            for state in &states {
                 out.push(Testimony::from_value(state)?);
             }
         }
-        Ok(out)
+        Ok((out, deleted))
     }
 
     pub(super) fn choose(&self, req: &ExportRequest) -> Result<(ExportPlan, Vec<Chosen>)> {
@@ -178,12 +196,20 @@ impl Vault {
                 self.store
                     .testimony(t)
                     .and_then(|s| self.versions(&s))
-                    .is_ok_and(|v| policy::all_versions_allow(&v, scope))
+                    .is_ok_and(|(v, _)| policy::all_versions_allow(&v, scope))
             };
-            let versions = self.versions(&stored)?;
-            if let Err(refusal) =
-                policy::verdict(&stored, &versions, &recipients, req.profile, &linked_allows)
-            {
+            let (versions, a_side_deletes) = self.versions(&stored)?;
+            // A testimony one side deleted reaches no one who did not already hold it.
+            let refusal = if a_side_deletes && !received.all_hold(&recipients, id) {
+                recipients.first().map(|r| policy::Refusal {
+                    scope: consent::scope_for(req.profile, r.trust),
+                    problem: ConsentProblem::Conflict,
+                    recipient: r.name.clone(),
+                })
+            } else {
+                policy::verdict(&stored, &versions, &recipients, req.profile, &linked_allows).err()
+            };
+            if let Some(refusal) = refusal {
                 left_out.push(LeftOut {
                     id,
                     code: stored.testimony.code.clone(),

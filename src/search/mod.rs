@@ -32,8 +32,8 @@ pub use snippet::SnippetPart;
 /// vault opens: search entries are deleted by recomputing their columns, which must give
 /// exactly what was indexed.
 /// 3: rows follow the shown head of a testimony in conflict, and a record is deleted only when
-/// all its heads are deletions.
-pub(crate) const INDEX_VERSION: &str = "3";
+/// all its heads are deletions. 4: an attachment is deleted when any of its heads is.
+pub(crate) const INDEX_VERSION: &str = "4";
 
 /// What the user asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -265,6 +265,28 @@ pub(super) fn rebuild_derived(conn: &Connection) -> Result<()> {
             None => reindex(conn, &id, "", None, &updated_at)?,
         }
     }
+    // An attachment is deleted when any version deletes it (`attachments::show_heads`); vaults
+    // written before that rule kept the flag only when every version did.
+    let attachments: Vec<(String, String)> = conn
+        .prepare("SELECT id, heads FROM records WHERE kind = 'attachment'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, heads) in attachments {
+        let heads: Vec<String> =
+            serde_json::from_str(&heads).map_err(|e| Error::Internal(e.to_string()))?;
+        let mut any_deleted = false;
+        for h in &heads {
+            let op: String =
+                conn.query_row("SELECT op FROM revisions WHERE hash = ?1", [h], |r| {
+                    r.get(0)
+                })?;
+            any_deleted |= op == crate::model::Op::Delete.as_str();
+        }
+        conn.execute(
+            "UPDATE records SET deleted = ?2 WHERE id = ?1",
+            params![id, any_deleted],
+        )?;
+    }
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('index_version', ?1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
