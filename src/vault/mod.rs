@@ -102,11 +102,21 @@ fn lock(dir: &Path) -> Result<File> {
         opts.mode(0o600);
     }
     let f = opts.open(&path).map_err(|e| Error::io("open", &path, e))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::VaultLocked),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("lock", &path, e)),
+    // A lock can outlive its holder for a moment: a process that is exiting, or a child being
+    // started by another thread that holds a copy of the descriptor until it runs its
+    // program. So a held lock is tried again for up to two seconds before the answer is that
+    // the vault is open elsewhere.
+    for attempt in 0.. {
+        match f.try_lock() {
+            Ok(()) => return Ok(f),
+            Err(std::fs::TryLockError::WouldBlock) if attempt < 20 => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => return Err(Error::VaultLocked),
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io("lock", &path, e)),
+        }
     }
+    Err(Error::VaultLocked)
 }
 
 /// Checks the plaintext `VAULT` marker: format name and version only.
