@@ -25,26 +25,26 @@ after(async () => b && stopApp(b));
 
 const text = async (id) => (await shown(b, id)).getText();
 
-function cli(vault, args, { input } = {}) {
+/** Runs the command line on `vault` (a cheap KDF: these vaults are made for the test). */
+function run(vault, args, input) {
   const passFile = join(ROOT, `pass-${Math.random().toString(36).slice(2)}`);
   writeFileSync(passFile, `${PASS}\n`);
-  const r = spawnSync(CLI, ['--vault', vault, '--passphrase-file', passFile, ...args], {
+  return spawnSync(CLI, ['--vault', vault, '--passphrase-file', passFile, ...args], {
     input,
     encoding: 'utf8',
     env: { ...process.env, AMANAT_INSECURE_TEST_KDF: '10', AMANAT_LANG: 'en' },
   });
+}
+
+function cli(vault, args, { input } = {}) {
+  const r = run(vault, args, input);
   assert.equal(r.status, 0, `amanat ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
 
 /** The command line's error output, or '' if it succeeded. */
 function cliStatus(vault, args) {
-  const passFile = join(ROOT, `pass-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(passFile, `${PASS}\n`);
-  const r = spawnSync(CLI, ['--vault', vault, '--passphrase-file', passFile, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, AMANAT_INSECURE_TEST_KDF: '10', AMANAT_LANG: 'en' },
-  });
+  const r = run(vault, args);
   return r.status === 0 ? '' : r.stderr;
 }
 
