@@ -10,7 +10,8 @@
 #   dependencies; AFL's instrumentation is added to our own crates only);
 # - what needs no compiler runs beside the builds: the UI's type check and unit tests, and
 #   the fresh Debian the package test installs into; the short fuzz pass (one core) runs
-#   beside the first end-to-end suite;
+#   beside the first end-to-end suite, the convergence property test (one core) beside the
+#   second suite and the package test;
 # - the UI build only touches files of ui/dist whose bytes changed (ui/vite.config.ts), so a
 #   warm run does not rebuild the app that embeds them.
 # Every test that ran before still runs; `make crash`, `make fuzz` and `make bench` hold the
@@ -40,8 +41,12 @@ step rust-tests scripts/dev-build.sh test || stop
 bg_step fuzz-short env FUZZ_SECONDS=20 FUZZ_JOBS=1 scripts/fuzz.sh --run
 step e2e scripts/e2e.sh || stop
 await_step fuzz-short || stop
+# The convergence property test (three vaults, 2,000 random cases) takes the core the fuzz
+# pass had — one core: with both, WebKit starved and WebDriver dropped the session as hung.
+bg_step convergence scripts/dev-build.sh test --test convergence_property -- --include-ignored --test-threads 1
 step e2e-system-fonts env E2E_SYSTEM_FONTS=1 scripts/e2e.sh ui/e2e/attachments.e2e.mjs ui/e2e/bundles.e2e.mjs ui/e2e/trust.e2e.mjs ui/e2e/merging.e2e.mjs || stop
 step package make --no-print-directory package-only || stop
 await_step ui-checks || stop
 await_step package-debian || stop
 step package-test scripts/package-test.sh || stop
+await_step convergence || stop

@@ -57,11 +57,12 @@ pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
 pub use model::{ContactInfo, Testimony};
 pub use people::{DuplicatePair, PersonEvent, PersonGroup, PersonRecord};
-pub use proposals::Proposal;
+pub use proposals::{Acceptance, Proposal};
 pub use records::{CodeClash, VerifyReport};
 pub use search::{FacetCount, Facets, Filters, SearchHit, SearchQuery, SearchResults, SnippetPart};
 pub use store::{
-    HistoryEntry, IndexSize, SCHEMA_VERSION, StoredAttachment, StoredTestimony, TestimonySummary,
+    Accepted, HistoryEntry, IndexSize, SCHEMA_VERSION, StoredAttachment, StoredTestimony,
+    TestimonySummary,
 };
 pub use vault::{
     CreateOptions, DEFAULT_SNAPSHOT_AFTER_BYTES, KeyChange, KeyChangeReport, OpenReport, Vault,

@@ -1,10 +1,11 @@
 //! Proposals in an open vault: the changes an import held for review (docs/trust-model.md
 //! §4), shown beside the version this vault has, and accepted or rejected by the user.
 //!
-//! Accepting brings the proposal (and the proposals it builds on) into the history and adds
-//! a revision of this vault that follows both it and every current version, with the
-//! proposed state: the history shows who proposed what and who accepted it. Rejecting is a
-//! local record; the record stays as it was.
+//! Accepting brings the proposal (and the proposals it builds on) into the history, and a
+//! local review record says when it was accepted and why: the history shows who proposed what
+//! and that this vault accepted it. A proposal that builds on every current version becomes
+//! the current version; one made beside a version of this vault stands beside it as a
+//! conflict. Rejecting is a local record too; the record stays as it was.
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -41,6 +42,18 @@ pub struct Proposal {
     /// For an attachment: its name and whether the proposal marks it safe to publish.
     pub attachment_name: Option<String>,
     pub safe_to_publish: Option<bool>,
+}
+
+/// What accepting a proposal did to its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Acceptance {
+    /// The proposal is the record's current version.
+    Current,
+    /// It was made beside a version this vault has (a change made here, or accepted from
+    /// elsewhere meanwhile): both are kept, a conflict for the user to resolve.
+    Conflict,
 }
 
 impl Vault {
@@ -103,9 +116,10 @@ impl Vault {
     }
 
     /// Accepts a proposal: it and the proposals it builds on join the history, and this
-    /// vault's revision with the proposed state follows it and every current version. A
+    /// vault records its acceptance and the reason. It becomes the current version when it
+    /// builds on every current version; otherwise it stands beside them as a conflict. A
     /// locked testimony must be unlocked first.
-    pub fn accept_proposal(&mut self, revision: &str, reason: Option<&str>) -> Result<()> {
+    pub fn accept_proposal(&mut self, revision: &str, reason: Option<&str>) -> Result<Acceptance> {
         let reason = check_reason(reason)?;
         let proposal = self
             .store
@@ -156,35 +170,33 @@ impl Vault {
                 return Err(Error::RecordLocked(current.testimony.code));
             }
         }
-        let mut parents = heads;
-        parents.push(proposal.hash.clone());
-        let accepted = reason.unwrap_or_else(|| {
-            format!(
-                "accepted a change proposed by {}",
-                proposal.author.get(..12).unwrap_or(&proposal.author)
-            )
-        });
-        let draft = Draft {
-            record,
-            kind: proposal.kind,
-            op: if proposal.op == Op::Delete {
-                Op::Delete
-            } else {
-                Op::Update
-            },
-            parents,
-            reason: Some(accepted),
-            state: if proposal.op == Op::Delete {
-                None
-            } else {
-                proposal.state.clone()
-            },
+        // A proposal that follows every version this vault has (the usual case) becomes the
+        // record's current version. One made beside a version of this vault (a change made
+        // here, or another vault's decision meanwhile) stands beside it as a conflict the user
+        // resolves: never a silent win over the change made here. The proposal itself joins
+        // the history — no revision of this vault restates it (one would be a new version
+        // beside every later change its author makes, and two vaults accepting each other's
+        // concurrent decisions would override each other in turn); the acceptance is this
+        // vault's own record, shown in the history.
+        let follows = self.store.follows_all(&proposal.hash, &heads)?;
+        let review = Review {
+            proposal: proposal.hash.clone(),
+            rejected: false,
+            reason,
         };
+        let mut drafts = vec![Draft {
+            record: Uuid::now_v7(),
+            kind: RecordKind::Review,
+            op: Op::Create,
+            parents: vec![],
+            reason: None,
+            state: Some(serde_json::to_value(&review).map_err(|e| Error::Internal(e.to_string()))?),
+        }];
         // An accepted deletion does what one made here does: the testimony's attachments go
         // with it (their files after the commit, below), and the links to its persons leave
         // the other testimonies (a dangling link would keep them out of every full export).
-        let mut drafts = vec![draft];
-        if proposal.kind == RecordKind::Testimony
+        if follows
+            && proposal.kind == RecordKind::Testimony
             && proposal.op == Op::Delete
             && self.store.testimony(record).is_ok()
         {
@@ -203,7 +215,11 @@ impl Vault {
         for gone in blobs_before.difference(&self.store.live_blobs()?) {
             let _ = crate::blobs::remove(self.dir(), gone);
         }
-        Ok(())
+        Ok(if follows {
+            Acceptance::Current
+        } else {
+            Acceptance::Conflict
+        })
     }
 
     /// Rejects a proposal (and the proposals built on it): the record stays as it is.
@@ -214,6 +230,7 @@ impl Vault {
         let review = Review {
             proposal: revision.to_string(),
             rejected: true,
+            reason: None,
         };
         self.commit(vec![Draft {
             record: Uuid::now_v7(),

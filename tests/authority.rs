@@ -217,13 +217,17 @@ fn a_widened_consent_or_a_deletion_from_the_interviewer_waits_for_the_coordinato
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(granted(&coordinator), 3);
     let history = coordinator.history(t).unwrap_or_else(|e| panic!("{e}"));
+    let accepted = history.iter().find(|e| e.hash == p);
     assert!(
-        history.iter().any(|e| e.hash == p),
+        accepted.is_some(),
         "the interviewer's revision is in history"
     );
     assert_eq!(
-        history.last().and_then(|e| e.reason.clone()).as_deref(),
-        Some("the witness confirmed by phone")
+        accepted
+            .and_then(|e| e.accepted.as_ref())
+            .and_then(|a| a.reason.as_deref()),
+        Some("the witness confirmed by phone"),
+        "the history says it was accepted here, and why"
     );
 
     // Narrowing consent applies at once.
@@ -239,6 +243,13 @@ fn a_widened_consent_or_a_deletion_from_the_interviewer_waits_for_the_coordinato
             .is_empty()
     );
     assert_eq!(granted(&coordinator), 1);
+    // The interviewer went on from the version the coordinator accepted: one version, no
+    // conflict (an acceptance is not a new version beside the author's next change).
+    assert_eq!(
+        coordinator.testimony(t).map(|s| s.heads.len()).ok(),
+        Some(1)
+    );
+    assert_eq!(coordinator.conflicts().map(|c| c.len()).ok(), Some(0));
 
     // A deletion from the other device is reviewed, never applied on its own.
     interviewer
@@ -350,4 +361,100 @@ fn a_chain_of_changes_is_judged_against_what_the_vault_had_before_it() {
         Some(locked.testimony),
         "a locked testimony was rewritten"
     );
+}
+
+/// Accepting a proposal made beside a change made here (a deletion on one device, an edit on
+/// the other) keeps both as a conflict instead of the proposal silently winning; the two
+/// vaults, each accepting the other's change, end with the same conflict and nothing new to
+/// send each other (they once overrode each other's decisions in turn, forever).
+#[test]
+fn accepting_a_change_made_beside_one_made_here_keeps_both_as_one_conflict_on_both_vaults() {
+    let (root, mut interviewer, mut coordinator) = two(ContactTrust::Organisation);
+    let t = interviewer
+        .add_testimony(common::testimony("BES-1", "beside"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    send(&mut interviewer, "B", t, &root.path().join("1.amanat"));
+    import(&mut coordinator, &root.path().join("1.amanat"));
+    interviewer
+        .delete_testimony(t, "recorded by mistake")
+        .unwrap_or_else(|e| panic!("{e}"));
+    edit(
+        &mut coordinator,
+        t,
+        json!({"summary": "checked by the coordinator"}),
+    );
+    let since = |to: &str| ExportRequest {
+        to: vec![to.into()],
+        profile: ExportProfile::Full,
+        selection: Selection::SinceLast,
+    };
+    let exchange = |from: &mut Vault, to: &mut Vault, name: &str, n: &mut u32| -> bool {
+        *n += 1;
+        let out = root.path().join(format!("x{n}.amanat"));
+        match from.export_bundle(&since(name), &out, &mut go) {
+            Ok(_) => {
+                let r = import(to, &out);
+                r.revisions_new > 0 || !r.proposals.is_empty()
+            }
+            Err(e) if e.code() == "nothing_to_export" => false,
+            Err(e) => panic!("export: error[{}] {e}", e.code()),
+        }
+    };
+    let mut n = 0;
+    exchange(&mut interviewer, &mut coordinator, "B", &mut n);
+    let deletion = coordinator.proposals().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        deletion.iter().map(|p| p.why).collect::<Vec<_>>(),
+        [HeldReason::Deletion]
+    );
+    assert_eq!(
+        coordinator
+            .accept_proposal(&deletion[0].revision, None)
+            .unwrap_or_else(|e| panic!("{e}")),
+        amanat::Acceptance::Conflict
+    );
+    assert_eq!(
+        coordinator
+            .testimony(t)
+            .map(|s| s.testimony.summary)
+            .ok()
+            .as_deref(),
+        Some("checked by the coordinator"),
+        "the coordinator's edit is not lost to the deletion it accepted"
+    );
+    // Both send what they have, and accept whatever the other proposes, until nothing moves.
+    for _ in 0..4 {
+        let mut moved = exchange(&mut coordinator, &mut interviewer, "A", &mut n);
+        moved |= exchange(&mut interviewer, &mut coordinator, "B", &mut n);
+        for v in [&mut interviewer, &mut coordinator] {
+            for p in v.proposals().unwrap_or_else(|e| panic!("{e}")) {
+                v.accept_proposal(&p.revision, None)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    assert!(
+        !exchange(&mut coordinator, &mut interviewer, "A", &mut n)
+            && !exchange(&mut interviewer, &mut coordinator, "B", &mut n),
+        "the two vaults still send each other new decisions"
+    );
+    let conflict = |v: &Vault| {
+        v.conflicts()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|c| {
+                let mut h = c.heads;
+                h.sort();
+                (c.id, h)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(conflict(&coordinator).len(), 1);
+    assert_eq!(conflict(&coordinator), conflict(&interviewer));
+    assert!(interviewer.verify().map(|r| r.ok()).unwrap_or(false));
+    assert!(coordinator.verify().map(|r| r.ok()).unwrap_or(false));
 }

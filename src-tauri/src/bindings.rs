@@ -27,6 +27,8 @@ mod tests {
             decl::<amanat::TestimonySummary>(&cfg),
             decl::<amanat::StoredTestimony>(&cfg),
             decl::<amanat::HistoryEntry>(&cfg),
+            decl::<amanat::Accepted>(&cfg),
+            decl::<amanat::Acceptance>(&cfg),
             decl::<Op>(&cfg),
             decl::<amanat::edtf::Edtf>(&cfg),
             decl::<Vocabularies>(&cfg),

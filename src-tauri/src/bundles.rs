@@ -225,7 +225,7 @@ pub async fn accept_proposal(
     state: State<'_, AppState>,
     revision: String,
     reason: Option<String>,
-) -> CmdResult<()> {
+) -> CmdResult<amanat::Acceptance> {
     state.with_vault(|v| v.accept_proposal(&revision, reason.as_deref()))
 }
 

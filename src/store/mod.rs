@@ -24,7 +24,7 @@ use crate::model::{Op, RecordKind, Revision, Testimony};
 
 pub use attachments::StoredAttachment;
 pub(crate) use proposals::{Held, Review, only_appends_custody};
-pub use queries::{HistoryEntry, IndexSize, StoredTestimony, TestimonySummary};
+pub use queries::{Accepted, HistoryEntry, IndexSize, StoredTestimony, TestimonySummary};
 pub use schema::SCHEMA_VERSION;
 
 /// SQLite's allocator takes an `int`: a serialized index cannot exceed this.
@@ -380,6 +380,7 @@ mod tests {
              DROP TABLE event_places; DROP TABLE tags; DROP TABLE consent_granted;
              DROP TABLE event_victims; DROP TABLE person_links;
              DROP INDEX events_by_testimony; DROP INDEX persons_by_id; DROP TABLE proposals;
+             DROP TABLE acceptances;
              DELETE FROM meta WHERE key = 'index_version';
              PRAGMA user_version = 3;",
         )?;

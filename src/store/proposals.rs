@@ -23,6 +23,9 @@ use crate::model::{HeldReason, Op, RecordKind, Revision, Transfer};
 pub(crate) struct Review {
     pub proposal: String,
     pub rejected: bool,
+    /// Why it was accepted, as the user said (an acceptance only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 pub(super) fn reindex_review(
@@ -37,6 +40,11 @@ pub(super) fn reindex_review(
         .map_err(|e| Error::tampered(what(), format!("its state is not a review: {e}")))?;
     if r.rejected {
         tx.drop_proposal(&r.proposal)?;
+    } else {
+        tx.0.execute(
+            "INSERT OR REPLACE INTO acceptances (hash, at, reason) VALUES (?1, ?2, ?3)",
+            params![r.proposal, rev.at.to_string(), r.reason],
+        )?;
     }
     Ok(())
 }
@@ -297,6 +305,30 @@ impl Store {
 
     pub(crate) fn proposal(&self, hash: &str) -> Result<Option<StoredProposal>> {
         proposal(self.conn(), hash)
+    }
+
+    /// Whether the proposal `hash` follows every one of `heads` (each is it or one of its
+    /// ancestors, through the proposals it builds on and the history): accepting it then
+    /// overrides no version the user of this vault has that it did not build on.
+    pub(crate) fn follows_all(&self, hash: &str, heads: &[String]) -> Result<bool> {
+        let mut missing: HashSet<&str> = heads.iter().map(String::as_str).collect();
+        let mut stack = vec![hash.to_string()];
+        let mut seen = HashSet::new();
+        while let Some(h) = stack.pop() {
+            if missing.is_empty() {
+                break;
+            }
+            missing.remove(h.as_str());
+            if !seen.insert(h.clone()) {
+                continue;
+            }
+            let parents = match self.proposal(&h)? {
+                Some(p) => p.revision.parents,
+                None => self.revision(&h)?.map(|r| r.parents).unwrap_or_default(),
+            };
+            stack.extend(parents);
+        }
+        Ok(missing.is_empty())
     }
 
     /// `hash` and the proposals it builds on, oldest first: what accepting it brings in.

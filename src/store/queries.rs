@@ -63,6 +63,17 @@ pub struct HistoryEntry {
     /// Only the proof of this revision is here, not its content: it was not shared with this
     /// vault (consent-limited history) or it was erased.
     pub content_withheld: bool,
+    /// This vault held the revision for review and its user accepted it (docs/trust-model.md
+    /// §4): when, and the reason they gave.
+    pub accepted: Option<Accepted>,
+}
+
+/// A proposal's acceptance, as this vault recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Accepted {
+    pub at: String,
+    pub reason: Option<String>,
 }
 
 fn parse_uuid(s: &str) -> Result<Uuid> {
@@ -300,9 +311,26 @@ impl Store {
                     changed_fields(parent.and_then(|p| p.state.as_ref()), r.state.as_ref())
                 },
                 content_withheld: r.is_stub(),
+                accepted: self.accepted(&r.hash)?,
             });
         }
         Ok(out)
+    }
+
+    fn accepted(&self, hash: &str) -> Result<Option<Accepted>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT at, reason FROM acceptances WHERE hash = ?1",
+                [hash],
+                |r| {
+                    Ok(Accepted {
+                        at: r.get(0)?,
+                        reason: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     /// Calls `f` on every stored revision in the order they were applied.

@@ -204,7 +204,17 @@ CREATE TABLE proposals (
 CREATE INDEX proposals_by_record ON proposals (record_id);
 "#;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+/// Proposals this vault accepted (a local review record each): when, and the reason given,
+/// shown in the accepted revision's history line.
+const V7: &str = r#"
+CREATE TABLE acceptances (
+    hash TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    reason TEXT
+) STRICT;
+"#;
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

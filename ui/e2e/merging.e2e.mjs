@@ -2,9 +2,11 @@
 // coordinator, made ready with the command line. Interviewer 1 records a testimony with a
 // photo and sends it to the coordinator and to interviewer 2; interviewer 2 extracts the photo
 // (a custody entry) and edits the summary; interviewer 1 edits the same summary differently
-// and sends a second testimony, which the coordinator deletes while interviewer 1 edits it.
+// and sends a second testimony, which the coordinator deletes while interviewer 1 edits it,
+// and a third, which interviewer 1 deletes while the coordinator edits it.
 // The coordinator imports everything in the app: two conflicts are shown and resolved (one
-// field by field, one by keeping the edit over the deletion), the photo's custody log keeps
+// field by field, one by keeping the edit over the deletion); the third's deletion, held for
+// review and accepted, stands beside the coordinator's edit as a conflict; the photo's custody log keeps
 // both interviewers' entries and the file still extracts, and `verify` passes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -98,6 +100,7 @@ function prepare() {
   // Interviewer 1 edits the same summary, and sends a second testimony.
   patch(I1, 'ALA-2026-0301', { summary: 'Interviewer 1: detained in spring 2018' });
   cli(I1, ['add'], { input: JSON.stringify(testimony('ALA-2026-0302', 'A neighbour saw the arrest')) });
+  cli(I1, ['add'], { input: JSON.stringify(testimony('ALA-2026-0303', 'Her brother was taken in 2017')) });
   cli(I1, ['export', '--to', 'C', '--since-last', '--out', join(USB, 'i1-to-c-2.amanat')]);
   // The coordinator takes the first bundle and the second testimony, and deletes that one
   // while interviewer 1 adds to it.
@@ -105,6 +108,9 @@ function prepare() {
   cli(C, ['import', join(USB, 'i1-to-c-2.amanat')]);
   cli(C, ['delete', 'ALA-2026-0302', '--reason', 'recorded twice']);
   patch(I1, 'ALA-2026-0302', { narrative: 'The neighbour, Ержанат Абай, gave the date: 12 March.' });
+  // The coordinator checks the third testimony while interviewer 1 deletes it.
+  patch(C, 'ALA-2026-0303', { summary: 'Checked with the family: taken in May 2017' });
+  cli(I1, ['delete', 'ALA-2026-0303', '--reason', 'the family asked us to wait']);
   cli(I1, ['export', '--to', 'C', '--since-last', '--out', join(USB, 'i1-to-c-3.amanat')]);
   return att.id;
 }
@@ -169,6 +175,36 @@ test('two interviewers and a coordinator: conflicts shown and resolved, the forw
   await shown(b, 'conflict-resolved');
   await shown(b, 'conflicts-empty');
   await shot(b, 'merge-all-resolved');
+
+  // Interviewer 1's deletion of the testimony the coordinator checked meanwhile waits for
+  // review; accepting it keeps the coordinator's check beside it as a conflict, not lost.
+  await shown(b, 'proposals');
+  assert.match(await text('proposal-why'), /delet/i);
+  await click(b, 'proposal-open');
+  await shown(b, 'proposal-detail');
+  await type(b, 'proposal-reason', 'interviewer 1 spoke to the family');
+  await click(b, 'proposal-accept');
+  assert.match(await text('proposal-done'), /both are kept as a conflict/);
+  await shown(b, 'conflict-open');
+  await shot(b, 'merge-accepted-beside');
+  await click(b, 'conflict-open');
+  await shown(b, 'conflict-deleted');
+  await click(b, 'conflict-keep-version');
+  await shown(b, 'conflict-resolved');
+  await shown(b, 'conflicts-empty');
+  // Its history says the deletion was held here and accepted, and why.
+  await click(b, 'nav-list');
+  for (const link of await b.$$('[data-testid="open-testimony"]')) {
+    if ((await link.getText()) === 'ALA-2026-0303') {
+      await link.click();
+      break;
+    }
+  }
+  await click(b, 'show-history');
+  assert.match(await text('history-accepted'), /accepted .*: interviewer 1 spoke to the family/);
+  await shot(b, 'merge-history-accepted');
+  await click(b, 'history-back');
+  await click(b, 'close-editor');
   await stopApp(b);
   b = null;
   // The app's process lets go of the vault a moment after its session ends.
@@ -178,6 +214,8 @@ test('two interviewers and a coordinator: conflicts shown and resolved, the forw
   const shownT = cli(C, ['show', 'ALA-2026-0301']);
   assert.match(shownT, /Interviewer 2: detained in March 2018 in Ghulja/);
   assert.match(cli(C, ['show', 'ALA-2026-0302']), /gave the date: 12 March/);
+  assert.match(cli(C, ['show', 'ALA-2026-0303']), /Checked with the family/);
+  assert.match(cli(C, ['history', 'ALA-2026-0303']), /accepted here .*: interviewer 1 spoke to the family/);
   const out = join(ROOT, 'merge-extracted-by-c.png');
   cli(C, ['extract', attachment, '--out', out]);
   assert.ok(existsSync(out) && readFileSync(out).length > 0, 'the photo extracts');

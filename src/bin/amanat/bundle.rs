@@ -308,7 +308,12 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
         }
         BundleCommand::Accept { revision, reason } => {
             let full = full_revision(v, revision)?;
-            v.accept_proposal(&full, reason.as_deref())
+            if v.accept_proposal(&full, reason.as_deref())? == amanat::Acceptance::Conflict {
+                println!(
+                    "accepted beside a version made here meanwhile: both are kept; see `amanat conflicts`"
+                );
+            }
+            Ok(())
         }
         BundleCommand::Reject { revision } => {
             let full = full_revision(v, revision)?;

@@ -190,6 +190,12 @@ pub fn history(h: &[HistoryEntry], own_key: &str) -> String {
         if let Some(r) = &e.reason {
             let _ = write!(o, "  reason: {r}");
         }
+        if let Some(a) = &e.accepted {
+            let _ = write!(o, "  accepted here {}", a.at);
+            if let Some(r) = &a.reason {
+                let _ = write!(o, ": {r}");
+            }
+        }
         o.push('\n');
     }
     o

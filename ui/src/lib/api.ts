@@ -2,6 +2,7 @@
 // camelCase (Tauri's convention); the result types are generated from the Rust types.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import type {
+  Acceptance,
   AnonymisedPreview,
   AppStatus,
   AttachmentKind,
@@ -130,7 +131,7 @@ export const api = {
   previewAnonymised: (args: ExportArgs) => invoke<AnonymisedPreview[]>('preview_anonymised', { args }),
   listProposals: () => invoke<Proposal[]>('list_proposals'),
   acceptProposal: (revision: string, reason: string | null) =>
-    invoke<void>('accept_proposal', { revision, reason }),
+    invoke<Acceptance>('accept_proposal', { revision, reason }),
   rejectProposal: (revision: string) => invoke<void>('reject_proposal', { revision }),
   search: (query: SearchQuery) => invoke<SearchResults>('search', { query }),
   searchFacets: (query: SearchQuery) => invoke<Facets>('search_facets', { query }),

@@ -103,7 +103,16 @@ changed: Array<string>,
  * Only the proof of this revision is here, not its content: it was not shared with this
  * vault (consent-limited history) or it was erased.
  */
-content_withheld: boolean, };
+content_withheld: boolean, 
+/**
+ * This vault held the revision for review and its user accepted it (docs/trust-model.md
+ * §4): when, and the reason they gave.
+ */
+accepted: Accepted | null, };
+
+export type Accepted = { at: string, reason: string | null, };
+
+export type Acceptance = "current" | "conflict";
 
 export type Op = "create" | "update" | "delete";
 
