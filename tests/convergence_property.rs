@@ -176,6 +176,7 @@ impl World {
     }
 
     fn apply(&mut self, op: &Op) {
+        self.log.push(format!("{op:?}"));
         self.n += 1;
         let n = self.n;
         match *op {
@@ -350,11 +351,21 @@ impl World {
         match self.v[from].export_bundle(&req, &out, &mut go) {
             Ok(_) => {}
             Err(e) if e.code() == "nothing_to_export" => return 0,
-            Err(e) => panic!("export V{from} → V{to}: error[{}] {e}", e.code()),
+            Err(e) => panic!(
+                "export V{from} → V{to}: error[{}] {e}\n{}",
+                e.code(),
+                self.log.join("\n")
+            ),
         }
         let report = self.v[to]
             .import_bundle(&out, &ImportOptions::default(), &mut go)
-            .unwrap_or_else(|e| panic!("import V{from} → V{to}: error[{}] {e}", e.code()));
+            .unwrap_or_else(|e| {
+                panic!(
+                    "import V{from} → V{to}: error[{}] {e}\n{}",
+                    e.code(),
+                    self.log.join("\n")
+                )
+            });
         let _ = std::fs::remove_file(&out);
         self.log.push(format!(
             "V{from} → V{to}: {} new, {} held {:?}",
@@ -651,6 +662,35 @@ fn run(ops: &[Op]) {
     }
     w.settle();
     w.check(ops);
+}
+
+/// Found by the property test: a testimony new to V1 arrives with a deletion and the
+/// resolution that undid it in its history; the deletion was held for review (though it
+/// deleted nothing V1 had), which kept the whole testimony out of V1, and the file another
+/// vault then sent for it was refused as belonging to no testimony.
+#[test]
+fn a_testimony_new_here_with_a_deletion_undone_in_its_history_arrives_with_its_file() {
+    use Op::*;
+    run(&[
+        Add { v: 0, name: 0 },
+        Add { v: 0, name: 0 },
+        Attach { v: 0, t: 1 },
+        Add { v: 0, name: 0 },
+        Add { v: 1, name: 0 },
+        Exchange { from: 0, to: 2 },
+        Edit {
+            v: 2,
+            t: 1,
+            field: 0,
+        },
+        Delete { v: 0, t: 4 },
+        Exchange { from: 2, to: 0 },
+        Resolve {
+            v: 0,
+            t: 0,
+            side: 2,
+        },
+    ]);
 }
 
 proptest! {

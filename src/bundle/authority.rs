@@ -149,6 +149,14 @@ impl Authority {
         }
     }
 
+    /// Whether a deletion removes nothing this vault had before the bundle: a record new here
+    /// whose history, as it arrives, holds a deletion (perhaps undone by a later version in
+    /// the same bundle). Holding it would keep the whole record out of this vault, and with
+    /// it the files another vault then sends for it.
+    fn deletes_nothing_held(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<bool> {
+        Ok(tx.baseline_states(&rev.parents, &self.arrived)?.is_empty())
+    }
+
     fn review_testimony(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<Option<HeldReason>> {
         if rev.op == Op::Create {
             return Ok(None);
@@ -157,7 +165,7 @@ impl Authority {
             return Ok(Some(HeldReason::NoAuthority));
         }
         if rev.op == Op::Delete {
-            if tx.already_deleted(rev.record)? {
+            if tx.already_deleted(rev.record)? || self.deletes_nothing_held(tx, rev)? {
                 return Ok(None);
             }
             return Ok(Some(HeldReason::Deletion));
@@ -223,7 +231,7 @@ impl Authority {
             return Ok(Some(HeldReason::NoAuthority));
         }
         if rev.op == Op::Delete {
-            if tx.already_deleted(rev.record)? {
+            if tx.already_deleted(rev.record)? || self.deletes_nothing_held(tx, rev)? {
                 return Ok(None);
             }
             return Ok(Some(HeldReason::Deletion));
