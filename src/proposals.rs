@@ -51,8 +51,10 @@ pub struct Proposal {
 pub enum Acceptance {
     /// The proposal is the record's current version.
     Current,
-    /// It was made beside a version this vault has (a change made here, or accepted from
-    /// elsewhere meanwhile): both are kept, a conflict for the user to resolve.
+    /// A testimony's change made beside a version this vault has (a change made here, or
+    /// accepted from elsewhere meanwhile): both are kept, a conflict for the user to resolve.
+    /// (An attachment's versions merge by rule instead, and a deletion beside deletions
+    /// leaves the testimony deleted.)
     Conflict,
 }
 
@@ -178,7 +180,29 @@ impl Vault {
         // beside every later change its author makes, and two vaults accepting each other's
         // concurrent decisions would override each other in turn); the acceptance is this
         // vault's own record, shown in the history.
-        let follows = self.store.follows_all(&proposal.hash, &heads)?;
+        // The versions of this vault the proposal was made beside (it does not build on them).
+        let mut beside = Vec::new();
+        for h in &heads {
+            if !self
+                .store
+                .follows_all(&proposal.hash, std::slice::from_ref(h))?
+            {
+                beside.push(h.clone());
+            }
+        }
+        // Whether every one of them deletes the record, and whether any does.
+        let (mut beside_deletes, mut beside_any_deletes) = (true, false);
+        let mut beside_states = Vec::new();
+        for h in &beside {
+            match self.store.revision(h)? {
+                Some(r) if r.op == Op::Delete => beside_any_deletes = true,
+                Some(r) => {
+                    beside_deletes = false;
+                    beside_states.extend(r.state);
+                }
+                None => beside_deletes = false,
+            }
+        }
         let review = Review {
             proposal: proposal.hash.clone(),
             rejected: false,
@@ -192,12 +216,45 @@ impl Vault {
             reason: None,
             state: Some(serde_json::to_value(&review).map_err(|e| Error::Internal(e.to_string()))?),
         }];
-        // An accepted deletion does what one made here does: the testimony's attachments go
-        // with it (their files after the commit, below), and the links to its persons leave
-        // the other testimonies (a dangling link would keep them out of every full export).
-        if follows
+        // An attachment has no conflicts: its versions merge (docs/merge-model.md §2). One
+        // accepted beside a version here (a custody entry every export appends) is merged with
+        // it by this vault, keeping what the user accepted (a "safe to publish" flag) and
+        // every custody entry. A deletion wins over any other version on its own (and a file
+        // deleted here stays deleted).
+        if proposal.kind == RecordKind::Attachment
+            && proposal.op != Op::Delete
+            && !beside.is_empty()
+            && !beside_any_deletes
+            && let Some(state) = &proposal.state
+        {
+            let accepted: Attachment = serde_json::from_value(state.clone())
+                .map_err(|e| Error::invalid("proposal", format!("not an attachment: {e}")))?;
+            let others = beside_states
+                .into_iter()
+                .map(serde_json::from_value::<Attachment>)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| Error::Internal(format!("stored attachment: {e}")))?;
+            let mut merged = Attachment::merged(&accepted, &others);
+            merged.safe_to_publish = accepted.safe_to_publish;
+            let mut parents = heads.clone();
+            parents.push(proposal.hash.clone());
+            drafts.push(Draft {
+                record,
+                kind: RecordKind::Attachment,
+                op: Op::Update,
+                parents,
+                reason: Some("accepted a change made beside this vault's version".into()),
+                state: Some(merged.to_value()?),
+            });
+        }
+        // The testimony ends deleted when the proposal deletes it and every version it was
+        // made beside deletes it too. Then the acceptance does what a deletion made here does:
+        // the testimony's attachments go with it (their files after the commit, below), and
+        // the links to its persons leave the other testimonies (a dangling link would keep
+        // them out of every full export).
+        let ends_deleted = proposal.op == Op::Delete && beside_deletes;
+        if ends_deleted
             && proposal.kind == RecordKind::Testimony
-            && proposal.op == Op::Delete
             && self.store.testimony(record).is_ok()
         {
             let why = proposal
@@ -215,11 +272,13 @@ impl Vault {
         for gone in blobs_before.difference(&self.store.live_blobs()?) {
             let _ = crate::blobs::remove(self.dir(), gone);
         }
-        Ok(if follows {
-            Acceptance::Current
-        } else {
-            Acceptance::Conflict
-        })
+        Ok(
+            if proposal.kind == RecordKind::Testimony && !beside.is_empty() && !ends_deleted {
+                Acceptance::Conflict
+            } else {
+                Acceptance::Current
+            },
+        )
     }
 
     /// Rejects a proposal (and the proposals built on it): the record stays as it is.

@@ -693,6 +693,28 @@ fn a_testimony_new_here_with_a_deletion_undone_in_its_history_arrives_with_its_f
     ]);
 }
 
+/// Found by the property test: a testimony linked (not the same person) to another, both
+/// deleted on one vault while another edited the first. The deleted version's link to the
+/// other, deleted testimony kept the conflict from going back to the vault that held the
+/// testimony, although a deleted version goes only as a proof without its content.
+#[test]
+fn a_deleted_version_s_link_to_a_deleted_testimony_does_not_keep_the_conflict_home() {
+    use Op::*;
+    run(&[
+        Add { v: 2, name: 0 },
+        Add { v: 1, name: 0 },
+        Exchange { from: 1, to: 2 },
+        NotSamePerson { v: 2, t: 1, u: 2 },
+        Edit {
+            v: 1,
+            t: 0,
+            field: 0,
+        },
+        Delete { v: 2, t: 1 },
+        Delete { v: 2, t: 0 },
+    ]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),

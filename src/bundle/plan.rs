@@ -126,38 +126,34 @@ impl Vault {
 
     /// The versions whose consent a testimony's export must respect: the one it shows, or
     /// each side of a conflict — for a side that deleted it, the versions that deletion
-    /// followed (consent narrowed there, then deleted, still binds). Also says whether a side
-    /// deletes it.
-    fn versions(&self, stored: &StoredTestimony) -> Result<(Vec<Testimony>, bool)> {
+    /// followed (consent narrowed there, then deleted, still binds).
+    fn versions(&self, stored: &StoredTestimony) -> Result<policy::Versions> {
+        let mut out = policy::Versions::default();
         if stored.heads.len() < 2 {
-            return Ok((vec![stored.testimony.clone()], false));
+            out.sent.push(stored.testimony.clone());
+            return Ok(out);
         }
-        let mut out = Vec::new();
-        let mut deleted = false;
         for h in &stored.heads {
             let Some(rev) = self.store.revision(h)? else {
                 continue;
             };
-            let states: Vec<serde_json::Value> = if rev.op == crate::model::Op::Delete {
-                deleted = true;
-                let mut before = Vec::new();
-                for p in &rev.parents {
-                    if let Some(parent) = self.store.revision(p)?
-                        && parent.op != crate::model::Op::Delete
-                        && let Some(state) = parent.state
-                    {
-                        before.push(state);
-                    }
+            if rev.op != crate::model::Op::Delete {
+                if let Some(state) = &rev.state {
+                    out.sent.push(Testimony::from_value(state)?);
                 }
-                before
-            } else {
-                rev.state.into_iter().collect()
-            };
-            for state in &states {
-                out.push(Testimony::from_value(state)?);
+                continue;
+            }
+            out.a_side_deletes = true;
+            for p in &rev.parents {
+                if let Some(parent) = self.store.revision(p)?
+                    && parent.op != crate::model::Op::Delete
+                    && let Some(state) = parent.state
+                {
+                    out.deleted.push(Testimony::from_value(&state)?);
+                }
             }
         }
-        Ok((out, deleted))
+        Ok(out)
     }
 
     pub(super) fn choose(&self, req: &ExportRequest) -> Result<(ExportPlan, Vec<Chosen>)> {
@@ -196,11 +192,11 @@ impl Vault {
                 self.store
                     .testimony(t)
                     .and_then(|s| self.versions(&s))
-                    .is_ok_and(|(v, _)| policy::all_versions_allow(&v, scope))
+                    .is_ok_and(|v| v.all_allow(scope))
             };
-            let (versions, a_side_deletes) = self.versions(&stored)?;
+            let versions = self.versions(&stored)?;
             // A testimony one side deleted reaches no one who did not already hold it.
-            let refusal = if a_side_deletes && !received.all_hold(&recipients, id) {
+            let refusal = if versions.a_side_deletes && !received.all_hold(&recipients, id) {
                 recipients.first().map(|r| policy::Refusal {
                     scope: consent::scope_for(req.profile, r.trust),
                     problem: ConsentProblem::Conflict,

@@ -25,7 +25,7 @@ pub(super) struct Refusal {
 
 /// Whether a testimony may go to every one of `recipients` in `profile`: consent of its
 /// current version grants each recipient's scope. A testimony in conflict has several
-/// current versions (`versions`, a deleting side has none): it goes in a full export only if
+/// current versions (`versions`; for a deleting side, those it deleted): it goes in a full export only if
 /// every version's consent grants the scope, so the recipient holds the same conflict (and
 /// every vault converges on it, docs/merge-model.md); an anonymised copy needs one version,
 /// so it waits until the conflict is resolved.
@@ -37,7 +37,7 @@ pub(super) struct Refusal {
 /// see exists, and about whom (review round 2, finding 18).
 pub(super) fn verdict(
     stored: &StoredTestimony,
-    versions: &[Testimony],
+    versions: &Versions,
     recipients: &[ContactInfo],
     profile: ExportProfile,
     linked_allows: &dyn Fn(Uuid, ConsentScope) -> bool,
@@ -52,8 +52,13 @@ pub(super) fn verdict(
         if stored.heads.len() > 1 && profile == ExportProfile::Anonymised {
             return Err(refuse(ConsentProblem::Conflict));
         }
-        for t in versions {
+        for t in versions.all() {
             consent::check(t, scope).map_err(refuse)?;
+        }
+        // Links travel only in the content of the versions sent: a deleted version goes as a
+        // proof, so its links to a testimony deleted since do not keep the deletion from the
+        // vaults that hold the testimony (found by the convergence property test).
+        for t in &versions.sent {
             if profile == ExportProfile::Full
                 && linked_testimonies(t).any(|t| !linked_allows(t, scope))
             {
@@ -64,10 +69,28 @@ pub(super) fn verdict(
     Ok(())
 }
 
-/// Whether every current version of a testimony grants `scope` (a deleting side grants
-/// nothing and asks nothing).
-pub(super) fn all_versions_allow(versions: &[Testimony], scope: ConsentScope) -> bool {
-    !versions.is_empty() && versions.iter().all(|t| consent::check(t, scope).is_ok())
+/// The versions of a testimony an export must respect.
+#[derive(Default)]
+pub(super) struct Versions {
+    /// The current versions, which go with their content (one, or each side of a conflict).
+    pub sent: Vec<Testimony>,
+    /// The versions a deleting side of a conflict deleted: they go only as proofs without
+    /// content, but their consent still binds (narrowed, then deleted).
+    pub deleted: Vec<Testimony>,
+    /// Whether a side of a conflict deletes the testimony.
+    pub a_side_deletes: bool,
+}
+
+impl Versions {
+    fn all(&self) -> impl Iterator<Item = &Testimony> {
+        self.sent.iter().chain(&self.deleted)
+    }
+
+    /// Whether every version grants `scope` (a deletion with no version before it grants
+    /// nothing and asks nothing).
+    pub(super) fn all_allow(&self, scope: ConsentScope) -> bool {
+        self.all().next().is_some() && self.all().all(|t| consent::check(t, scope).is_ok())
+    }
 }
 
 /// The other testimonies a testimony's persons are linked to.
