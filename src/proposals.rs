@@ -203,19 +203,11 @@ impl Vault {
                 None => beside_deletes = false,
             }
         }
-        let review = Review {
+        let mut drafts = vec![review_draft(&Review {
             proposal: proposal.hash.clone(),
             rejected: false,
             reason,
-        };
-        let mut drafts = vec![Draft {
-            record: Uuid::now_v7(),
-            kind: RecordKind::Review,
-            op: Op::Create,
-            parents: vec![],
-            reason: None,
-            state: Some(serde_json::to_value(&review).map_err(|e| Error::Internal(e.to_string()))?),
-        }];
+        })?];
         // An attachment has no conflicts: its versions merge (docs/merge-model.md §2). One
         // accepted beside a version here (a custody entry every export appends) is merged with
         // it by this vault, keeping what the user accepted (a "safe to publish" flag) and
@@ -286,19 +278,23 @@ impl Vault {
         if self.store.proposal(revision)?.is_none() {
             return Err(Error::NotFound(revision.to_string()));
         }
-        let review = Review {
+        self.commit(vec![review_draft(&Review {
             proposal: revision.to_string(),
             rejected: true,
             reason: None,
-        };
-        self.commit(vec![Draft {
-            record: Uuid::now_v7(),
-            kind: RecordKind::Review,
-            op: Op::Create,
-            parents: vec![],
-            reason: None,
-            state: Some(serde_json::to_value(&review).map_err(|e| Error::Internal(e.to_string()))?),
-        }])?;
+        })?])?;
         Ok(())
     }
+}
+
+/// This vault's own record of a decision on a proposal (never exported).
+fn review_draft(review: &Review) -> Result<Draft> {
+    Ok(Draft {
+        record: Uuid::now_v7(),
+        kind: RecordKind::Review,
+        op: Op::Create,
+        parents: vec![],
+        reason: None,
+        state: Some(serde_json::to_value(review).map_err(|e| Error::Internal(e.to_string()))?),
+    })
 }

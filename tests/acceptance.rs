@@ -78,6 +78,59 @@ fn shared(code: &str) -> Testimony {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The coordinator sends testimony `t` to the partner.
+fn to_partner(v: &mut Three, t: Uuid) -> Option<amanat::bundle::ImportReport> {
+    let root = v.root.clone();
+    ship(
+        &root,
+        &mut v.org,
+        "Partner",
+        Selection::Ids(vec![t]),
+        &mut v.partner,
+    )
+}
+
+enum Who {
+    Colleague,
+    Partner,
+}
+
+/// The colleague or the partner sends the coordinator what changed since they last did.
+fn back_from(v: &mut Three, who: Who) -> Option<amanat::bundle::ImportReport> {
+    let root = v.root.clone();
+    let from = match who {
+        Who::Colleague => &mut v.colleague,
+        Who::Partner => &mut v.partner,
+    };
+    ship(&root, from, "Org", Selection::SinceLast, &mut v.org)
+}
+
+/// The coordinator sends testimony `t` to the colleague.
+fn to_colleague(v: &mut Three, t: Uuid) {
+    let root = v.root.clone();
+    ship(
+        &root,
+        &mut v.org,
+        "Colleague",
+        Selection::Ids(vec![t]),
+        &mut v.colleague,
+    );
+}
+
+/// A testimony `shared` made on `v`.
+fn add(v: &mut Vault, code: &str) -> Uuid {
+    v.add_testimony(shared(code))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A file of about 100 kB attached to `t` on `v`.
+fn attach(v: &mut Vault, root: &Path, t: Uuid, seed: u32) -> Uuid {
+    let file = root.join(format!("file-{seed}.png"));
+    common::png_like(&file, 100_000, seed);
+    v.attach_file(t, &file, &AttachOptions::default(), &mut go)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn testifier(v: &Vault, t: Uuid) -> PersonRef {
     PersonRef {
         testimony: t,
@@ -141,53 +194,24 @@ fn testimony_deletions(v: &Vault, t: Uuid) -> Vec<amanat::Proposal> {
 fn two_deletions_accepted_beside_each_other_delete_the_testimony_with_its_files_and_links() {
     let mut v = three();
     let root = v.root.clone();
-    let t = v
-        .org
-        .add_testimony(shared("DD-1"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let s = v
-        .org
-        .add_testimony(shared("DD-2"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let file = root.join("photo.png");
-    common::png_like(&file, 200_000, 7);
-    let a = v
-        .org
-        .attach_file(t, &file, &AttachOptions::default(), &mut go)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let t = add(&mut v.org, "DD-1");
+    let s = add(&mut v.org, "DD-2");
+    let a = attach(&mut v.org, &root, t, 7);
     let (pt, ps) = (testifier(&v.org, t), testifier(&v.org, s));
     v.org
         .merge_persons(pt, ps, Some("same witness"))
         .unwrap_or_else(|e| panic!("{e}"));
 
     // Both other vaults get DD-1.
-    ship(
-        &root,
-        &mut v.org,
-        "Colleague",
-        Selection::Ids(vec![t]),
-        &mut v.colleague,
-    );
-    ship(
-        &root,
-        &mut v.org,
-        "Partner",
-        Selection::Ids(vec![t]),
-        &mut v.partner,
-    );
+    to_colleague(&mut v, t);
+    to_partner(&mut v, t);
     // The coordinator edits it; the partner hears of the edit, the colleague does not.
     edit(
         &mut v.org,
         t,
         json!({"summary": "checked by the coordinator"}),
     );
-    ship(
-        &root,
-        &mut v.org,
-        "Partner",
-        Selection::Ids(vec![t]),
-        &mut v.partner,
-    );
+    to_partner(&mut v, t);
 
     // The colleague deletes the version it has; the partner deletes the edited one.
     v.colleague
@@ -196,20 +220,8 @@ fn two_deletions_accepted_beside_each_other_delete_the_testimony_with_its_files_
     v.partner
         .delete_testimony(t, "not ours to keep")
         .unwrap_or_else(|e| panic!("{e}"));
-    ship(
-        &root,
-        &mut v.colleague,
-        "Org",
-        Selection::SinceLast,
-        &mut v.org,
-    );
-    ship(
-        &root,
-        &mut v.partner,
-        "Org",
-        Selection::SinceLast,
-        &mut v.org,
-    );
+    back_from(&mut v, Who::Colleague);
+    back_from(&mut v, Who::Partner);
     let dels = testimony_deletions(&v.org, t);
     assert_eq!(dels.len(), 2, "{dels:?}");
     assert!(v.org.testimony(t).is_ok(), "deleted without review");
@@ -282,43 +294,16 @@ fn two_deletions_accepted_beside_each_other_delete_the_testimony_with_its_files_
 fn an_accepted_publish_flag_made_beside_a_custody_entry_is_kept() {
     let mut v = three();
     let root = v.root.clone();
-    let t = v
-        .org
-        .add_testimony(shared("FLAG-1"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let file = root.join("doc.png");
-    common::png_like(&file, 100_000, 3);
-    let a = v
-        .org
-        .attach_file(t, &file, &AttachOptions::default(), &mut go)
-        .unwrap_or_else(|e| panic!("{e}"));
-    ship(
-        &root,
-        &mut v.org,
-        "Colleague",
-        Selection::Ids(vec![t]),
-        &mut v.colleague,
-    );
+    let t = add(&mut v.org, "FLAG-1");
+    let a = attach(&mut v.org, &root, t, 3);
+    to_colleague(&mut v, t);
     // The colleague marks the file safe to publish.
     v.colleague
         .set_safe_to_publish(a, true)
         .unwrap_or_else(|e| panic!("{e}"));
     // Meanwhile the coordinator sends the testimony to the partner (a custody entry here).
-    ship(
-        &root,
-        &mut v.org,
-        "Partner",
-        Selection::Ids(vec![t]),
-        &mut v.partner,
-    );
-    let r = ship(
-        &root,
-        &mut v.colleague,
-        "Org",
-        Selection::SinceLast,
-        &mut v.org,
-    )
-    .unwrap_or_else(|| panic!("nothing sent"));
+    to_partner(&mut v, t);
+    let r = back_from(&mut v, Who::Colleague).unwrap_or_else(|| panic!("nothing sent"));
     assert!(
         r.held.iter().any(|h| h.why == HeldReason::PublishFlag),
         "{:?}",
@@ -347,13 +332,7 @@ fn an_accepted_publish_flag_made_beside_a_custody_entry_is_kept() {
          proposals left {remaining}"
     );
     // The next export appends a custody entry following both versions.
-    ship(
-        &root,
-        &mut v.org,
-        "Partner",
-        Selection::Ids(vec![t]),
-        &mut v.partner,
-    );
+    to_partner(&mut v, t);
     let safe_after = v.org.attachment(a).map(|s| s.attachment.safe_to_publish);
     let heads_after = v.org.attachment(a).map(|s| s.heads.len());
     eprintln!("after another export: safe {safe_after:?}, heads {heads_after:?}");
@@ -374,37 +353,15 @@ fn an_accepted_publish_flag_made_beside_a_custody_entry_is_kept() {
 fn an_accepted_partner_change_forwarded_to_a_colleague() {
     let mut v = three();
     let root = v.root.clone();
-    let t = v
-        .org
-        .add_testimony(shared("FWD-1"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    ship(
-        &root,
-        &mut v.org,
-        "Colleague",
-        Selection::Ids(vec![t]),
-        &mut v.colleague,
-    );
-    ship(
-        &root,
-        &mut v.org,
-        "Partner",
-        Selection::Ids(vec![t]),
-        &mut v.partner,
-    );
+    let t = add(&mut v.org, "FWD-1");
+    to_colleague(&mut v, t);
+    to_partner(&mut v, t);
     edit(
         &mut v.partner,
         t,
         json!({"summary": "the partner's correction"}),
     );
-    let r = ship(
-        &root,
-        &mut v.partner,
-        "Org",
-        Selection::SinceLast,
-        &mut v.org,
-    )
-    .unwrap_or_else(|| panic!("nothing sent"));
+    let r = back_from(&mut v, Who::Partner).unwrap_or_else(|| panic!("nothing sent"));
     assert_eq!(
         r.proposals.iter().map(|p| p.why).collect::<Vec<_>>(),
         [HeldReason::NoAuthority]
@@ -456,26 +413,10 @@ fn an_accepted_partner_change_forwarded_to_a_colleague() {
 #[test]
 fn an_acceptance_survives_log_replay_and_snapshot() {
     let mut v = three();
-    let root = v.root.clone();
-    let t = v
-        .org
-        .add_testimony(shared("RE-1"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    ship(
-        &root,
-        &mut v.org,
-        "Partner",
-        Selection::Ids(vec![t]),
-        &mut v.partner,
-    );
+    let t = add(&mut v.org, "RE-1");
+    to_partner(&mut v, t);
     edit(&mut v.partner, t, json!({"summary": "partner one"}));
-    ship(
-        &root,
-        &mut v.partner,
-        "Org",
-        Selection::SinceLast,
-        &mut v.org,
-    );
+    back_from(&mut v, Who::Partner);
     // A change made here meanwhile: the acceptance is a conflict.
     edit(&mut v.org, t, json!({"narrative": "coordinator meanwhile"}));
     let p = v.org.proposals().unwrap_or_else(|e| panic!("{e}"))[0]
@@ -532,42 +473,19 @@ fn a_deletion_accepted_beside_an_edit_then_resolved() {
     for take_deletion in [true, false] {
         let mut v = three();
         let root = v.root.clone();
-        let t = v
-            .org
-            .add_testimony(shared("RES-1"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let s = v
-            .org
-            .add_testimony(shared("RES-2"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let file = root.join("f.png");
-        common::png_like(&file, 100_000, 5);
-        let a = v
-            .org
-            .attach_file(t, &file, &AttachOptions::default(), &mut go)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let t = add(&mut v.org, "RES-1");
+        let s = add(&mut v.org, "RES-2");
+        let a = attach(&mut v.org, &root, t, 5);
         let (pt, ps) = (testifier(&v.org, t), testifier(&v.org, s));
         v.org
             .merge_persons(pt, ps, None)
             .unwrap_or_else(|e| panic!("{e}"));
-        ship(
-            &root,
-            &mut v.org,
-            "Colleague",
-            Selection::Ids(vec![t]),
-            &mut v.colleague,
-        );
+        to_colleague(&mut v, t);
         v.colleague
             .delete_testimony(t, "duplicate")
             .unwrap_or_else(|e| panic!("{e}"));
         edit(&mut v.org, t, json!({"summary": "coordinator's edit"}));
-        ship(
-            &root,
-            &mut v.colleague,
-            "Org",
-            Selection::SinceLast,
-            &mut v.org,
-        );
+        back_from(&mut v, Who::Colleague);
         let d = testimony_deletions(&v.org, t);
         assert_eq!(d.len(), 1);
         assert_eq!(
@@ -617,30 +535,14 @@ fn a_deletion_accepted_beside_an_edit_then_resolved() {
 #[test]
 fn a_proposal_cannot_be_accepted_beside_a_lock_made_after_it_arrived() {
     let mut v = three();
-    let root = v.root.clone();
-    let t = v
-        .org
-        .add_testimony(shared("LK-1"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    ship(
-        &root,
-        &mut v.org,
-        "Partner",
-        Selection::Ids(vec![t]),
-        &mut v.partner,
-    );
+    let t = add(&mut v.org, "LK-1");
+    to_partner(&mut v, t);
     edit(
         &mut v.partner,
         t,
         json!({"narrative": "rewritten by the partner"}),
     );
-    ship(
-        &root,
-        &mut v.partner,
-        "Org",
-        Selection::SinceLast,
-        &mut v.org,
-    );
+    back_from(&mut v, Who::Partner);
     edit(&mut v.org, t, json!({"status": "locked"}));
     let p = v.org.proposals().unwrap_or_else(|e| panic!("{e}"))[0]
         .revision
@@ -663,33 +565,13 @@ fn a_proposal_cannot_be_accepted_beside_a_lock_made_after_it_arrived() {
 fn an_accepted_attachment_deletion_beside_a_custody_entry_deletes_the_file_and_says_so() {
     let mut v = three();
     let root = v.root.clone();
-    let t = v
-        .org
-        .add_testimony(shared("AD-1"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let file = root.join("a.png");
-    common::png_like(&file, 100_000, 9);
-    let a = v
-        .org
-        .attach_file(t, &file, &AttachOptions::default(), &mut go)
-        .unwrap_or_else(|e| panic!("{e}"));
-    ship(
-        &root,
-        &mut v.org,
-        "Colleague",
-        Selection::Ids(vec![t]),
-        &mut v.colleague,
-    );
+    let t = add(&mut v.org, "AD-1");
+    let a = attach(&mut v.org, &root, t, 9);
+    to_colleague(&mut v, t);
     v.colleague
         .delete_attachment(a, "wrong file")
         .unwrap_or_else(|e| panic!("{e}"));
-    ship(
-        &root,
-        &mut v.org,
-        "Partner",
-        Selection::Ids(vec![t]),
-        &mut v.partner,
-    );
+    to_partner(&mut v, t);
     let r = ship(
         &root,
         &mut v.colleague,
