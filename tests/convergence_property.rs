@@ -745,6 +745,34 @@ fn a_file_deleted_here_and_extracted_elsewhere_ends_deleted_everywhere() {
     ]);
 }
 
+/// Found by the property test: a testimony edited on two vaults from a version that links to
+/// a testimony deleted meanwhile on a third. The conflict's versions still named the deleted
+/// testimony, which kept it out of every export from every vault, so the vaults never agreed.
+#[test]
+fn a_conflict_whose_versions_link_to_a_deleted_testimony_still_travels() {
+    use Op::*;
+    run(&[
+        Add { v: 1, name: 0 },
+        Add { v: 1, name: 0 },
+        Exchange { from: 1, to: 2 },
+        Add { v: 1, name: 0 },
+        NotSamePerson { v: 2, t: 2, u: 5 },
+        Exchange { from: 2, to: 0 },
+        Delete { v: 2, t: 2 },
+        Add { v: 0, name: 0 },
+        Edit {
+            v: 0,
+            t: 4,
+            field: 0,
+        },
+        Edit {
+            v: 1,
+            t: 1,
+            field: 0,
+        },
+    ]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),

@@ -128,12 +128,27 @@ impl Vault {
     /// each side of a conflict — for a side that deleted it, the versions that deletion
     /// followed (consent narrowed there, then deleted, still binds).
     fn versions(&self, stored: &StoredTestimony) -> Result<policy::Versions> {
-        let mut out = policy::Versions::default();
         if stored.heads.len() < 2 {
-            out.sent.push(stored.testimony.clone());
-            return Ok(out);
+            return Ok(policy::Versions {
+                sent: vec![stored.testimony.clone()],
+                ..policy::Versions::default()
+            });
         }
-        for h in &stored.heads {
+        self.versions_of_heads(&stored.heads)
+    }
+
+    /// For a testimony deleted here, the versions its deletions deleted (judged as a deleting
+    /// side of a conflict is); none if it is not deleted.
+    fn last_versions_of_deleted(&self, id: Uuid) -> Result<policy::Versions> {
+        match self.store.heads(id)? {
+            Some((heads, true)) => self.versions_of_heads(&heads),
+            _ => Ok(policy::Versions::default()),
+        }
+    }
+
+    fn versions_of_heads(&self, heads: &[String]) -> Result<policy::Versions> {
+        let mut out = policy::Versions::default();
+        for h in heads {
             let Some(rev) = self.store.revision(h)? else {
                 continue;
             };
@@ -188,11 +203,19 @@ impl Vault {
             {
                 continue;
             }
-            let linked_allows = |t: Uuid, scope| {
-                self.store
-                    .testimony(t)
-                    .and_then(|s| self.versions(&s))
-                    .is_ok_and(|v| v.all_allow(scope))
+            let linked_allows = |t: Uuid, scope| match self.store.testimony(t) {
+                Ok(s) => self.versions(&s).is_ok_and(|v| v.all_allow(scope)),
+                // Deleted here: a link names it only to recipients that all held it (they get
+                // its deletion too), if the versions its deletion deleted allow it. Refused, a version in conflict that still links to it
+                // (made before the deletion arrived) kept its testimony from every vault for
+                // ever (found by the convergence property test).
+                // Its last versions' consent still binds (narrowed, then deleted).
+                Err(_) => {
+                    received.all_hold(&recipients, t)
+                        && self
+                            .last_versions_of_deleted(t)
+                            .is_ok_and(|v| v.all_allow(scope))
+                }
             };
             let versions = self.versions(&stored)?;
             // A testimony one side deleted reaches no one who did not already hold it.
