@@ -773,6 +773,31 @@ fn a_conflict_whose_versions_link_to_a_deleted_testimony_still_travels() {
     ]);
 }
 
+/// Found by the property test: the same, where the vault the testimony never reached had
+/// never held the deleted one either (a link to a deleted testimony once went only to
+/// recipients that had held it).
+#[test]
+fn a_conflict_linking_to_a_testimony_deleted_before_a_vault_heard_of_it_reaches_that_vault() {
+    use Op::*;
+    run(&[
+        Add { v: 1, name: 0 },
+        Add { v: 1, name: 0 },
+        Add { v: 0, name: 0 },
+        Add { v: 0, name: 0 },
+        Delete { v: 0, t: 0 },
+        SamePerson { v: 1, t: 2, u: 5 },
+        Exchange { from: 1, to: 2 },
+        Edit {
+            v: 1,
+            t: 0,
+            field: 0,
+        },
+        Exchange { from: 0, to: 2 },
+        Delete { v: 2, t: 4 },
+        Exchange { from: 2, to: 1 },
+    ]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),

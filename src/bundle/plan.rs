@@ -205,17 +205,14 @@ impl Vault {
             }
             let linked_allows = |t: Uuid, scope| match self.store.testimony(t) {
                 Ok(s) => self.versions(&s).is_ok_and(|v| v.all_allow(scope)),
-                // Deleted here: a link names it only to recipients that all held it (they get
-                // its deletion too), if the versions its deletion deleted allow it. Refused, a version in conflict that still links to it
-                // (made before the deletion arrived) kept its testimony from every vault for
-                // ever (found by the convergence property test).
-                // Its last versions' consent still binds (narrowed, then deleted).
-                Err(_) => {
-                    received.all_hold(&recipients, t)
-                        && self
-                            .last_versions_of_deleted(t)
-                            .is_ok_and(|v| v.all_allow(scope))
-                }
+                // Deleted here: the versions its deletion deleted decide, as a live one's
+                // consent does (consent narrowed, then deleted, still binds). Refused always,
+                // a version in conflict that still linked to it (made before the deletion
+                // arrived) kept its testimony from every vault for ever (found by the
+                // convergence property test).
+                Err(_) => self
+                    .last_versions_of_deleted(t)
+                    .is_ok_and(|v| v.all_allow(scope)),
             };
             let versions = self.versions(&stored)?;
             // A testimony one side deleted reaches no one who did not already hold it.

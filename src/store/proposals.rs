@@ -220,6 +220,23 @@ impl StoreTx<'_> {
             .unwrap_or(false))
     }
 
+    /// Whether this vault had any revision of `record` — in its history or held for review —
+    /// before the revisions in `arrived` (those of the bundle being imported).
+    pub(crate) fn had_before(&self, record: Uuid, arrived: &HashSet<String>) -> Result<bool> {
+        let id = record.to_string();
+        let mut stmt = self.0.prepare(
+            "SELECT hash FROM revisions WHERE record_id = ?1
+             UNION SELECT hash FROM proposals WHERE record_id = ?1",
+        )?;
+        let hashes = stmt.query_map([&id], |r| r.get::<_, String>(0))?;
+        for h in hashes {
+            if !arrived.contains(&h?) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     pub(crate) fn is_known(&self, hash: &str) -> Result<bool> {
         Ok(self.0.query_row(
             "SELECT EXISTS (SELECT 1 FROM revisions WHERE hash = ?1)",
