@@ -151,8 +151,9 @@ impl Authority {
 
     /// Whether a deletion removes nothing this vault had before the bundle: a record new here
     /// (no revision of it, not even a proposal, was here before the bundle) whose history, as
-    /// it arrives, holds a deletion (perhaps undone by a later version in the same bundle). Holding it would keep the whole record out of this vault, and with
-    /// it the files another vault then sends for it.
+    /// it arrives, holds a deletion (perhaps undone by a later version in the same bundle).
+    /// Holding it would keep the whole record out of this vault, and with it the files
+    /// another vault then sends for it.
     fn deletes_nothing_held(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<bool> {
         // Not "no version with content before the bundle": a record relayed through another
         // vault is held here partly as proofs without content, and a deletion following one

@@ -25,10 +25,10 @@ pub(super) struct Refusal {
 
 /// Whether a testimony may go to every one of `recipients` in `profile`: consent of its
 /// current version grants each recipient's scope. A testimony in conflict has several
-/// current versions (`versions`; for a deleting side, those it deleted): it goes in a full export only if
-/// every version's consent grants the scope, so the recipient holds the same conflict (and
-/// every vault converges on it, docs/merge-model.md); an anonymised copy needs one version,
-/// so it waits until the conflict is resolved.
+/// current versions (`versions`; for a deleting side, those it deleted): it goes in a full
+/// export only if every version's consent grants the scope, so the recipient holds the same
+/// conflict (and every vault converges on it, docs/merge-model.md); an anonymised copy needs
+/// one version, so it waits until the conflict is resolved.
 ///
 /// In a full export the current version goes as it was signed, with its persons' links to
 /// persons of other testimonies (`same_as`, `not_same_as`): those name the other testimony.
