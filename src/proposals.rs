@@ -181,15 +181,7 @@ impl Vault {
         // concurrent decisions would override each other in turn); the acceptance is this
         // vault's own record, shown in the history.
         // The versions of this vault the proposal was made beside (it does not build on them).
-        let mut beside = Vec::new();
-        for h in &heads {
-            if !self
-                .store
-                .follows_all(&proposal.hash, std::slice::from_ref(h))?
-            {
-                beside.push(h.clone());
-            }
-        }
+        let beside = self.store.not_followed_by(&proposal.hash, &heads)?;
         // Whether every one of them deletes the record, and whether any does.
         let (mut beside_deletes, mut beside_any_deletes) = (true, false);
         let mut beside_states = Vec::new();

@@ -324,10 +324,10 @@ impl Store {
         proposal(self.conn(), hash)
     }
 
-    /// Whether the proposal `hash` follows every one of `heads` (each is it or one of its
-    /// ancestors, through the proposals it builds on and the history): accepting it then
-    /// overrides no version the user of this vault has that it did not build on.
-    pub(crate) fn follows_all(&self, hash: &str, heads: &[String]) -> Result<bool> {
+    /// The ones of `heads` that the proposal `hash` does not build on (neither it nor one of
+    /// its ancestors, through the proposals it builds on and the history): the versions of
+    /// this vault it was made beside. One walk of its ancestry, stopped once all are found.
+    pub(crate) fn not_followed_by(&self, hash: &str, heads: &[String]) -> Result<Vec<String>> {
         let mut missing: HashSet<&str> = heads.iter().map(String::as_str).collect();
         let mut stack = vec![hash.to_string()];
         let mut seen = HashSet::new();
@@ -345,7 +345,11 @@ impl Store {
             };
             stack.extend(parents);
         }
-        Ok(missing.is_empty())
+        Ok(heads
+            .iter()
+            .filter(|h| missing.contains(h.as_str()))
+            .cloned()
+            .collect())
     }
 
     /// `hash` and the proposals it builds on, oldest first: what accepting it brings in.
