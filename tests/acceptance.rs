@@ -7,11 +7,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use amanat::bundle::{ExportRequest, ImportOptions, Selection};
+use amanat::bundle::{ExportRequest, Selection};
 use amanat::model::{ContactTrust, ExportProfile, HeldReason, PersonRef};
-use amanat::{AttachOptions, Progress, Testimony, Vault};
+use amanat::{AttachOptions, Progress, Vault};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -19,69 +18,15 @@ fn go(_: Progress) -> bool {
     true
 }
 
-static N: AtomicU32 = AtomicU32::new(0);
-
-fn card(v: &Vault) -> String {
-    v.contact_card()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .to_string()
-}
-
-fn know(a: &mut Vault, b: &Vault, name: &str, trust: ContactTrust) {
-    a.add_contact(&card(b), Some(name), trust)
-        .unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// Exports `sel` from `from` to contact `to` and imports it into `into`. Returns the report,
-/// or None if there was nothing to export.
-fn ship(
-    root: &Path,
-    from: &mut Vault,
-    to: &str,
-    sel: Selection,
-    into: &mut Vault,
-) -> Option<amanat::bundle::ImportReport> {
-    let out = root.join(format!("b{}.amanat", N.fetch_add(1, Ordering::SeqCst)));
-    let req = ExportRequest {
-        to: vec![to.into()],
-        profile: ExportProfile::Full,
-        selection: sel,
-    };
-    match from.export_bundle(&req, &out, &mut go) {
-        Ok(_) => {}
-        Err(e) if e.code() == "nothing_to_export" => return None,
-        Err(e) => panic!("export: error[{}] {e}", e.code()),
-    }
-    Some(
-        into.import_bundle(&out, &ImportOptions::default(), &mut go)
-            .unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code())),
-    )
-}
-
 fn edit(v: &mut Vault, id: Uuid, patch: serde_json::Value) {
     v.edit_testimony(id, &patch, None)
         .unwrap_or_else(|e| panic!("edit: error[{}] {e}", e.code()));
 }
 
-/// A testimony whose consent lets it go inside the organisation and to partners.
-fn shared(code: &str) -> Testimony {
-    Testimony::from_json(
-        &json!({
-            "code": code,
-            "summary": "first version",
-            "narrative": "The witness's own words.",
-            "testifier": {"names": [{"name": "Айгүл Бекмұрат"}]},
-            "consents": [{"scopes": {"store_internally": "granted", "share_with_partner": "granted"}}]
-        })
-        .to_string(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// The coordinator sends testimony `t` to the partner.
 fn to_partner(v: &mut Three, t: Uuid) -> Option<amanat::bundle::ImportReport> {
     let root = v.root.clone();
-    ship(
+    common::ship(
         &root,
         &mut v.org,
         "Partner",
@@ -102,13 +47,13 @@ fn back_from(v: &mut Three, who: Who) -> Option<amanat::bundle::ImportReport> {
         Who::Colleague => &mut v.colleague,
         Who::Partner => &mut v.partner,
     };
-    ship(&root, from, "Org", Selection::SinceLast, &mut v.org)
+    common::ship(&root, from, "Org", Selection::SinceLast, &mut v.org)
 }
 
 /// The coordinator sends testimony `t` to the colleague.
 fn to_colleague(v: &mut Three, t: Uuid) {
     let root = v.root.clone();
-    ship(
+    common::ship(
         &root,
         &mut v.org,
         "Colleague",
@@ -119,7 +64,7 @@ fn to_colleague(v: &mut Three, t: Uuid) {
 
 /// A testimony `shared` made on `v`.
 fn add(v: &mut Vault, code: &str) -> Uuid {
-    v.add_testimony(shared(code))
+    v.add_testimony(common::shared(code))
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -160,15 +105,15 @@ fn three() -> Three {
     let (mut org, _) = common::create(&path.join("org.amanat"));
     let (mut colleague, _) = common::create(&path.join("colleague.amanat"));
     let (mut partner, _) = common::create(&path.join("partner.amanat"));
-    know(
+    common::know(
         &mut org,
         &colleague,
         "Colleague",
         ContactTrust::Organisation,
     );
-    know(&mut org, &partner, "Partner", ContactTrust::Partner);
-    know(&mut colleague, &org, "Org", ContactTrust::Organisation);
-    know(&mut partner, &org, "Org", ContactTrust::Partner);
+    common::know(&mut org, &partner, "Partner", ContactTrust::Partner);
+    common::know(&mut colleague, &org, "Org", ContactTrust::Organisation);
+    common::know(&mut partner, &org, "Org", ContactTrust::Partner);
     Three {
         _root: root,
         root: path,
@@ -380,7 +325,7 @@ fn an_accepted_partner_change_forwarded_to_a_colleague() {
         t,
         json!({"narrative": "the coordinator's own later edit"}),
     );
-    let r = ship(
+    let r = common::ship(
         &root,
         &mut v.org,
         "Colleague",
@@ -572,7 +517,7 @@ fn an_accepted_attachment_deletion_beside_a_custody_entry_deletes_the_file_and_s
         .delete_attachment(a, "wrong file")
         .unwrap_or_else(|e| panic!("{e}"));
     to_partner(&mut v, t);
-    let r = ship(
+    let r = common::ship(
         &root,
         &mut v.colleague,
         "Org",

@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use amanat::bundle::{ExportRequest, ImportOptions, Selection};
 use amanat::model::{ContactTrust, ExportProfile, HeldReason};
@@ -17,54 +16,6 @@ use uuid::Uuid;
 
 fn go(_: Progress) -> bool {
     true
-}
-
-static N: AtomicU32 = AtomicU32::new(0);
-
-fn card(v: &Vault) -> String {
-    v.contact_card()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .to_string()
-}
-
-fn know(a: &mut Vault, b: &Vault, name: &str, trust: ContactTrust) {
-    a.add_contact(&card(b), Some(name), trust)
-        .unwrap_or_else(|e| panic!("{e}"));
-}
-
-fn ship(
-    root: &Path,
-    from: &mut Vault,
-    to: &str,
-    sel: Selection,
-    into: &mut Vault,
-) -> amanat::bundle::ImportReport {
-    let out = root.join(format!("b{}.amanat", N.fetch_add(1, Ordering::SeqCst)));
-    let req = ExportRequest {
-        to: vec![to.into()],
-        profile: ExportProfile::Full,
-        selection: sel,
-    };
-    let plan = from
-        .export_bundle(&req, &out, &mut go)
-        .unwrap_or_else(|e| panic!("export: error[{}] {e}", e.code()));
-    let _ = plan;
-    into.import_bundle(&out, &ImportOptions::default(), &mut go)
-        .unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code()))
-}
-
-fn shared(code: &str) -> Testimony {
-    Testimony::from_json(
-        &json!({
-            "code": code,
-            "summary": "first version",
-            "narrative": "The witness's own words.",
-            "testifier": {"names": [{"name": "Айгүл Бекмұрат"}]},
-            "consents": [{"scopes": {"store_internally": "granted", "share_with_partner": "granted"}}]
-        })
-        .to_string(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// interviewer → colleague → coordinator. The coordinator knows the interviewer with
@@ -78,43 +29,54 @@ struct Chain {
     coordinator: Vault,
 }
 
+/// `common::ship`, where the test needs something to have been exported.
+fn ship(
+    root: &Path,
+    from: &mut Vault,
+    to: &str,
+    sel: Selection,
+    into: &mut Vault,
+) -> amanat::bundle::ImportReport {
+    common::ship(root, from, to, sel, into).unwrap_or_else(|| panic!("nothing was exported"))
+}
+
 fn chain(interviewer_trust: ContactTrust) -> Chain {
     let root = common::tempdir();
     let path = root.path().to_path_buf();
     let (mut interviewer, _) = common::create(&path.join("i.amanat"));
     let (mut colleague, _) = common::create(&path.join("o.amanat"));
     let (mut coordinator, _) = common::create(&path.join("c.amanat"));
-    know(
+    common::know(
         &mut interviewer,
         &colleague,
         "Colleague",
         ContactTrust::Organisation,
     );
-    know(
+    common::know(
         &mut colleague,
         &interviewer,
         "Interviewer",
         ContactTrust::Organisation,
     );
-    know(
+    common::know(
         &mut colleague,
         &coordinator,
         "Coordinator",
         ContactTrust::Organisation,
     );
-    know(
+    common::know(
         &mut coordinator,
         &colleague,
         "Colleague",
         ContactTrust::Organisation,
     );
-    know(
+    common::know(
         &mut coordinator,
         &interviewer,
         "Interviewer",
         interviewer_trust,
     );
-    know(
+    common::know(
         &mut interviewer,
         &coordinator,
         "Coordinator",
@@ -142,7 +104,7 @@ fn a_relayed_attachment_deletion_of_a_file_the_vault_had_waits_for_review() {
     let root = v.root.clone();
     let t = v
         .interviewer
-        .add_testimony(shared("A1"))
+        .add_testimony(common::shared("A1"))
         .unwrap_or_else(|e| panic!("{e}"));
     let file = root.join("a.png");
     common::png_like(&file, 50_000, 3);
@@ -257,7 +219,7 @@ fn a_relayed_testimony_deletion_waits_for_review() {
     let root = v.root.clone();
     let t = v
         .interviewer
-        .add_testimony(shared("A2"))
+        .add_testimony(common::shared("A2"))
         .unwrap_or_else(|e| panic!("{e}"));
     ship(
         &root,
@@ -364,18 +326,18 @@ fn a_deleted_versions_links_do_not_reach_a_partner() {
     let (mut org, _) = common::create(&path.join("org.amanat"));
     let (mut colleague, _) = common::create(&path.join("colleague.amanat"));
     let (mut partner, _) = common::create(&path.join("partner.amanat"));
-    know(
+    common::know(
         &mut org,
         &colleague,
         "Colleague",
         ContactTrust::Organisation,
     );
-    know(&mut org, &partner, "Partner", ContactTrust::Partner);
-    know(&mut colleague, &org, "Org", ContactTrust::Organisation);
+    common::know(&mut org, &partner, "Partner", ContactTrust::Partner);
+    common::know(&mut colleague, &org, "Org", ContactTrust::Organisation);
     // The partner trusts the organisation's devices (so what it sends is applied, not held:
     // everything it carries is then in the partner's history, not only in its proposals).
-    know(&mut partner, &org, "Org", ContactTrust::Organisation);
-    know(
+    common::know(&mut partner, &org, "Org", ContactTrust::Organisation);
+    common::know(
         &mut partner,
         &colleague,
         "Colleague",
@@ -386,7 +348,7 @@ fn a_deleted_versions_links_do_not_reach_a_partner() {
         .unwrap_or_else(|e| panic!("{e}"));
 
     let t1 = org
-        .add_testimony(shared("B1-SHARED"))
+        .add_testimony(common::shared("B1-SHARED"))
         .unwrap_or_else(|e| panic!("{e}"));
     let secret_name = "Секретжан Жасырынұлы";
     let t2 = org

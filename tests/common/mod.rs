@@ -374,3 +374,58 @@ pub fn count_under_shim(
         .unwrap_or(0);
     (points, run)
 }
+
+/// Adds `b` to `a`'s contacts as `name`, with `trust`.
+pub fn know(a: &mut Vault, b: &Vault, name: &str, trust: amanat::model::ContactTrust) {
+    let card = b
+        .contact_card()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    a.add_contact(&card, Some(name), trust)
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+static BUNDLES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Exports `sel` in full from `from` to its contact `to` into a new file under `root`, and
+/// imports it into `into`: the import's report, or None if there was nothing to export.
+pub fn ship(
+    root: &Path,
+    from: &mut Vault,
+    to: &str,
+    sel: amanat::bundle::Selection,
+    into: &mut Vault,
+) -> Option<amanat::bundle::ImportReport> {
+    let n = BUNDLES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let out = root.join(format!("b{n}.amanat"));
+    let req = amanat::bundle::ExportRequest {
+        to: vec![to.into()],
+        profile: amanat::model::ExportProfile::Full,
+        selection: sel,
+    };
+    let mut go = |_| true;
+    match from.export_bundle(&req, &out, &mut go) {
+        Ok(_) => {}
+        Err(e) if e.code() == "nothing_to_export" => return None,
+        Err(e) => panic!("export: error[{}] {e}", e.code()),
+    }
+    Some(
+        into.import_bundle(&out, &amanat::bundle::ImportOptions::default(), &mut go)
+            .unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code())),
+    )
+}
+
+/// A testimony whose consent lets it go inside the organisation and to partners.
+pub fn shared(code: &str) -> Testimony {
+    Testimony::from_json(
+        &serde_json::json!({
+            "code": code,
+            "summary": "first version",
+            "narrative": "The witness's own words.",
+            "testifier": {"names": [{"name": "Айгүл Бекмұрат"}]},
+            "consents": [{"scopes": {"store_internally": "granted", "share_with_partner": "granted"}}]
+        })
+        .to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
