@@ -7,6 +7,9 @@ RAGE := $(CURDIR)/target/tools/bin/rage
 # The dev build every check and test uses: clippy compiles our own crates, warnings are errors
 # (scripts/dev-build.sh says why).
 DEV := scripts/dev-build.sh
+# The seed of the convergence property test's cases in `make test` (scripts/test.sh reads it
+# here); `make converge-long` draws new cases each run.
+CONVERGE_SEED := 20261202
 
 .PHONY: setup ui build build-app release run test check test-rust test-ui e2e fuzz fuzz-short crash consent-long converge-long bench bench-app package package-only package-test rage tools-check clean
 
@@ -50,7 +53,7 @@ rage: setup
 # rage stands in for someone outside Amanat: a bundle must open with it (tests/bundle_outside.rs).
 test-rust: ui rage
 	RAGE=$(RAGE) $(DEV) test
-	$(DEV) test --test convergence_property -- --include-ignored
+	PROPTEST_RNG_SEED=$(CONVERGE_SEED) $(DEV) test --test convergence_property -- --include-ignored
 
 test-ui: setup
 	$(NPM) --prefix ui test --silent

@@ -99,10 +99,7 @@ impl Vault {
                 author_name: contacts
                     .iter()
                     // An earlier key names its contact too: revisions it signs are held.
-                    .find(|c| {
-                        c.signing_key == r.author
-                            || c.previous_keys.iter().any(|p| p.signing_key == r.author)
-                    })
+                    .find(|c| c.signs_with(&r.author))
                     .map(|c| c.name.clone())
                     .unwrap_or_default(),
                 author: r.author,

@@ -798,6 +798,29 @@ fn a_conflict_linking_to_a_testimony_deleted_before_a_vault_heard_of_it_reaches_
     ]);
 }
 
+/// Found by the property test (CI, 2026-12-02): a testimony deleted on the vault that made
+/// it, and linked to another as the same person on a vault that had it; the deletion held
+/// there for review and accepted, while a third vault edited it.
+#[test]
+fn a_deletion_accepted_after_review_beside_an_edit_elsewhere_converges() {
+    use Op::*;
+    run(&[
+        Add { v: 0, name: 0 },
+        Add { v: 0, name: 0 },
+        Exchange { from: 0, to: 1 },
+        Add { v: 2, name: 0 },
+        Exchange { from: 2, to: 0 },
+        Delete { v: 2, t: 0 },
+        SamePerson { v: 0, t: 2, u: 3 },
+        Exchange { from: 2, to: 0 },
+        Edit {
+            v: 1,
+            t: 2,
+            field: 2,
+        },
+    ]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),

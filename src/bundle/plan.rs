@@ -130,7 +130,10 @@ impl Vault {
     fn versions(&self, stored: &StoredTestimony) -> Result<policy::Versions> {
         if stored.heads.len() < 2 {
             return Ok(policy::Versions {
-                sent: vec![stored.testimony.clone()],
+                sent: vec![(
+                    stored.heads.first().cloned().unwrap_or_default(),
+                    stored.testimony.clone(),
+                )],
                 ..policy::Versions::default()
             });
         }
@@ -154,7 +157,7 @@ impl Vault {
             };
             if rev.op != crate::model::Op::Delete {
                 if let Some(state) = &rev.state {
-                    out.sent.push(Testimony::from_value(state)?);
+                    out.sent.push((rev.hash.clone(), Testimony::from_value(state)?));
                 }
                 continue;
             }
@@ -214,6 +217,15 @@ impl Vault {
                     .last_versions_of_deleted(t)
                     .is_ok_and(|v| v.all_allow(scope)),
             };
+            let holds = |r: &ContactInfo, hash: &str| {
+                received.sent_content(&r.fingerprint, hash)
+                    || self
+                        .store
+                        .revision(hash)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|rev| r.signs_with(&rev.author))
+            };
             let versions = self.versions(&stored)?;
             // A testimony one side deleted reaches no one who did not already hold it.
             let refusal = if versions.a_side_deletes && !received.all_hold(&recipients, id) {
@@ -223,7 +235,15 @@ impl Vault {
                     recipient: r.name.clone(),
                 })
             } else {
-                policy::verdict(&stored, &versions, &recipients, req.profile, &linked_allows).err()
+                policy::verdict(
+                    &stored,
+                    &versions,
+                    &recipients,
+                    req.profile,
+                    &linked_allows,
+                    &holds,
+                )
+                .err()
             };
             if let Some(refusal) = refusal {
                 left_out.push(LeftOut {

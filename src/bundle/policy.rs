@@ -34,13 +34,17 @@ pub(super) struct Refusal {
 /// persons of other testimonies (`same_as`, `not_same_as`): those name the other testimony.
 /// So it goes only if each linked testimony's consent would let it go to the same recipient
 /// too (`linked_allows`); otherwise the recipient would learn that a testimony they may not
-/// see exists, and about whom (review round 2, finding 18).
+/// see exists, and about whom (review round 2, finding 18). A version whose content the
+/// recipient already holds (`holds`: this vault sent it to them in a full export, or they
+/// signed it) tells them nothing new: its links are not checked again. (A revision hash a
+/// contact's bundle names is not enough: history travels as stubs without content.)
 pub(super) fn verdict(
     stored: &StoredTestimony,
     versions: &Versions,
     recipients: &[ContactInfo],
     profile: ExportProfile,
     linked_allows: &dyn Fn(Uuid, ConsentScope) -> bool,
+    holds: &dyn Fn(&ContactInfo, &str) -> bool,
 ) -> std::result::Result<(), Refusal> {
     for r in recipients {
         let scope = consent::scope_for(profile, r.trust);
@@ -57,10 +61,13 @@ pub(super) fn verdict(
         }
         // Links travel only in the content of the versions sent: a deleted version goes as a
         // proof, so its links to a testimony deleted since do not keep the deletion from the
-        // vaults that hold the testimony (found by the convergence property test).
-        for t in &versions.sent {
+        // vaults that hold the testimony; and a version that came from the recipient may go
+        // back to them beside a local edit though its links name a testimony this vault never
+        // had (both found by the convergence property test).
+        for (hash, t) in &versions.sent {
             if profile == ExportProfile::Full
                 && linked_testimonies(t).any(|t| !linked_allows(t, scope))
+                && !holds(r, hash)
             {
                 return Err(refuse(ConsentProblem::Linked));
             }
@@ -72,8 +79,9 @@ pub(super) fn verdict(
 /// The versions of a testimony an export must respect.
 #[derive(Default)]
 pub(super) struct Versions {
-    /// The current versions, which go with their content (one, or each side of a conflict).
-    pub sent: Vec<Testimony>,
+    /// The current versions, which go with their content (one, or each side of a conflict),
+    /// each with its revision hash.
+    pub sent: Vec<(String, Testimony)>,
     /// The versions a deleting side of a conflict deleted: they go only as proofs without
     /// content, but their consent still binds (narrowed, then deleted).
     pub deleted: Vec<Testimony>,
@@ -83,7 +91,7 @@ pub(super) struct Versions {
 
 impl Versions {
     fn all(&self) -> impl Iterator<Item = &Testimony> {
-        self.sent.iter().chain(&self.deleted)
+        self.sent.iter().map(|(_, t)| t).chain(&self.deleted)
     }
 
     /// Whether every version grants `scope` (a deletion with no version before it grants
@@ -148,8 +156,12 @@ pub(super) struct Received {
     /// Per recipient fingerprint and profile: each testimony sent, and its heads (with its
     /// attachments' heads) as last sent.
     sent: HashMap<(String, ExportProfile), HashMap<Uuid, Vec<String>>>,
-    /// Per recipient fingerprint: every revision hash it was sent in a full export.
+    /// Per recipient fingerprint: every revision hash it was sent in a full export, or that
+    /// it named in a bundle it sent here.
     full_heads: HashMap<String, HashSet<String>>,
+    /// Per recipient fingerprint: every current version this vault sent it in a full export
+    /// (those went with their content).
+    content_sent: HashMap<String, HashSet<String>>,
 }
 
 impl Received {
@@ -180,6 +192,14 @@ impl Received {
             .filter_map(|r| self.sent.get(&(r.fingerprint.clone(), ExportProfile::Full)))
             .flat_map(|m| m.keys().copied())
             .collect()
+    }
+
+    /// Whether this vault sent revision `hash` with its content (as a current version) to
+    /// the recipient with `fingerprint` in a full export.
+    pub(super) fn sent_content(&self, fingerprint: &str, hash: &str) -> bool {
+        self.content_sent
+            .get(fingerprint)
+            .is_some_and(|sent| sent.contains(hash))
     }
 
     /// Whether every recipient was sent some version of a record whose revisions are
@@ -220,6 +240,10 @@ impl Vault {
                         .entry(r.fingerprint.clone())
                         .or_default()
                         .extend(t.sent.values().flatten().cloned());
+                    out.content_sent
+                        .entry(r.fingerprint.clone())
+                        .or_default()
+                        .extend(t.sent.values().flatten().cloned());
                 }
             }
         }
@@ -228,10 +252,7 @@ impl Vault {
         // back to them.
         for (_, t) in self.store.transfers(TransferDirection::Import)? {
             for r in recipients {
-                let theirs = |key: &String| {
-                    *key == r.signing_key || r.previous_keys.iter().any(|p| p.signing_key == *key)
-                };
-                if !theirs(&t.exporter) || t.profile != ExportProfile::Full {
+                if !r.signs_with(&t.exporter) || t.profile != ExportProfile::Full {
                     continue;
                 }
                 let sent = out

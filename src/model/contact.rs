@@ -128,6 +128,11 @@ pub struct PreviousKeyInfo {
 }
 
 impl ContactInfo {
+    /// Whether `key` (hex Ed25519) is theirs, now or before a key change.
+    pub fn signs_with(&self, key: &str) -> bool {
+        self.signing_key == key || self.previous_keys.iter().any(|p| p.signing_key == key)
+    }
+
     pub(crate) fn new(id: uuid::Uuid, c: Contact) -> Result<ContactInfo> {
         let card = c
             .parsed_card()
