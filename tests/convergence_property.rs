@@ -821,6 +821,34 @@ fn a_deletion_accepted_after_review_beside_an_edit_elsewhere_converges() {
     ]);
 }
 
+/// Found by the property test (`make converge-long`): a conflict whose one side links to a
+/// testimony that was then deleted where it was made, resolved into that side on a vault
+/// that never had the linked testimony: its resolution could go nowhere (it could not judge
+/// the linked testimony's consent), though the link came from the vault it would go to.
+#[test]
+fn a_conflict_resolved_into_a_side_linking_to_a_testimony_never_held_here_goes_home() {
+    use Op::*;
+    run(&[
+        Add { v: 2, name: 0 },
+        Add { v: 1, name: 0 },
+        Exchange { from: 2, to: 1 },
+        NotSamePerson { v: 1, t: 2, u: 1 },
+        Edit {
+            v: 2,
+            t: 0,
+            field: 0,
+        },
+        Exchange { from: 2, to: 1 },
+        Delete { v: 1, t: 1 },
+        Exchange { from: 1, to: 0 },
+        Resolve {
+            v: 0,
+            t: 0,
+            side: 0,
+        },
+    ]);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::consent::{self, ConsentProblem};
 use super::policy;
 use crate::error::{Error, Result};
-use crate::model::{ConsentScope, ContactInfo, ExportProfile, Testimony};
+use crate::model::{ConsentScope, ContactInfo, ExportProfile, PersonRef, Testimony};
 use crate::store::{StoredAttachment, StoredTestimony};
 use crate::vault::Vault;
 
@@ -130,10 +130,7 @@ impl Vault {
     fn versions(&self, stored: &StoredTestimony) -> Result<policy::Versions> {
         if stored.heads.len() < 2 {
             return Ok(policy::Versions {
-                sent: vec![(
-                    stored.heads.first().cloned().unwrap_or_default(),
-                    stored.testimony.clone(),
-                )],
+                sent: vec![stored.testimony.clone()],
                 ..policy::Versions::default()
             });
         }
@@ -157,7 +154,7 @@ impl Vault {
             };
             if rev.op != crate::model::Op::Delete {
                 if let Some(state) = &rev.state {
-                    out.sent.push((rev.hash.clone(), Testimony::from_value(state)?));
+                    out.sent.push(Testimony::from_value(state)?);
                 }
                 continue;
             }
@@ -217,14 +214,19 @@ impl Vault {
                     .last_versions_of_deleted(t)
                     .is_ok_and(|v| v.all_allow(scope)),
             };
-            let holds = |r: &ContactInfo, hash: &str| {
-                received.sent_content(&r.fingerprint, hash)
-                    || self
-                        .store
-                        .revision(hash)
-                        .ok()
-                        .flatten()
-                        .is_some_and(|rev| r.signs_with(&rev.author))
+            // Asked only of a link the recipient may not otherwise hear of.
+            let knows_link = |r: &ContactInfo, link: &PersonRef| {
+                self.store.revisions_of(id).is_ok_and(|revs| {
+                    revs.iter().any(|rev| {
+                        (r.signs_with(&rev.author)
+                            || received.sent_content(&r.fingerprint, &rev.hash))
+                            && rev
+                                .state
+                                .as_ref()
+                                .and_then(|s| Testimony::from_value(s).ok())
+                                .is_some_and(|t| policy::links(&t).any(|l| l == link))
+                    })
+                })
             };
             let versions = self.versions(&stored)?;
             // A testimony one side deleted reaches no one who did not already hold it.
@@ -241,7 +243,7 @@ impl Vault {
                     &recipients,
                     req.profile,
                     &linked_allows,
-                    &holds,
+                    &knows_link,
                 )
                 .err()
             };

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::consent::{self, ConsentProblem};
 use crate::error::Result;
 use crate::model::{
-    Attachment, AttachmentKind, ConsentScope, ContactInfo, ExportProfile, Revision, Testimony,
-    TransferDirection,
+    Attachment, AttachmentKind, ConsentScope, ContactInfo, ExportProfile, PersonRef, Revision,
+    Testimony, TransferDirection,
 };
 use crate::store::{StoredAttachment, StoredTestimony};
 use crate::vault::Vault;
@@ -34,17 +34,17 @@ pub(super) struct Refusal {
 /// persons of other testimonies (`same_as`, `not_same_as`): those name the other testimony.
 /// So it goes only if each linked testimony's consent would let it go to the same recipient
 /// too (`linked_allows`); otherwise the recipient would learn that a testimony they may not
-/// see exists, and about whom (review round 2, finding 18). A version whose content the
-/// recipient already holds (`holds`: this vault sent it to them in a full export, or they
-/// signed it) tells them nothing new: its links are not checked again. (A revision hash a
-/// contact's bundle names is not enough: history travels as stubs without content.)
+/// see exists, and about whom (review round 2, finding 18). A link the recipient already
+/// knows (`knows_link`: a version of this testimony that holds it was sent to them in a full
+/// export, or they signed one) tells them nothing new: it is not checked again. (A revision
+/// hash a contact's bundle names is not enough: history travels as stubs without content.)
 pub(super) fn verdict(
     stored: &StoredTestimony,
     versions: &Versions,
     recipients: &[ContactInfo],
     profile: ExportProfile,
     linked_allows: &dyn Fn(Uuid, ConsentScope) -> bool,
-    holds: &dyn Fn(&ContactInfo, &str) -> bool,
+    knows_link: &dyn Fn(&ContactInfo, &PersonRef) -> bool,
 ) -> std::result::Result<(), Refusal> {
     for r in recipients {
         let scope = consent::scope_for(profile, r.trust);
@@ -61,13 +61,13 @@ pub(super) fn verdict(
         }
         // Links travel only in the content of the versions sent: a deleted version goes as a
         // proof, so its links to a testimony deleted since do not keep the deletion from the
-        // vaults that hold the testimony; and a version that came from the recipient may go
-        // back to them beside a local edit though its links name a testimony this vault never
-        // had (both found by the convergence property test).
-        for (hash, t) in &versions.sent {
+        // vaults that hold the testimony; and a link that came from the recipient may go back
+        // to them (a version of theirs, or one this vault resolved a conflict into) though it
+        // names a testimony this vault never had (both found by the convergence property
+        // test).
+        for t in &versions.sent {
             if profile == ExportProfile::Full
-                && linked_testimonies(t).any(|t| !linked_allows(t, scope))
-                && !holds(r, hash)
+                && links(t).any(|l| !linked_allows(l.testimony, scope) && !knows_link(r, l))
             {
                 return Err(refuse(ConsentProblem::Linked));
             }
@@ -79,9 +79,8 @@ pub(super) fn verdict(
 /// The versions of a testimony an export must respect.
 #[derive(Default)]
 pub(super) struct Versions {
-    /// The current versions, which go with their content (one, or each side of a conflict),
-    /// each with its revision hash.
-    pub sent: Vec<(String, Testimony)>,
+    /// The current versions, which go with their content (one, or each side of a conflict).
+    pub sent: Vec<Testimony>,
     /// The versions a deleting side of a conflict deleted: they go only as proofs without
     /// content, but their consent still binds (narrowed, then deleted).
     pub deleted: Vec<Testimony>,
@@ -91,7 +90,7 @@ pub(super) struct Versions {
 
 impl Versions {
     fn all(&self) -> impl Iterator<Item = &Testimony> {
-        self.sent.iter().map(|(_, t)| t).chain(&self.deleted)
+        self.sent.iter().chain(&self.deleted)
     }
 
     /// Whether every version grants `scope` (a deletion with no version before it grants
@@ -101,11 +100,10 @@ impl Versions {
     }
 }
 
-/// The other testimonies a testimony's persons are linked to.
-fn linked_testimonies(t: &Testimony) -> impl Iterator<Item = Uuid> + '_ {
+/// The persons of other testimonies a testimony's persons are linked to.
+pub(super) fn links(t: &Testimony) -> impl Iterator<Item = &PersonRef> + '_ {
     t.all_persons()
         .flat_map(|p| p.same_as.iter().chain(&p.not_same_as))
-        .map(|r| r.testimony)
 }
 
 /// Whether an attachment goes with its testimony: always in a full export; in an anonymised
