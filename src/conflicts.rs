@@ -59,7 +59,7 @@ impl Vault {
                 .revision(&h)?
                 .ok_or_else(|| Error::Internal(format!("head {h} has no revision")))?;
             let testimony = match (&rev.state, rev.op) {
-                (_, Op::Delete) => None,
+                (_, Op::Delete | Op::Erase) => None,
                 (Some(state), _) => Some(
                     Testimony::deserialize(state)
                         .map_err(|e| Error::Internal(format!("stored testimony: {e}")))?,

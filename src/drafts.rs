@@ -126,6 +126,12 @@ impl Vault {
         {
             return Err(Error::invalid("base", "is not a revision"));
         }
+        // An editor left open on a testimony erased meanwhile saves nothing of it again.
+        if let Some(r) = record
+            && self.store.erasure(r)?.is_some()
+        {
+            return Err(Error::NotFound(r.to_string()));
+        }
         let info = DraftInfo {
             id,
             record,
@@ -239,6 +245,21 @@ impl Vault {
                 .map_err(|e| Error::io("encrypt", &path, e))?;
             fsutil::write_atomic(&path, &ciphertext)?;
             n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Removes every draft of the erased `records`; returns how many.
+    pub(crate) fn remove_drafts_of(
+        &self,
+        records: &std::collections::HashSet<Uuid>,
+    ) -> Result<u64> {
+        let mut n = 0;
+        for d in self.drafts()?.drafts {
+            if d.record.is_some_and(|r| records.contains(&r)) {
+                self.discard_draft(d.id)?;
+                n += 1;
+            }
         }
         Ok(n)
     }

@@ -27,7 +27,10 @@ mod datewords;
 mod drafts;
 mod edits;
 pub mod edtf;
+mod erase;
 mod error;
+#[doc(hidden)]
+pub mod forensics;
 mod fsutil;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -53,6 +56,7 @@ pub use conflicts::ConflictSide;
 pub use datetext::{DateReading, understand_date};
 pub use drafts::{DraftInfo, DraftList, SavedDraft};
 pub use edits::EditOutcome;
+pub use erase::{ErasurePreview, ErasureReport};
 pub use error::{Error, Result};
 pub use keys::{ContactCard, KdfCost, PassphraseStrength, RecoveryKey, passphrase_strength};
 pub use model::{ContactInfo, Testimony};

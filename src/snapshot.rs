@@ -123,6 +123,23 @@ pub(crate) fn install(dir: &Path, tmp: &Path) -> Result<()> {
     fsutil::sync_dir(dir)
 }
 
+/// Makes the snapshot at `tmp` both the current and the previous one (after an erasure: no
+/// snapshot may still hold what was erased). The previous one is replaced first, by a copy:
+/// at every instant `snapshot.age` is complete, and until the last rename it is the one the
+/// log on disk follows.
+pub(crate) fn install_both(dir: &Path, tmp: &Path) -> Result<()> {
+    let previous = dir.join(PREVIOUS);
+    let prev_tmp = fsutil::tmp_path(&previous);
+    fsutil::remove_file_if_exists(&prev_tmp)?;
+    std::fs::copy(tmp, &prev_tmp).map_err(|e| Error::io("copy", tmp, e))?;
+    File::open(&prev_tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::io("sync", &prev_tmp, e))?;
+    fsutil::rename(&prev_tmp, &previous)?;
+    fsutil::rename(tmp, &dir.join(CURRENT))?;
+    fsutil::sync_dir(dir)
+}
+
 /// Reads and verifies a snapshot; with `load`, also returns the index it holds.
 pub(crate) fn read(
     path: &Path,

@@ -601,3 +601,54 @@ fn an_anonymised_dry_run_shows_every_replacement_before_anything_is_written() {
     assert!(out.contains("\"Ержанатты\" →"), "{out}");
     assert!(out.contains("\"12.03.2018\" → \"2018\""), "{out}");
 }
+
+#[test]
+fn a_testimony_is_erased_from_the_command_line_once_its_code_is_typed() {
+    let cli = Cli::new();
+    cli.ok(&["init", "--name", "Interviewer"], None);
+    cli.ok(
+        &["add", "--json", "-"],
+        Some(r#"{"code": "ALA-9", "narrative": "Withdrawnwordq"}"#),
+    );
+    let preview = cli.ok(&["erase", "ALA-9"], None);
+    assert!(
+        preview.contains("Erasing ALA-9") && preview.contains("--code"),
+        "{preview}"
+    );
+    assert!(
+        cli.ok(&["list"], None).contains("ALA-9"),
+        "erased by the preview"
+    );
+    let wrong = cli.run(
+        &["erase", "ALA-9", "--code", "ALA-8", "--reason", "withdrew"],
+        None,
+    );
+    assert!(
+        stderr(&wrong).contains("invalid_input"),
+        "{}",
+        stderr(&wrong)
+    );
+    let done = cli.ok(
+        &[
+            "erase",
+            "ALA-9",
+            "--code",
+            "ALA-9",
+            "--reason",
+            "the witness withdrew",
+        ],
+        None,
+    );
+    assert!(done.starts_with("erased ALA-9"), "{done}");
+    assert!(!cli.ok(&["list"], None).contains("ALA-9"));
+    // The code was content and is gone; the id finds the trace.
+    let id = done
+        .split(['(', ')'])
+        .nth(1)
+        .unwrap_or_else(|| panic!("no id in {done}"));
+    let history = cli.ok(&["history", id], None);
+    assert!(
+        history.contains("erase") && history.contains("the witness withdrew"),
+        "{history}"
+    );
+}

@@ -188,7 +188,7 @@ impl Vault {
         let mut versions: Vec<crate::model::Testimony> = Vec::new();
         for t in chosen {
             for r in self.store.revisions_of(t.id)? {
-                if let Some(state) = r.state.as_ref().filter(|_| r.op != Op::Delete) {
+                if let Some(state) = r.state.as_ref().filter(|_| !r.op.removes()) {
                     versions.push(crate::model::Testimony::from_value(state)?);
                 }
             }
@@ -245,7 +245,7 @@ fn deletion_proofs(revisions: Vec<Revision>) -> Vec<Revision> {
         .collect();
     let mut todo: Vec<&str> = revisions
         .iter()
-        .filter(|r| r.op == crate::model::Op::Delete && !parents.contains(r.hash.as_str()))
+        .filter(|r| r.op.removes() && !parents.contains(r.hash.as_str()))
         .map(|r| r.hash.as_str())
         .collect();
     let mut keep: HashSet<&str> = HashSet::new();

@@ -736,7 +736,7 @@ fn files_needed(revs: &Revisions) -> Result<Vec<(String, String)>> {
     for id in order {
         let Some(&i) = last.get(&id) else { continue };
         let r = revs.get(i)?;
-        let Some(state) = r.state.as_ref().filter(|_| r.op != Op::Delete) else {
+        let Some(state) = r.state.as_ref().filter(|_| !r.op.removes()) else {
             continue;
         };
         let a: Attachment = serde_json::from_value(state.clone())

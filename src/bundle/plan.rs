@@ -152,7 +152,7 @@ impl Vault {
             let Some(rev) = self.store.revision(h)? else {
                 continue;
             };
-            if rev.op != crate::model::Op::Delete {
+            if !rev.op.removes() {
                 if let Some(state) = &rev.state {
                     out.sent.push(Testimony::from_value(state)?);
                 }
@@ -161,7 +161,7 @@ impl Vault {
             out.a_side_deletes = true;
             for p in &rev.parents {
                 if let Some(parent) = self.store.revision(p)?
-                    && parent.op != crate::model::Op::Delete
+                    && !parent.op.removes()
                     && let Some(state) = parent.state
                 {
                     out.deleted.push(Testimony::from_value(&state)?);

@@ -139,7 +139,7 @@ pub(super) fn history_for_recipients(revisions: Vec<Revision>, heads: &[String])
     revisions
         .into_iter()
         .map(|r| {
-            if heads.contains(&r.hash) && r.op != crate::model::Op::Delete {
+            if heads.contains(&r.hash) && !r.op.removes() {
                 r
             } else {
                 r.stub()

@@ -363,6 +363,13 @@ fn parse_revisions(text: Zeroizing<Vec<u8>>) -> Result<Revisions> {
                 rev.kind.as_str()
             )));
         }
+        if rev.op == crate::model::Op::Erase && rev.kind != RecordKind::Testimony {
+            return Err(Error::BundleInvalid(format!(
+                "{} erases a {} record: only a testimony is erased",
+                what(),
+                rev.kind.as_str()
+            )));
+        }
         rev.check().map_err(|why| {
             Error::BundleTampered(format!("revision {}: {why}", short_hash(&rev.hash)))
         })?;

@@ -60,6 +60,11 @@ pub enum Op {
     Update,
     /// A tombstone: the record's text leaves the live tables and the search index.
     Delete,
+    /// A witness's withdrawal (docs/erasure.md): the record and, for a testimony, its
+    /// attachments are deleted, and the content of every revision of them — those before it
+    /// and any that arrive after — is removed for good; only their proofs remain. Its reason
+    /// says why. Nothing follows an erasure.
+    Erase,
 }
 
 impl Op {
@@ -68,7 +73,14 @@ impl Op {
             Op::Create => "create",
             Op::Update => "update",
             Op::Delete => "delete",
+            Op::Erase => "erase",
         }
+    }
+
+    /// Whether the revision removes its record (a deletion or an erasure): it carries no
+    /// state.
+    pub fn removes(self) -> bool {
+        matches!(self, Op::Delete | Op::Erase)
     }
 }
 
@@ -271,10 +283,10 @@ impl Revision {
         } else if self.redacted {
             return Ok(());
         }
-        if self.op == Op::Delete && self.state.is_some() {
+        if self.op.removes() && self.state.is_some() {
             return Err("a delete carries a state");
         }
-        if self.op != Op::Delete && self.state.is_none() {
+        if !self.op.removes() && self.state.is_none() {
             return Err("it carries no state");
         }
         Ok(())

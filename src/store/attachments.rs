@@ -43,7 +43,7 @@ pub(super) fn reindex(
     what: &dyn Fn() -> String,
 ) -> Result<()> {
     let state = match &rev.state {
-        Some(v) if rev.op != crate::model::Op::Delete => v,
+        Some(v) if !rev.op.removes() => v,
         _ => return show_heads(conn, id, added_at, &rev.at.to_string()),
     };
     let a = parse(what, state)?;
@@ -103,8 +103,7 @@ fn show_heads(conn: &Connection, id: &str, added_at: &str, updated_at: &str) -> 
     // back because a copy elsewhere was handled at the same time.
     let mut deleted = false;
     for h in &heads {
-        deleted |=
-            super::queries::revision(conn, h)?.is_some_and(|r| r.op == crate::model::Op::Delete);
+        deleted |= super::queries::revision(conn, h)?.is_some_and(|r| r.op.removes());
     }
     let shown = if deleted {
         None
@@ -125,7 +124,7 @@ fn show_heads(conn: &Connection, id: &str, added_at: &str, updated_at: &str) -> 
     let mut others = Vec::new();
     for h in heads.iter().filter(|h| **h != shown.hash) {
         if let Some(rev) = super::queries::revision(conn, h)?
-            && rev.op != crate::model::Op::Delete
+            && !rev.op.removes()
             && let Some(state) = &rev.state
         {
             others.push(Attachment::deserialize(state).map_err(|e| internal(&e))?);

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::bundle::consent;
 use crate::error::{Error, Result};
 use crate::model::vocab::ConsentScope;
-use crate::model::{Person, Testimony};
+use crate::model::{Op, Person, Testimony};
 use crate::search;
 
 const DERIVED: &[&str] = &["persons", "person_names", "events", "consent_scopes"];
@@ -248,7 +248,9 @@ pub(super) fn rebuild_derived(conn: &Connection) -> Result<()> {
                 conn.query_row("SELECT op FROM revisions WHERE hash = ?1", [h], |r| {
                     r.get(0)
                 })?;
-            all_deleted &= op == crate::model::Op::Delete.as_str();
+            all_deleted &= [Op::Delete, Op::Erase]
+                .map(Op::as_str)
+                .contains(&op.as_str());
         }
         conn.execute(
             "UPDATE records SET deleted = ?2 WHERE id = ?1",
@@ -280,7 +282,9 @@ pub(super) fn rebuild_derived(conn: &Connection) -> Result<()> {
                 conn.query_row("SELECT op FROM revisions WHERE hash = ?1", [h], |r| {
                     r.get(0)
                 })?;
-            any_deleted |= op == crate::model::Op::Delete.as_str();
+            any_deleted |= [Op::Delete, Op::Erase]
+                .map(Op::as_str)
+                .contains(&op.as_str());
         }
         conn.execute(
             "UPDATE records SET deleted = ?2 WHERE id = ?1",

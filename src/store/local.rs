@@ -7,10 +7,10 @@ use uuid::Uuid;
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::model::{Contact, ContactInfo, Op, Revision, Transfer, TransferDirection};
+use crate::model::{Contact, ContactInfo, Revision, Transfer, TransferDirection};
 
 fn live_state(rev: &Revision) -> Option<&Value> {
-    rev.state.as_ref().filter(|_| rev.op != Op::Delete)
+    rev.state.as_ref().filter(|_| !rev.op.removes())
 }
 
 pub(super) fn reindex_contact(

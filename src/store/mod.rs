@@ -4,6 +4,7 @@
 //! unless committed, so a revision, its index rows and its search entry land together.
 
 mod attachments;
+mod erase;
 mod index;
 mod local;
 mod people;
@@ -142,6 +143,9 @@ impl StoreTx<'_> {
         }
         // A proposal brought into the history (this vault accepted it).
         self.promote(&rev.hash)?;
+        if let Some(erasure) = erase::covering(&self.0, rev)? {
+            return erase::keep_proof(&self.0, rev, seq, &erasure);
+        }
         let record = rev.record.to_string();
         let what = || format!("revision {} of record {record}", short_hash(&rev.hash));
         for parent in &rev.parents {
@@ -183,6 +187,7 @@ impl StoreTx<'_> {
             (Some(_), Op::Create) => {
                 return Err(Error::tampered(what(), "it creates a record that exists"));
             }
+            (Some(_), Op::Erase) => return erase::apply(self, rev, seq),
             (Some((h, c, _)), _) => (
                 serde_json::from_str::<Vec<String>>(h)
                     .map_err(|e| Error::Internal(e.to_string()))?,
@@ -218,7 +223,7 @@ impl StoreTx<'_> {
                     .query_row("SELECT op FROM revisions WHERE hash = ?1", [h], |r| {
                         r.get(0)
                     })?;
-            ops.push(op == Op::Delete.as_str());
+            ops.push(op == Op::Delete.as_str() || op == Op::Erase.as_str());
         }
         let deleted = match rev.kind {
             RecordKind::Attachment => ops.iter().any(|d| *d),
@@ -380,7 +385,7 @@ mod tests {
              DROP TABLE event_places; DROP TABLE tags; DROP TABLE consent_granted;
              DROP TABLE event_victims; DROP TABLE person_links;
              DROP INDEX events_by_testimony; DROP INDEX persons_by_id; DROP TABLE proposals;
-             DROP TABLE acceptances;
+             DROP TABLE acceptances; DROP TABLE erased;
              DELETE FROM meta WHERE key = 'index_version';
              PRAGMA user_version = 3;",
         )?;

@@ -94,6 +94,10 @@ impl StoreTx<'_> {
         if known || is_proposal(&self.0, &rev.hash)? {
             return Ok(());
         }
+        // Nothing of an erased record is held for review: its proof is kept, its content not.
+        if let Some(erasure) = super::erase::covering(&self.0, rev)? {
+            return super::erase::keep_proof(&self.0, rev, seq, &erasure);
+        }
         let record = rev.record.to_string();
         for parent in &rev.parents {
             let of: Option<String> = self
@@ -194,7 +198,7 @@ impl StoreTx<'_> {
                 continue;
             };
             match (&rev.state, arrived.contains(&h)) {
-                (Some(state), false) if rev.op != Op::Delete => out.push(state.clone()),
+                (Some(state), false) if !rev.op.removes() => out.push(state.clone()),
                 _ => todo.extend(rev.parents),
             }
         }

@@ -110,7 +110,7 @@ pub(super) fn shown_head(conn: &Connection, heads: &[String]) -> Result<Option<R
     let mut shown: Option<Revision> = None;
     for h in heads {
         let rev = revision(conn, h)?.ok_or_else(|| Error::Internal("missing head".into()))?;
-        if rev.op == Op::Delete || rev.state.is_none() {
+        if rev.op.removes() || rev.state.is_none() {
             continue;
         }
         if shown

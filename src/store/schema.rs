@@ -214,7 +214,17 @@ CREATE TABLE acceptances (
 ) STRICT;
 "#;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+/// Records erased by a witness's withdrawal (docs/erasure.md): a testimony and its
+/// attachments, each with the erasure that took it. Every revision of them, those that arrive
+/// later included, is kept as a proof without content.
+const V8: &str = r#"
+CREATE TABLE erased (
+    record_id TEXT PRIMARY KEY,
+    erasure TEXT NOT NULL
+) STRICT;
+"#;
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -167,3 +167,21 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Every term the search index holds, one per line (`forensics`: what an index that was
+    /// meant to forget still knows).
+    pub(crate) fn search_terms(&self) -> Result<Vec<u8>> {
+        self.conn().execute_batch(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_vocab
+                 USING fts5vocab(main, search, row);",
+        )?;
+        let mut stmt = self.conn().prepare("SELECT term FROM temp.search_vocab")?;
+        let mut out = Vec::new();
+        for term in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            out.extend_from_slice(term?.as_bytes());
+            out.push(b'\n');
+        }
+        Ok(out)
+    }
+}

@@ -27,6 +27,7 @@ use crate::snapshot::{self, Meta};
 use crate::store::Store;
 
 pub(crate) mod key_change;
+mod purge;
 mod rotate;
 
 pub use key_change::KeyChange;
@@ -297,6 +298,13 @@ impl Vault {
         let (segment, len) = replayed.last_segment.unwrap_or((meta.start_segment, 0));
         let log = LogWriter::open(&log_dir, segment, len, replayed.pos)?;
         let mut vault = Vault::assemble(dir, lock, secret, store, log, meta.start_segment, report);
+        // An erasure the files on disk may still hold (a crash came before they were
+        // rewritten): rewritten now.
+        if vault.store.erase_pending()?
+            && let Err(e) = vault.finish_erasure()
+        {
+            vault.last_snapshot_error = Some(e);
+        }
         // Ready before the first snapshot needs it, prepared while the user starts working.
         vault
             .copy_buf
@@ -413,6 +421,14 @@ impl Vault {
     /// Commits revisions already signed (here, or by the devices a bundle came from) as one
     /// frame: all or none. Revisions already in the vault are skipped by the index.
     pub(crate) fn commit_revisions(&mut self, revs: Vec<Revision>) -> Result<Vec<Revision>> {
+        let revs = self.commit_frame(revs)?;
+        self.after_commit();
+        Ok(revs)
+    }
+
+    /// Commits one frame (`commit_revisions`) and leaves what follows a commit (a snapshot,
+    /// finishing an erasure) to the caller.
+    pub(crate) fn commit_frame(&mut self, revs: Vec<Revision>) -> Result<Vec<Revision>> {
         if self.poisoned {
             return Err(Error::Poisoned);
         }
@@ -437,7 +453,6 @@ impl Vault {
             self.poisoned = true;
             return Err(e);
         }
-        self.maybe_snapshot();
         Ok(revs)
     }
 
@@ -511,7 +526,7 @@ impl Vault {
             self.poisoned = true;
             return Err(e);
         }
-        self.maybe_snapshot();
+        self.after_commit();
         Ok(count)
     }
 
@@ -559,6 +574,12 @@ impl Vault {
     /// Starts a snapshot: the index is copied and the log rotated here (the only part that
     /// holds up commits); encryption and writing run on another thread when `background`.
     fn start_snapshot(&mut self, background: bool) -> Result<()> {
+        self.snapshot(background, false)
+    }
+
+    /// Starts a snapshot (see `start_snapshot`); with `both`, it becomes the previous snapshot
+    /// too and every log segment before it is removed (`purge.rs`).
+    fn snapshot(&mut self, background: bool, both: bool) -> Result<()> {
         self.reap_job(true);
         let mut db = self.copy_buf.take();
         if let Err(e) = self.store.serialize_into(&mut db) {
@@ -578,7 +599,8 @@ impl Vault {
             format: 1,
             pos,
             start_segment,
-            prev_start_segment: prev_start,
+            // Both snapshots are this one: nothing before it is needed.
+            prev_start_segment: if both { start_segment } else { prev_start },
             db_len: db.len() as u64,
             created_at: jiff::Timestamp::now(),
         };
@@ -591,7 +613,13 @@ impl Vault {
                 .inspect_err(|_| {
                     let _ = fsutil::remove_file_if_exists(&tmp);
                 })
-                .and_then(|()| snapshot::install(&dir, &tmp))
+                .and_then(|()| {
+                    if both {
+                        snapshot::install_both(&dir, &tmp)
+                    } else {
+                        snapshot::install(&dir, &tmp)
+                    }
+                })
                 .and_then(|()| {
                     log::remove_segments_before(&dir.join("log"), meta.prev_start_segment)
                 });

@@ -69,6 +69,18 @@ enum Command {
         #[arg(long)]
         reason: String,
     },
+    /// Withdraw and erase a testimony (a witness's withdrawal): its content, files and drafts
+    /// leave every file of the vault for good; its history keeps a signed trace. Without
+    /// --code, shows what would go and who has copies
+    Erase {
+        id: String,
+        /// Why (kept, signed, in the history)
+        #[arg(long)]
+        reason: Option<String>,
+        /// The testimony's code, typed again to confirm
+        #[arg(long)]
+        code: Option<String>,
+    },
     /// List live testimonies
     List {
         #[arg(long)]
@@ -309,6 +321,18 @@ fn run(cli: Cli) -> Result<()> {
             let mut v = open(&cli)?;
             let id = v.resolve(id)?;
             v.delete_testimony(id, reason)?;
+            v.close()
+        }
+        Command::Erase { id, reason, code } => {
+            let mut v = open(&cli)?;
+            let id = v.resolve(id)?;
+            let preview = v.erasure_preview(id)?;
+            let (Some(code), Some(reason)) = (code, reason) else {
+                print!("{}", render::erasure_preview(&preview));
+                return v.close();
+            };
+            let report = v.erase(id, code, reason)?;
+            print!("{}", render::erasure_report(&preview, &report));
             v.close()
         }
         Command::Search(args) => search::search(&open(&cli)?, args),

@@ -256,3 +256,38 @@ pub fn duplicates(pairs: &[amanat::DuplicatePair]) -> String {
     let _ = writeln!(o, "{} possible duplicates", pairs.len());
     o
 }
+
+/// What `amanat erase` without --code shows: what would go, who has copies, how to go on.
+pub fn erasure_preview(p: &amanat::ErasurePreview) -> String {
+    let mut out = format!(
+        "Erasing {}{} removes for good {} revision(s), {} file(s) and {} draft(s) from this \
+         vault; its history keeps a signed trace.\n",
+        p.code,
+        if p.deleted { " (deleted)" } else { "" },
+        p.revisions,
+        p.attachments,
+        p.drafts
+    );
+    if p.copies.is_empty() {
+        out.push_str("No contact has a copy from this vault.\n");
+    } else {
+        out.push_str(&format!(
+            "Copies went to, or came from: {}\n",
+            p.copies.join(", ")
+        ));
+    }
+    out.push_str(
+        "Copies published outside Amanat (a website, a report) are beyond its reach.\n\
+         To erase, run again with --reason \"…\" --code <the testimony's code>.\n",
+    );
+    out
+}
+
+/// What `amanat erase` says once it is done.
+pub fn erasure_report(p: &amanat::ErasurePreview, r: &amanat::ErasureReport) -> String {
+    format!(
+        "erased {} ({}): {} revision(s) keep only their proof; {} file(s) and {} draft(s) \
+         removed\nerasure {}\n",
+        p.code, p.id, r.revisions, r.files, r.drafts, r.erasure
+    )
+}

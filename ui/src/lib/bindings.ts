@@ -114,7 +114,7 @@ export type Accepted = { at: string, reason: string | null, };
 
 export type Acceptance = "current" | "conflict";
 
-export type Op = "create" | "update" | "delete";
+export type Op = "create" | "update" | "delete" | "erase";
 
 export type Edtf = string;
 

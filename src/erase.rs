@@ -1,0 +1,171 @@
+//! A witness's withdrawal (docs/erasure.md): "Withdraw and erase" on a testimony. One signed,
+//! reasoned revision; the index drops the content of every revision of the testimony and
+//! its attachments at once (`store::erase`), and the vault rewrites every file that held it
+//! before this returns (`vault::purge`).
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::model::revision::Draft;
+use crate::model::{Op, RecordKind, Testimony, TransferDirection};
+use crate::records::check_reason;
+use crate::vault::Vault;
+
+/// What the confirmation of an erasure shows: what will go, and who has a copy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasurePreview {
+    pub id: Uuid,
+    /// The code the user types to confirm (the last one it had, if it was deleted).
+    pub code: String,
+    /// Whether it is deleted already (its history still holds its content).
+    pub deleted: bool,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub revisions: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub attachments: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub drafts: u64,
+    /// The contacts this vault sent it to, or got it from (by the name it gives them; a key's
+    /// fingerprint where the contact is gone), each once, sorted.
+    pub copies: Vec<String>,
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasureReport {
+    /// The erasure's revision: the signed trace `history` shows.
+    pub erasure: String,
+    /// Revisions of the testimony and its attachments whose content was removed (their
+    /// proofs remain).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub revisions: u64,
+    /// Attachments erased with it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub attachments: u64,
+    /// Drafts of it removed.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub drafts: u64,
+    /// Attachment files removed from disk.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub files: u64,
+}
+
+impl Vault {
+    /// What erasing testimony `id` would take, and who has copies (for the confirmation).
+    pub fn erasure_preview(&self, id: Uuid) -> Result<ErasurePreview> {
+        if self.store.record_kind(id)?.as_deref() != Some(RecordKind::Testimony.as_str()) {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        if self.store.erasure(id)?.is_some() {
+            return Err(Error::invalid("testimony", "was erased already"));
+        }
+        let revisions = self.store.revisions_of(id)?;
+        let code = revisions
+            .iter()
+            .rev()
+            .filter(|r| !r.op.removes())
+            .find_map(|r| r.state.as_ref())
+            .and_then(|s| Testimony::from_value(s).ok())
+            .map(|t| t.code)
+            .unwrap_or_default();
+        let deleted = self.store.heads(id)?.is_some_and(|(_, d)| d);
+        let attachments = self.store.attachments_of(id)?.len().saturating_add(
+            self.store
+                .deleted_attachments()?
+                .get(&id)
+                .map_or(0, Vec::len),
+        );
+        let drafts = self
+            .drafts()?
+            .drafts
+            .iter()
+            .filter(|d| d.record == Some(id))
+            .count();
+        Ok(ErasurePreview {
+            id,
+            code,
+            deleted,
+            revisions: revisions.len() as u64,
+            attachments: attachments as u64,
+            drafts: drafts as u64,
+            copies: self.copies_of(id)?,
+        })
+    }
+
+    /// The contacts that have testimony `id` from this vault or gave it to this vault.
+    fn copies_of(&self, id: Uuid) -> Result<Vec<String>> {
+        let contacts = self.contacts()?;
+        let mut out = std::collections::BTreeSet::new();
+        for direction in [TransferDirection::Export, TransferDirection::Import] {
+            for (_, t) in self.store.transfers(direction)? {
+                if !t.sent.contains_key(&id) {
+                    continue;
+                }
+                let keys: Vec<&String> = match direction {
+                    TransferDirection::Export => t.recipients.iter().collect(),
+                    TransferDirection::Import => vec![&t.exporter],
+                };
+                for key in keys {
+                    let name = contacts.iter().find(|c| {
+                        c.fingerprint == *key
+                            || c.signs_with(key)
+                            || c.previous_keys.iter().any(|p| p.fingerprint == *key)
+                    });
+                    out.insert(name.map_or_else(|| key.clone(), |c| c.name.clone()));
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Erases testimony `id` (live or deleted; locked too — a withdrawal overrides a lock)
+    /// with its attachments and drafts, for `reason`. Returns once no file of the vault holds
+    /// its content any more; should rewriting the files fail (a full disk), the erasure
+    /// stands, the content is gone from everything the vault shows, and the files are
+    /// rewritten after the next save or on the next opening.
+    /// `typed_code` is what the user typed to confirm: it must be the testimony's code
+    /// (`ErasurePreview::code`; case and surrounding spaces aside).
+    pub fn erase(&mut self, id: Uuid, typed_code: &str, reason: &str) -> Result<ErasureReport> {
+        let reason = check_reason(Some(reason))?
+            .ok_or_else(|| Error::invalid("reason", "is required to erase"))?;
+        let preview = self.erasure_preview(id)?;
+        if !typed_code.trim().eq_ignore_ascii_case(preview.code.trim()) {
+            return Err(Error::invalid(
+                "confirmation",
+                "is not the code of the testimony to erase",
+            ));
+        }
+        let (heads, _) = self
+            .store
+            .heads(id)?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        if self.is_poisoned() {
+            return Err(Error::Poisoned);
+        }
+        let revs = self.sign(vec![Draft {
+            record: id,
+            kind: RecordKind::Testimony,
+            op: Op::Erase,
+            parents: heads,
+            reason: Some(reason),
+            state: None,
+        }])?;
+        let revs = self.commit_frame(revs)?;
+        let erasure = revs
+            .first()
+            .map(|r| r.hash.clone())
+            .ok_or_else(|| Error::Internal("the erasure was not signed".into()))?;
+        let purged = self.finish_erasure()?;
+        let revisions = self.store.revisions_of(id)?.len().saturating_sub(1) as u64;
+        Ok(ErasureReport {
+            erasure,
+            revisions,
+            attachments: preview.attachments,
+            drafts: purged.drafts,
+            files: purged.files,
+        })
+    }
+}

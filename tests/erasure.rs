@@ -1,0 +1,291 @@
+//! A witness's withdrawal (issue 21, docs/erasure.md): "Withdraw and erase" removes a
+//! testimony's content from every file of the vault — every revision, its attachment, its
+//! draft, the search index, both snapshots, the log — so that neither the passphrase nor the
+//! recovery key opens anything that still holds it, while the history keeps a signed trace
+//! that `verify` checks. Nothing else changes.
+
+mod common;
+
+use amanat::forensics::{self, Unlock};
+use amanat::model::Op;
+use amanat::{AttachOptions, RecoveryKey, Vault};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Canaries in four scripts, each only in the testimony to be erased (in every revision, its
+/// draft), and a marker only inside its attachment.
+const CANARIES: [&str; 4] = ["Qzvortekh", "Жщфыкряв", "ئۆپچەڭزى", "鹦鹉笼屉"];
+const REVISION_CANARIES: [&str; 3] = ["Firstrevqx", "Второйрев", "第三修订"];
+const DRAFT_CANARY: &str = "Draftonlyzq";
+const MARKER: &str = "ATTACHMENT-MARKER-7f3a";
+/// In the testimonies that stay: the scan must still find it (it can fail).
+const KEPT: &str = "Keptcanaryw";
+
+fn never_cancel(_: amanat::Progress) -> bool {
+    true
+}
+
+/// Every form in which a word may sit in a vault file: as typed, lower-cased (the search
+/// index folds case), and the two-character pieces the index keeps of Han text.
+fn forms(word: &str) -> Vec<String> {
+    let mut out = vec![word.to_string(), word.to_lowercase()];
+    let chars: Vec<char> = word.chars().collect();
+    if chars.iter().all(|c| ('\u{4e00}'..='\u{9fff}').contains(c)) {
+        out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+    }
+    out
+}
+
+/// The files (decrypted with the keys `unlock` opens) that hold any form of any of `words`.
+fn found(dir: &std::path::Path, unlock: Unlock<'_>, words: &[&str]) -> Vec<String> {
+    let plains = forensics::plaintexts(dir, unlock).unwrap_or_else(|e| panic!("scan: {e}"));
+    assert!(
+        plains.iter().filter(|p| p.decrypted).count() >= 3,
+        "the scan opened too few files to mean anything"
+    );
+    let mut out = Vec::new();
+    for p in &plains {
+        for w in words {
+            for f in forms(w) {
+                if memchr::memmem::find(&p.bytes, f.as_bytes()).is_some() {
+                    out.push(format!("{} holds {f:?}", p.path.display()));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn erased_words() -> Vec<&'static str> {
+    let mut w: Vec<&str> = CANARIES.to_vec();
+    w.extend(REVISION_CANARIES);
+    w.extend([DRAFT_CANARY, MARKER]);
+    w
+}
+
+struct Setup {
+    _root: tempfile::TempDir,
+    dir: std::path::PathBuf,
+    vault: Vault,
+    recovery: RecoveryKey,
+    erased: Uuid,
+    others: Vec<Uuid>,
+}
+
+/// A vault with 1,000 testimonies around the one to erase (500 before, 500 after), one of
+/// them with an attachment and a draft of its own.
+fn setup() -> Setup {
+    let root = common::tempdir();
+    let dir = root.path().join("v");
+    let (mut vault, recovery) = common::create(&dir);
+    let batch = |from: usize| {
+        (from..from + 500)
+            .map(|i| common::testimony(&format!("KEEP-{i}"), KEPT))
+            .collect::<Vec<_>>()
+    };
+    let mut others = vault.add_testimonies(batch(0)).unwrap_or_default();
+    let canaries = CANARIES.join(" ");
+    let erased = vault
+        .add_testimony(common::testimony("GONE-1", &canaries))
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    others.extend(vault.add_testimonies(batch(500)).unwrap_or_default());
+    for (i, c) in REVISION_CANARIES.iter().enumerate() {
+        vault
+            .edit_testimony(
+                erased,
+                &json!({"narrative": format!("{canaries} {c}"), "summary": format!("rev {i} {c}")}),
+                Some(&format!("revision {c}")),
+            )
+            .unwrap_or_else(|e| panic!("edit: {e}"));
+    }
+    let file = root.path().join("statement.txt");
+    std::fs::write(&file, format!("signed statement {MARKER} end")).unwrap_or_default();
+    vault
+        .attach_file(erased, &file, &AttachOptions::default(), &mut never_cancel)
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let kept_file = root.path().join("kept.txt");
+    std::fs::write(&kept_file, format!("kept file {KEPT}")).unwrap_or_default();
+    vault
+        .attach_file(
+            others[7],
+            &kept_file,
+            &AttachOptions::default(),
+            &mut never_cancel,
+        )
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let base = vault.testimony(erased).map(|s| s.heads[0].clone()).ok();
+    vault
+        .save_draft(
+            Uuid::now_v7(),
+            Some(erased),
+            base.as_deref(),
+            &json!({"code": "GONE-1", "narrative": format!("{canaries} {DRAFT_CANARY}")}),
+        )
+        .unwrap_or_else(|e| panic!("draft: {e}"));
+    vault
+        .save_draft(
+            Uuid::now_v7(),
+            Some(others[3]),
+            None,
+            &json!({"code": "KEEP-3", "narrative": KEPT}),
+        )
+        .unwrap_or_else(|e| panic!("draft: {e}"));
+    // Some of it in snapshots, some only in the log, as a vault in use has it.
+    vault
+        .snapshot_now()
+        .unwrap_or_else(|e| panic!("snapshot: {e}"));
+    vault
+        .edit_testimony(erased, &json!({"summary": "after the snapshot"}), None)
+        .unwrap_or_else(|e| panic!("edit: {e}"));
+    Setup {
+        _root: root,
+        dir,
+        vault,
+        recovery,
+        erased,
+        others,
+    }
+}
+
+/// Everything a user sees of a testimony: its content, heads, history and attachments.
+fn seen(v: &Vault, id: Uuid) -> String {
+    let t = v.testimony(id).unwrap_or_else(|e| panic!("show: {e}"));
+    let h = v.history(id).unwrap_or_default();
+    let a = v.attachments(id).unwrap_or_default();
+    format!(
+        "{}|{:?}|{}|{}",
+        serde_json::to_string(&t.testimony).unwrap_or_default(),
+        t.heads,
+        serde_json::to_string(&h).unwrap_or_default(),
+        serde_json::to_string(&a).unwrap_or_default()
+    )
+}
+
+#[test]
+fn an_erased_testimony_is_in_no_file_the_passphrase_or_the_recovery_key_opens() {
+    let Setup {
+        _root,
+        dir,
+        mut vault,
+        recovery,
+        erased,
+        others,
+    } = setup();
+    let pass = common::pass();
+    // The scan finds what is there: before the erasure, every canary and the marker.
+    let before = found(&dir, Unlock::Passphrase(&pass), &erased_words());
+    for w in erased_words() {
+        assert!(
+            before.iter().any(|f| f.contains(&format!("{w:?}"))),
+            "the scan does not find {w:?} before the erasure: {before:?}"
+        );
+    }
+    let kept_before: Vec<String> = others.iter().map(|&id| seen(&vault, id)).collect();
+
+    let report = vault
+        .erase(erased, "gone-1", "the witness withdrew on 2026-11-30")
+        .unwrap_or_else(|e| panic!("erase: error[{}] {e}", e.code()));
+    assert_eq!((report.attachments, report.drafts), (1, 1));
+    assert!(report.revisions >= 5, "{report:?}");
+
+    for unlock in [Unlock::Passphrase(&pass), Unlock::Recovery(&recovery)] {
+        let left = found(&dir, unlock, &erased_words());
+        assert!(left.is_empty(), "erased content remains: {left:?}");
+    }
+    assert!(
+        !found(&dir, Unlock::Recovery(&recovery), &[KEPT]).is_empty(),
+        "the other testimonies must still be found"
+    );
+
+    // What the user sees: gone from lists, search and show; the trace in the history.
+    assert_eq!(
+        vault.testimony(erased).err().map(|e| e.code()),
+        Some("not_found")
+    );
+    assert!(
+        vault
+            .list_testimonies()
+            .unwrap_or_default()
+            .iter()
+            .all(|t| t.id != erased)
+    );
+    let history = vault
+        .history(erased)
+        .unwrap_or_else(|e| panic!("history: {e}"));
+    let last = history.last().unwrap_or_else(|| panic!("no history"));
+    assert_eq!(last.op, Op::Erase);
+    assert_eq!(
+        last.reason.as_deref(),
+        Some("the witness withdrew on 2026-11-30")
+    );
+    assert!(
+        history[..history.len() - 1]
+            .iter()
+            .all(|e| e.content_withheld && e.reason.is_none()),
+        "{history:?}"
+    );
+    assert!(vault.drafts().unwrap_or_default().drafts.len() == 1);
+    let report = vault.verify().unwrap_or_else(|e| panic!("verify: {e}"));
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+
+    // Nothing else changed, and the erasure holds after closing and opening again.
+    let kept_after: Vec<String> = others.iter().map(|&id| seen(&vault, id)).collect();
+    assert!(kept_before == kept_after, "another testimony changed");
+    vault.close().unwrap_or_else(|e| panic!("close: {e}"));
+    let mut vault = common::open(&dir);
+    let kept_reopened: Vec<String> = others.iter().map(|&id| seen(&vault, id)).collect();
+    assert!(kept_before == kept_reopened, "another testimony changed");
+    assert_eq!(
+        vault.testimony(erased).err().map(|e| e.code()),
+        Some("not_found")
+    );
+    let report = vault.verify().unwrap_or_else(|e| panic!("verify: {e}"));
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    drop(vault);
+    let left = found(&dir, Unlock::Passphrase(&pass), &erased_words());
+    assert!(left.is_empty(), "erased content remains: {left:?}");
+}
+
+#[test]
+fn an_erasure_needs_the_code_typed_and_a_reason_and_is_made_once() {
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v"));
+    let id = v
+        .add_testimony(common::testimony("ALA-7", "x"))
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    let preview = v
+        .erasure_preview(id)
+        .unwrap_or_else(|e| panic!("preview: {e}"));
+    assert_eq!((preview.code.as_str(), preview.revisions), ("ALA-7", 1));
+    assert!(preview.copies.is_empty());
+    for (code, reason, field) in [
+        ("ALA-8", "withdrew", "confirmation"),
+        ("", "withdrew", "confirmation"),
+        ("ALA-7", "  ", "reason"),
+    ] {
+        let e = v.erase(id, code, reason).err();
+        assert_eq!(
+            e.as_ref()
+                .map(|e| (e.code(), e.to_string().contains(field))),
+            Some(("invalid_input", true)),
+            "{e:?}"
+        );
+        assert!(v.testimony(id).is_ok(), "erased without confirmation");
+    }
+    // Deleted first (the usual order: hidden, then erased), it can still be erased.
+    v.delete_testimony(id, "the witness asked")
+        .unwrap_or_else(|e| panic!("delete: {e}"));
+    let preview = v
+        .erasure_preview(id)
+        .unwrap_or_else(|e| panic!("preview: {e}"));
+    assert!(preview.deleted);
+    assert_eq!(preview.code, "ALA-7");
+    v.erase(id, " ala-7 ", "withdrew")
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    assert_eq!(
+        v.erase(id, "ALA-7", "withdrew").err().map(|e| e.code()),
+        Some("invalid_input")
+    );
+    let history = v.history(id).unwrap_or_default();
+    assert_eq!(history.iter().filter(|e| e.op == Op::Erase).count(), 1);
+}
