@@ -63,14 +63,7 @@ impl Vault {
             return Err(Error::invalid("testimony", "was erased already"));
         }
         let revisions = self.store.revisions_of(id)?;
-        let code = revisions
-            .iter()
-            .rev()
-            .filter(|r| !r.op.removes())
-            .find_map(|r| r.state.as_ref())
-            .and_then(|s| Testimony::from_value(s).ok())
-            .map(|t| t.code)
-            .unwrap_or_default();
+        let code = last_code(&revisions);
         let deleted = self.store.heads(id)?.is_some_and(|(_, d)| d);
         let attachments = self.store.attachments_of(id)?.len().saturating_add(
             self.store
@@ -93,6 +86,11 @@ impl Vault {
             drafts: drafts as u64,
             copies: self.copies_of(id)?,
         })
+    }
+
+    /// The code testimony `id` last had here ("" if it never had content here).
+    pub(crate) fn last_code(&self, id: Uuid) -> Result<String> {
+        Ok(last_code(&self.store.revisions_of(id)?))
     }
 
     /// The contacts that have testimony `id` from this vault or gave it to this vault.
@@ -168,4 +166,15 @@ impl Vault {
             files: purged.files,
         })
     }
+}
+
+fn last_code(revisions: &[crate::model::Revision]) -> String {
+    revisions
+        .iter()
+        .rev()
+        .filter(|r| !r.op.removes())
+        .find_map(|r| r.state.as_ref())
+        .and_then(|s| Testimony::from_value(s).ok())
+        .map(|t| t.code)
+        .unwrap_or_default()
 }

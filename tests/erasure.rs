@@ -6,8 +6,9 @@
 
 mod common;
 
+use amanat::bundle::{ExportRequest, ImportOptions, Selection};
 use amanat::forensics::{self, Unlock};
-use amanat::model::Op;
+use amanat::model::{ContactTrust, ExportProfile, Op};
 use amanat::{AttachOptions, RecoveryKey, Vault};
 use serde_json::json;
 use uuid::Uuid;
@@ -72,14 +73,14 @@ struct Setup {
     others: Vec<Uuid>,
 }
 
-/// A vault with 1,000 testimonies around the one to erase (500 before, 500 after), one of
-/// them with an attachment and a draft of its own.
-fn setup() -> Setup {
+/// A vault with `2 × half` testimonies around the one to erase (`half` before, `half` after),
+/// one of them with an attachment and a draft of its own.
+fn setup(half: usize) -> Setup {
     let root = common::tempdir();
     let dir = root.path().join("v");
     let (mut vault, recovery) = common::create(&dir);
     let batch = |from: usize| {
-        (from..from + 500)
+        (from..from + half)
             .map(|i| common::testimony(&format!("KEEP-{i}"), KEPT))
             .collect::<Vec<_>>()
     };
@@ -88,7 +89,7 @@ fn setup() -> Setup {
     let erased = vault
         .add_testimony(common::testimony("GONE-1", &canaries))
         .unwrap_or_else(|e| panic!("add: {e}"));
-    others.extend(vault.add_testimonies(batch(500)).unwrap_or_default());
+    others.extend(vault.add_testimonies(batch(half)).unwrap_or_default());
     for (i, c) in REVISION_CANARIES.iter().enumerate() {
         vault
             .edit_testimony(
@@ -170,7 +171,7 @@ fn an_erased_testimony_is_in_no_file_the_passphrase_or_the_recovery_key_opens() 
         recovery,
         erased,
         others,
-    } = setup();
+    } = setup(500);
     let pass = common::pass();
     // The scan finds what is there: before the erasure, every canary and the marker.
     let before = found(&dir, Unlock::Passphrase(&pass), &erased_words());
@@ -288,4 +289,173 @@ fn an_erasure_needs_the_code_typed_and_a_reason_and_is_made_once() {
     );
     let history = v.history(id).unwrap_or_default();
     assert_eq!(history.iter().filter(|e| e.op == Op::Erase).count(), 1);
+}
+
+fn export(from: &mut Vault, to: &str, selection: Selection, out: &std::path::Path) {
+    let req = ExportRequest {
+        to: vec![to.into()],
+        profile: ExportProfile::Full,
+        selection,
+    };
+    from.export_bundle(&req, out, &mut never_cancel)
+        .unwrap_or_else(|e| panic!("export to {to}: error[{}] {e}", e.code()));
+}
+
+fn import(into: &mut Vault, bundle: &std::path::Path) -> amanat::bundle::ImportReport {
+    into.import_bundle(bundle, &ImportOptions::default(), &mut never_cancel)
+        .unwrap_or_else(|e| panic!("import: error[{}] {e}", e.code()))
+}
+
+/// The whole way of a withdrawal: the interviewer's testimony went to the coordinator, who
+/// passed it on to a colleague; the interviewer erases it and sends the withdrawal; the
+/// coordinator's vault erases it on import and sends it on; a bundle made before the erasure
+/// and imported after it brings nothing back. Every vault is scanned with both keys.
+#[test]
+fn a_withdrawal_follows_the_copies_and_erases_them_on_import() {
+    let Setup {
+        _root: root,
+        dir,
+        vault: mut interviewer,
+        recovery,
+        erased,
+        others,
+    } = setup(5);
+    let (mut coordinator, c_recovery) = common::create(&root.path().join("c"));
+    let (mut colleague, p_recovery) = common::create(&root.path().join("p"));
+    common::know(
+        &mut interviewer,
+        &coordinator,
+        "C",
+        ContactTrust::Organisation,
+    );
+    common::know(
+        &mut coordinator,
+        &interviewer,
+        "I",
+        ContactTrust::Organisation,
+    );
+    common::know(
+        &mut coordinator,
+        &colleague,
+        "P",
+        ContactTrust::Organisation,
+    );
+    common::know(
+        &mut colleague,
+        &coordinator,
+        "C",
+        ContactTrust::Organisation,
+    );
+    let bundle = |name: &str| root.path().join(name);
+
+    export(
+        &mut interviewer,
+        "C",
+        Selection::SinceLast,
+        &bundle("first.amanat"),
+    );
+    let first = import(&mut coordinator, &bundle("first.amanat"));
+    assert!(first.testimonies_new >= 11, "{first:?}");
+    export(
+        &mut coordinator,
+        "P",
+        Selection::SinceLast,
+        &bundle("on.amanat"),
+    );
+    import(&mut colleague, &bundle("on.amanat"));
+    // Made before the erasure, imported only after it.
+    interviewer
+        .edit_testimony(erased, &json!({"summary": "late Latecanaryv"}), None)
+        .unwrap_or_else(|e| panic!("edit: {e}"));
+    export(
+        &mut interviewer,
+        "C",
+        Selection::All,
+        &bundle("late.amanat"),
+    );
+
+    let preview = interviewer
+        .erasure_preview(erased)
+        .unwrap_or_else(|e| panic!("preview: {e}"));
+    assert_eq!(preview.copies, ["C"]);
+    interviewer
+        .erase(erased, "GONE-1", "the witness withdrew")
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    let mut words = erased_words();
+    words.push("Latecanaryv");
+    let pass = common::pass();
+    for unlock in [Unlock::Passphrase(&pass), Unlock::Recovery(&recovery)] {
+        assert_eq!(found(&dir, unlock, &words), Vec::<String>::new());
+    }
+
+    // "Send withdrawals": only the erasure goes.
+    export(
+        &mut interviewer,
+        "C",
+        Selection::Withdrawals,
+        &bundle("withdrawals.amanat"),
+    );
+    let coordinator_dir = root.path().join("c");
+    assert!(
+        !found(&coordinator_dir, Unlock::Recovery(&c_recovery), &CANARIES).is_empty(),
+        "the coordinator's copy must hold the canaries before the withdrawal"
+    );
+    let report = import(&mut coordinator, &bundle("withdrawals.amanat"));
+    assert_eq!(report.erased.len(), 1, "{report:?}");
+    assert_eq!(report.erased[0].code, "GONE-1");
+    assert_eq!(
+        report.erased[0].reason.as_deref(),
+        Some("the witness withdrew")
+    );
+    assert_eq!(report.testimonies_new, 0);
+    // The bundle made before, and the first one again: nothing comes back.
+    let late = import(&mut coordinator, &bundle("late.amanat"));
+    assert!(late.erased.is_empty());
+    let again = coordinator.import_bundle(
+        &bundle("first.amanat"),
+        &ImportOptions::default(),
+        &mut never_cancel,
+    );
+    assert!(again.is_err() || again.is_ok_and(|r| r.erased.is_empty()));
+    assert_eq!(
+        coordinator.testimony(erased).err().map(|e| e.code()),
+        Some("not_found")
+    );
+    for unlock in [Unlock::Passphrase(&pass), Unlock::Recovery(&c_recovery)] {
+        assert_eq!(
+            found(&coordinator_dir, unlock, &words),
+            Vec::<String>::new()
+        );
+    }
+    for v in [&mut interviewer, &mut coordinator] {
+        let r = v.verify().unwrap_or_else(|e| panic!("verify: {e}"));
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+        for &id in &others {
+            assert!(v.testimony(id).is_ok(), "another testimony went");
+        }
+    }
+
+    // The coordinator passes it on to whoever it gave the testimony.
+    export(
+        &mut coordinator,
+        "P",
+        Selection::Withdrawals,
+        &bundle("onward.amanat"),
+    );
+    let onward = import(&mut colleague, &bundle("onward.amanat"));
+    assert_eq!(onward.erased.len(), 1, "{onward:?}");
+    let colleague_dir = root.path().join("p");
+    for unlock in [Unlock::Passphrase(&pass), Unlock::Recovery(&p_recovery)] {
+        assert_eq!(
+            found(&colleague_dir, unlock, &CANARIES),
+            Vec::<String>::new()
+        );
+    }
+    let history = colleague.history(erased).unwrap_or_default();
+    assert_eq!(
+        history.last().map(|e| (e.op, e.reason.clone())),
+        Some((Op::Erase, Some("the witness withdrew".into())))
+    );
+    let r = colleague.verify().unwrap_or_else(|e| panic!("verify: {e}"));
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
 }

@@ -174,6 +174,12 @@ impl Authority {
             }
             return Ok(Some(HeldReason::Deletion));
         }
+        // A witness's withdrawal from a device with authority over the testimony is applied
+        // at once (docs/erasure.md §3): holding it would keep the content here, readable,
+        // until someone reviewed it. From any other device it is held above.
+        if rev.op == Op::Erase {
+            return Ok(None);
+        }
         let Some(new) = rev.state.as_ref() else {
             // A proof without content changes nothing this vault shows.
             return Ok(None);

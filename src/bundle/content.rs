@@ -259,6 +259,14 @@ fn deletion_proofs(revisions: Vec<Revision>) -> Vec<Revision> {
     revisions
         .iter()
         .filter(|r| keep.is_empty() || keep.contains(r.hash.as_str()))
-        .map(Revision::stub)
+        // An erasure goes whole: it has no content, and its reason is the trace the
+        // recipients keep (docs/erasure.md).
+        .map(|r| {
+            if r.op == crate::model::Op::Erase {
+                r.clone()
+            } else {
+                r.stub()
+            }
+        })
         .collect()
 }

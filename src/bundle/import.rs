@@ -110,10 +110,23 @@ pub struct ImportReport {
     pub held: Vec<Held>,
     /// The testimonies those proposals are for, and why each was held.
     pub proposals: Vec<ProposalSummary>,
+    /// Testimonies the bundle erases here (a witness's withdrawal, docs/erasure.md).
+    pub erased: Vec<ErasedSummary>,
     /// Whether this bundle was already imported (nothing would change).
     pub already_imported: bool,
     /// Whether the revisions were committed (false for `verify_bundle`).
     pub imported: bool,
+}
+
+/// A testimony an imported erasure takes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasedSummary {
+    pub id: Uuid,
+    /// The code it had here.
+    pub code: String,
+    /// Why, as the erasing device said.
+    pub reason: Option<String>,
 }
 
 impl Vault {
@@ -361,6 +374,7 @@ impl Vault {
             code_clashes: Vec::new(),
             held: Vec::new(),
             proposals: Vec::new(),
+            erased: Vec::new(),
             already_imported: false,
             imported: false,
         };
@@ -433,6 +447,19 @@ impl Vault {
             with_held.extend(parked);
         }
         report.proposals = self.proposal_summaries(&v.revisions, &report.held)?;
+        for (i, line) in v.revisions.lines().iter().enumerate() {
+            if line.op == crate::model::Op::Erase
+                && self.store.revision(&line.hash)?.is_none()
+                && self.store.erasure(line.record)?.is_none()
+                && !report.held.iter().any(|h| h.hash == line.hash)
+            {
+                report.erased.push(ErasedSummary {
+                    id: line.record,
+                    code: self.last_code(line.record)?,
+                    reason: v.revisions.get(i)?.reason,
+                });
+            }
+        }
         Ok(report)
     }
 

@@ -26,7 +26,7 @@ use crate::model::ExportProfile;
 
 pub use consent::ConsentProblem;
 pub use export::ExportResult;
-pub use import::{Conflict, ImportOptions, ImportReport, ProposalSummary, Sender};
+pub use import::{Conflict, ErasedSummary, ImportOptions, ImportReport, ProposalSummary, Sender};
 pub use plan::{DeletedTestimony, ExportPlan, ExportRequest, LeftOut, PlannedTestimony, Selection};
 pub use preview::{AnonymisedPreview, PreviewField, PreviewPart};
 

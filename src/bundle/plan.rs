@@ -22,6 +22,9 @@ pub enum Selection {
     SinceLast,
     /// Every testimony.
     All,
+    /// Only the erasures ("Send withdrawals", docs/erasure.md): each testimony erased here
+    /// since it was last sent to the recipients, as the proof of its erasure.
+    Withdrawals,
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +184,7 @@ impl Vault {
                 .into_iter()
                 .map(|t| t.id)
                 .collect(),
+            Selection::Withdrawals => Vec::new(),
         };
         let received = self.received(&recipients)?;
         let deleted_attachments_of = self.store.deleted_attachments()?;
@@ -294,7 +298,10 @@ impl Vault {
             .collect();
         let (deleted, deletions_withheld) = match (&req.selection, req.profile) {
             (Selection::SinceLast, ExportProfile::Full) => {
-                self.deleted_since(&received, &recipients)?
+                self.deleted_since(&received, &recipients, false)?
+            }
+            (Selection::Withdrawals, ExportProfile::Full) => {
+                self.deleted_since(&received, &recipients, true)?
             }
             _ => (Vec::new(), Vec::new()),
         };
@@ -337,10 +344,12 @@ impl Vault {
     /// recipients that all had the testimony from a full export (`deleted`); one that some
     /// recipients of this bundle never had is held back (`deletions_withheld`), since a
     /// bundle's content is read by all its recipients.
+    /// With `erased_only`, only the testimonies erased here.
     fn deleted_since(
         &self,
         received: &policy::Received,
         recipients: &[ContactInfo],
+        erased_only: bool,
     ) -> Result<(Vec<DeletedTestimony>, Vec<DeletedTestimony>)> {
         let deleted_attachments_of = self.store.deleted_attachments()?;
         let mut candidates: Vec<Uuid> = received.held_by_any(recipients).into_iter().collect();
@@ -351,7 +360,9 @@ impl Vault {
                 continue;
             };
             // What a contact sent us names its attachments too (`Vault::received`).
-            if self.store.record_kind(id)?.as_deref() != Some("testimony") {
+            if self.store.record_kind(id)?.as_deref() != Some("testimony")
+                || (erased_only && self.store.erasure(id)?.is_none())
+            {
                 continue;
             }
             let mut now = now;

@@ -43,6 +43,7 @@ pub(crate) struct Line {
     pub hash: String,
     pub record: uuid::Uuid,
     pub kind: RecordKind,
+    pub op: crate::model::Op,
 }
 
 impl Revisions {
@@ -379,6 +380,7 @@ fn parse_revisions(text: Zeroizing<Vec<u8>>) -> Result<Revisions> {
             hash: rev.hash,
             record: rev.record,
             kind: rev.kind,
+            op: rev.op,
         });
     }
     if lines.is_empty() {

@@ -23,7 +23,7 @@ use crate::store::{Review, Store, short_hash};
 pub(crate) const PENDING: &str = "erase_pending";
 
 /// The erasure that took `record`, if it was erased.
-fn erasure_of(conn: &Connection, record: &str) -> Result<Option<String>> {
+pub(super) fn erasure_of(conn: &Connection, record: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT erasure FROM erased WHERE record_id = ?1",

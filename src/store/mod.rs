@@ -278,6 +278,10 @@ impl StoreTx<'_> {
     pub(crate) fn stub_heads(&self, records: &[(uuid::Uuid, RecordKind)]) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for (record, _) in records {
+            // An erased record is all proofs, and stays so.
+            if erase::erasure_of(&self.0, &record.to_string())?.is_some() {
+                continue;
+            }
             let Some(heads) = queries::record_heads(&self.0, &record.to_string())? else {
                 continue;
             };

@@ -75,12 +75,15 @@ pub enum BundleCommand {
         #[arg(long, default_value = "full")]
         profile: String,
         /// Testimonies by id or code [default: everything new or changed since the last export to them]
-        #[arg(long, num_args = 1.., conflicts_with_all = ["since_last", "all"])]
+        #[arg(long, num_args = 1.., conflicts_with_all = ["since_last", "all", "withdrawals"])]
         ids: Vec<String>,
         #[arg(long)]
         since_last: bool,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "withdrawals")]
         all: bool,
+        /// Only the erasures made here since the last export to them ("Send withdrawals")
+        #[arg(long, conflicts_with = "since_last")]
+        withdrawals: bool,
         /// Only show what would be exported and what consent keeps out
         #[arg(long)]
         dry_run: bool,
@@ -146,6 +149,7 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
             ids,
             since_last: _,
             all,
+            withdrawals,
             dry_run,
             out,
         } => {
@@ -153,6 +157,8 @@ pub fn run(v: &mut Vault, cmd: &BundleCommand) -> Result<()> {
                 Selection::Ids(ids.iter().map(|i| v.resolve(i)).collect::<Result<_>>()?)
             } else if *all {
                 Selection::All
+            } else if *withdrawals {
+                Selection::Withdrawals
             } else {
                 Selection::SinceLast
             };
