@@ -67,7 +67,7 @@ impl Vault {
             let r = p.revision;
             // A proof without content proposes nothing: it is accepted with the change that
             // follows it, and alone it is not listed (it once read as "delete it").
-            if r.state.is_none() && r.op != Op::Delete {
+            if r.state.is_none() && !r.op.removes() {
                 continue;
             }
             let attachment = match r.kind {
@@ -81,7 +81,7 @@ impl Vault {
             let testimony = attachment.as_ref().map_or(r.record, |a| a.testimony);
             let current = self.store.testimony(testimony).ok().map(|s| s.testimony);
             let proposed = match (r.kind, r.op, &r.state) {
-                (RecordKind::Testimony, op, Some(s)) if op != Op::Delete => {
+                (RecordKind::Testimony, op, Some(s)) if !op.removes() => {
                     Some(Testimony::from_value(s)?)
                 }
                 _ => None,
@@ -125,7 +125,7 @@ impl Vault {
             .proposal(revision)?
             .ok_or_else(|| Error::NotFound(revision.to_string()))?
             .revision;
-        if proposal.state.is_none() && proposal.op != Op::Delete {
+        if proposal.state.is_none() && !proposal.op.removes() {
             // A proof without content proposes nothing to take (review finding 13: accepting
             // one once left a testimony without a current version); it joins the history
             // when the change that follows it is accepted.
