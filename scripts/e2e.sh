@@ -15,7 +15,7 @@ app=$repo/target/debug/amanat-desktop
 driver=$repo/target/tools/bin/tauri-driver
 shots=$repo/target/e2e${E2E_SYSTEM_FONTS:+-system-fonts}
 # The tests to run: the end-to-end suites, or other scripts (the app benchmark).
-if [ $# -eq 0 ]; then set -- ui/e2e/app.e2e.mjs ui/e2e/languages.e2e.mjs ui/e2e/search.e2e.mjs; fi
+if [ $# -eq 0 ]; then set -- ui/e2e/app.e2e.mjs ui/e2e/languages.e2e.mjs ui/e2e/search.e2e.mjs ui/e2e/erasure.e2e.mjs; fi
 tests=()
 for t in "$@"; do tests+=("$(realpath "$t")"); done
 [ -x "$app" ] || { echo "e2e: build the app first (make build-app)" >&2; exit 1; }

@@ -143,17 +143,24 @@ impl Vault {
         if self.is_poisoned() {
             return Err(Error::Poisoned);
         }
-        let revs = self.sign(vec![Draft {
+        // Links to its persons leave the other testimonies in the same commit (as a deletion
+        // does): a link to a testimony that is gone would keep them out of every full export.
+        let mut drafts = if self.store.testimony(id).is_ok() {
+            self.unlink_drafts(id)?
+        } else {
+            Vec::new()
+        };
+        drafts.push(Draft {
             record: id,
             kind: RecordKind::Testimony,
             op: Op::Erase,
             parents: heads,
             reason: Some(reason),
             state: None,
-        }])?;
-        let revs = self.commit_frame(revs)?;
+        });
+        let revs = self.commit_frame(self.sign(drafts)?)?;
         let erasure = revs
-            .first()
+            .last()
             .map(|r| r.hash.clone())
             .ok_or_else(|| Error::Internal("the erasure was not signed".into()))?;
         let purged = self.finish_erasure()?;

@@ -1,7 +1,7 @@
 //! What a seized disk reveals to whoever also has the passphrase or the recovery key: every
-//! file of a vault, decrypted with every key those unlock. Not part of the API (the app never
-//! calls it): tests use it to prove that erased content is gone (docs/erasure.md), as an
-//! adversary holding both would look for it.
+//! file of a vault, decrypted with every key those unlock. The tests use it to prove that
+//! erased content is gone (docs/erasure.md), as an adversary holding both would look for it;
+//! `amanat scan` lets an organisation see it for itself.
 
 use std::path::{Path, PathBuf};
 
@@ -122,4 +122,22 @@ fn search_terms(plain: &[u8], secret: &VaultSecret) -> Result<Vec<u8>> {
         return Ok(Vec::new());
     };
     store.search_terms()
+}
+
+/// Where any of `words` is found in the vault's files, decrypted (see the module doc): each
+/// file and word found, as typed or lower-cased (the search index folds case).
+pub fn scan(dir: &Path, unlock: Unlock<'_>, words: &[String]) -> Result<Vec<(PathBuf, String)>> {
+    let mut out = Vec::new();
+    for p in plaintexts(dir, unlock)? {
+        for w in words {
+            let forms = [w.clone(), w.to_lowercase()];
+            if forms
+                .iter()
+                .any(|f| !f.is_empty() && memchr::memmem::find(&p.bytes, f.as_bytes()).is_some())
+            {
+                out.push((p.path.clone(), w.clone()));
+            }
+        }
+    }
+    Ok(out)
 }

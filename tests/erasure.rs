@@ -513,3 +513,106 @@ fn an_erasure_by_a_device_without_authority_is_held_for_review() {
         Vec::<String>::new()
     );
 }
+
+/// Found by an independent review: a file a partner proposed for the testimony (held here
+/// for review, so not yet one of its attachments) outlived the erasure — its content in
+/// `blobs/`, its name in both snapshots, its proposal still listed and acceptable.
+#[test]
+fn a_file_held_for_review_goes_with_the_testimony_it_was_proposed_for() {
+    let root = common::tempdir();
+    let dir = root.path().join("c");
+    let (mut coordinator, recovery) = common::create(&dir);
+    let (mut partner, _) = common::create(&root.path().join("p"));
+    common::know(&mut coordinator, &partner, "P", ContactTrust::Partner);
+    common::know(&mut partner, &coordinator, "C", ContactTrust::Organisation);
+    let mut t = common::shared("HLD-1");
+    t.narrative = format!("{} {}", t.narrative, CANARIES[0]);
+    let id = coordinator
+        .add_testimony(t)
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    common::ship(
+        root.path(),
+        &mut coordinator,
+        "P",
+        Selection::SinceLast,
+        &mut partner,
+    );
+    let file = root.path().join("Partnerfile-Zarkentname.txt");
+    std::fs::write(&file, format!("statement {MARKER}")).unwrap_or_default();
+    partner
+        .attach_file(id, &file, &AttachOptions::default(), &mut never_cancel)
+        .unwrap_or_else(|e| panic!("attach: {e}"));
+    let report = common::ship(
+        root.path(),
+        &mut partner,
+        "C",
+        Selection::SinceLast,
+        &mut coordinator,
+    )
+    .unwrap_or_else(|| panic!("nothing sent"));
+    assert!(!report.proposals.is_empty(), "{report:?}");
+    let words = [CANARIES[0], MARKER, "Zarkentname"];
+    let before = found(&dir, Unlock::Recovery(&recovery), &words);
+    assert!(
+        before.len() >= 3,
+        "the scan must find them first: {before:?}"
+    );
+    coordinator
+        .erase(id, "HLD-1", "withdrew")
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    assert_eq!(coordinator.proposals().map(|p| p.len()).ok(), Some(0));
+    assert_eq!(
+        found(&dir, Unlock::Recovery(&recovery), &words),
+        Vec::<String>::new()
+    );
+    drop(coordinator);
+    assert_eq!(
+        found(&dir, Unlock::Recovery(&recovery), &words),
+        Vec::<String>::new()
+    );
+}
+
+/// Found by an independent review: a person of the erased testimony marked as the same as a
+/// person of another kept the link in the other, which then could not be exported in full
+/// (a link to a testimony nobody may see) and could not be unlinked (its other side gone).
+#[test]
+fn links_to_an_erased_testimony_leave_the_others() {
+    let root = common::tempdir();
+    let (mut a, _) = common::create(&root.path().join("a"));
+    let (b, _) = common::create(&root.path().join("b"));
+    common::know(&mut a, &b, "B", ContactTrust::Organisation);
+    let gone = a
+        .add_testimony(common::shared("LNK-1"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let kept = a
+        .add_testimony(common::shared("LNK-2"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let testifier = |id| {
+        a.testimony(id)
+            .ok()
+            .and_then(|t| t.testimony.testifier.map(|p| p.id))
+            .unwrap_or_else(|| panic!("no testifier"))
+    };
+    let (pa, pb) = (testifier(gone), testifier(kept));
+    a.merge_persons(
+        amanat::model::PersonRef {
+            testimony: gone,
+            person: pa,
+        },
+        amanat::model::PersonRef {
+            testimony: kept,
+            person: pb,
+        },
+        None,
+    )
+    .unwrap_or_else(|e| panic!("merge: {e}"));
+    a.erase(gone, "LNK-1", "withdrew")
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    let still = a
+        .testimony(kept)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .testimony;
+    assert!(still.all_persons().all(|p| p.same_as.is_empty()));
+    let out = root.path().join("all.amanat");
+    export(&mut a, "B", Selection::All, &out);
+}

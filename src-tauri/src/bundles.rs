@@ -90,13 +90,19 @@ pub struct ExportArgs {
     pub profile: ExportProfile,
     /// Testimony ids; `null` for everything new or changed since the last export.
     pub ids: Option<Vec<String>>,
+    /// Only the erasures made since the last export ("Send withdrawals"); `ids` is ignored.
+    #[serde(default)]
+    pub withdrawals: bool,
 }
 
 impl ExportArgs {
     fn request(self) -> CmdResult<ExportRequest> {
-        let selection = match self.ids {
-            Some(ids) => Selection::Ids(ids.iter().map(|i| parse_id(i)).collect::<CmdResult<_>>()?),
-            None => Selection::SinceLast,
+        let selection = match (self.withdrawals, self.ids) {
+            (true, _) => Selection::Withdrawals,
+            (false, Some(ids)) => {
+                Selection::Ids(ids.iter().map(|i| parse_id(i)).collect::<CmdResult<_>>()?)
+            }
+            (false, None) => Selection::SinceLast,
         };
         Ok(ExportRequest {
             to: self.to,

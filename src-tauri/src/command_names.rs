@@ -18,6 +18,8 @@ pub const COMMANDS: &[&str] = &[
     "code_clashes",
     "rename_testimony",
     "history",
+    "erasure_preview",
+    "erase_testimony",
     "understand_date",
     "save_draft",
     "list_drafts",

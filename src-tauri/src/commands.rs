@@ -210,6 +210,28 @@ pub async fn history(state: State<'_, AppState>, id: String) -> CmdResult<Vec<Hi
 }
 
 #[tauri::command]
+pub async fn erasure_preview(
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<amanat::ErasurePreview> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.erasure_preview(id))
+}
+
+/// Erases a testimony (a witness's withdrawal). Not cancellable: once the erasure is signed
+/// the vault's files are rewritten to the end (`Vault::erase`).
+#[tauri::command]
+pub async fn erase_testimony(
+    state: State<'_, AppState>,
+    id: String,
+    code: String,
+    reason: String,
+) -> CmdResult<amanat::ErasureReport> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.erase(id, &code, &reason))
+}
+
+#[tauri::command]
 pub async fn understand_date(text: String) -> CmdResult<DateReading> {
     Ok(amanat::understand_date(&text)?)
 }

@@ -81,6 +81,8 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             attach::attach_files,
             attach::extract_attachment,
             attach::delete_attachment,
+            commands::erasure_preview,
+            commands::erase_testimony,
             bundles::list_contacts,
             bundles::add_contact,
             bundles::read_card_file,

@@ -214,6 +214,9 @@ impl Vault {
                 // a version in conflict that still linked to it (made before the deletion
                 // arrived) kept its testimony from every vault for ever (found by the
                 // convergence property test).
+                // Erased (a witness's withdrawal, perhaps on another device): nothing of it is
+                // left anywhere to reveal, and the links to it must not keep the others here.
+                Err(_) if self.store.erasure(t).is_ok_and(|e| e.is_some()) => true,
                 Err(_) => self
                     .last_versions_of_deleted(t)
                     .is_ok_and(|v| v.all_allow(scope)),

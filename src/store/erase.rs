@@ -136,6 +136,9 @@ pub(super) fn apply(tx: &StoreTx<'_>, rev: &Revision, seq: u64) -> Result<()> {
             conn.execute("DELETE FROM attachments WHERE id = ?1", [r])?;
         }
     }
+    // Files proposed for it by devices without authority (new attachments this vault does
+    // not have as records yet): their proposals go, and with them their files.
+    hashes.extend(drop_proposed_attachments(conn, &record)?);
     for h in &hashes {
         conn.execute("DELETE FROM acceptances WHERE hash = ?1", [h])?;
     }
@@ -233,6 +236,24 @@ fn drop_proposals(conn: &Connection, record: &str) -> Result<Vec<String>> {
         .collect::<rusqlite::Result<_>>()?;
     conn.execute("DELETE FROM proposals WHERE record_id = ?1", [record])?;
     Ok(hashes)
+}
+
+/// Forgets every proposal of an attachment of `testimony` (and those that build on them);
+/// returns their hashes.
+fn drop_proposed_attachments(conn: &Connection, testimony: &str) -> Result<Vec<String>> {
+    let records: Vec<String> = conn
+        .prepare(
+            "SELECT DISTINCT record_id FROM proposals
+             WHERE json_extract(json, '$.kind') = 'attachment'
+               AND json_extract(json, '$.state.testimony') = ?1",
+        )?
+        .query_map([testimony], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for r in records {
+        out.extend(drop_proposals(conn, &r)?);
+    }
+    Ok(out)
 }
 
 /// This vault's review records of erased revisions keep their proofs only: the reason a

@@ -81,6 +81,9 @@ enum Command {
         #[arg(long)]
         code: Option<String>,
     },
+    /// Look for words in every file of the vault, decrypted with its keys (to see for
+    /// yourself that an erasure left nothing); fails if any is found
+    Scan { words: Vec<String> },
     /// List live testimonies
     List {
         #[arg(long)]
@@ -334,6 +337,26 @@ fn run(cli: Cli) -> Result<()> {
             let report = v.erase(id, code, reason)?;
             print!("{}", render::erasure_report(&preview, &report));
             v.close()
+        }
+        Command::Scan { words } => {
+            let v = open(&cli)?;
+            let dir = v.dir().to_path_buf();
+            // The files as they are on disk once nothing is writing: the vault is closed.
+            v.close()?;
+            let found = amanat::forensics::scan(
+                &dir,
+                amanat::forensics::Unlock::Passphrase(&passphrase(&cli)?),
+                words,
+            )?;
+            for (path, word) in &found {
+                println!("found {word:?} in {}", path.display());
+            }
+            if found.is_empty() {
+                println!("none of the words is in any file of the vault");
+                Ok(())
+            } else {
+                Err(Error::invalid("words", "found in the vault"))
+            }
         }
         Command::Search(args) => search::search(&open(&cli)?, args),
         Command::People(args) => search::people(&open(&cli)?, args),

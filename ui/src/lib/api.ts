@@ -25,6 +25,8 @@ import type {
   SearchResults,
   DraftInfo,
   EditOutcome,
+  ErasurePreview,
+  ErasureReport,
   DraftList,
   HistoryEntry,
   JobProgress,
@@ -58,6 +60,10 @@ export const api = {
   saveEdit: (id: string, testimony: unknown, base: string, reason: string | null) =>
     invoke<EditOutcome>('save_edit', { id, testimony, base, reason }),
   history: (id: string) => invoke<HistoryEntry[]>('history', { id }),
+  erasurePreview: (id: string) => invoke<ErasurePreview>('erasure_preview', { id }),
+  /** A witness's withdrawal: `code` is what the user typed to confirm. */
+  eraseTestimony: (id: string, code: string, reason: string) =>
+    invoke<ErasureReport>('erase_testimony', { id, code, reason }),
   understandDate: (text: string) => invoke<DateReading>('understand_date', { text }),
   saveDraft: (id: string, record: string | null, base: string | null, testimony: unknown) =>
     invoke<DraftInfo>('save_draft', { id, record, base, testimony }),

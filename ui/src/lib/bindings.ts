@@ -112,6 +112,44 @@ accepted: Accepted | null, };
 
 export type Accepted = { at: string, reason: string | null, };
 
+export type ErasurePreview = { id: string, 
+/**
+ * The code the user types to confirm (the last one it had, if it was deleted).
+ */
+code: string, 
+/**
+ * Whether it is deleted already (its history still holds its content).
+ */
+deleted: boolean, revisions: number, attachments: number, drafts: number, 
+/**
+ * The contacts this vault sent it to, or got it from (by the name it gives them; a key's
+ * fingerprint where the contact is gone), each once, sorted.
+ */
+copies: Array<string>, };
+
+export type ErasureReport = { 
+/**
+ * The erasure's revision: the signed trace `history` shows.
+ */
+erasure: string, 
+/**
+ * Revisions of the testimony and its attachments whose content was removed (their
+ * proofs remain).
+ */
+revisions: number, 
+/**
+ * Attachments erased with it.
+ */
+attachments: number, 
+/**
+ * Drafts of it removed.
+ */
+drafts: number, 
+/**
+ * Attachment files removed from disk.
+ */
+files: number, };
+
 export type Acceptance = "current" | "conflict";
 
 export type Op = "create" | "update" | "delete" | "erase";
@@ -346,7 +384,11 @@ export type ExportArgs = { to: Array<string>, profile: ExportProfile,
 /**
  * Testimony ids; `null` for everything new or changed since the last export.
  */
-ids: Array<string> | null, };
+ids: Array<string> | null, 
+/**
+ * Only the erasures made since the last export ("Send withdrawals"); `ids` is ignored.
+ */
+withdrawals: boolean, };
 
 export type ExportPlan = { recipients: Array<ContactInfo>, profile: ExportProfile, included: Array<PlannedTestimony>, left_out: Array<LeftOut>, 
 /**
@@ -421,6 +463,10 @@ code_clashes: Array<CodeClash>,
  */
 proposals: Array<ProposalSummary>, 
 /**
+ * Testimonies the bundle erases here (a witness's withdrawal, docs/erasure.md).
+ */
+erased: Array<ErasedSummary>, 
+/**
  * Whether this bundle was already imported (nothing would change).
  */
 already_imported: boolean, 
@@ -428,6 +474,16 @@ already_imported: boolean,
  * Whether the revisions were committed (false for `verify_bundle`).
  */
 imported: boolean, };
+
+export type ErasedSummary = { id: string, 
+/**
+ * The code it had here.
+ */
+code: string, 
+/**
+ * Why, as the erasing device said.
+ */
+reason: string | null, };
 
 export type Sender = { 
 /**
