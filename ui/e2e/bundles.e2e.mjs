@@ -212,3 +212,55 @@ test('interviewer to coordinator: contacts, export wizard, import, and a conflic
   });
   await shot(b, 'list-after-resolution');
 });
+
+test('a witness withdraws: the interviewer erases the testimony, sends the withdrawal, the coordinator imports it', async () => {
+  await open(A, PASS_A);
+  await click(b, 'nav-list');
+  await shown(b, 'testimony-list');
+  for (const link of await b.$$('[data-testid="open-testimony"]')) {
+    if ((await link.getText()) === 'ALA-2026-0001') {
+      await link.click();
+      break;
+    }
+  }
+  await click(b, 'erase-open');
+  assert.match(await text('erase-copies'), /Coordinator/);
+  await type(b, 'erase-reason', 'Withdrawn at the witness’s request');
+  await type(b, 'erase-code', 'ALA-2026-0001');
+  await click(b, 'erase-confirm');
+  await shown(b, 'erase-done', 60000);
+  await shot(b, 'withdrawal-1-erased');
+  await click(b, 'erase-close');
+
+  // Export → Only withdrawals.
+  await click(b, 'nav-export');
+  await shown(b, 'export-step-what');
+  await click(b, 'export-withdrawals');
+  await click(b, 'export-next');
+  await click(b, 'export-contact');
+  await click(b, 'export-next');
+  await click(b, 'export-next');
+  await shown(b, 'export-step-check');
+  assert.match(await text('export-summary'), /The erasure of 1 testimony goes to ⁨?Coordinator/);
+  assert.match(await text('export-deleted'), /an erased testimony/);
+  await shot(b, 'withdrawal-2-export-check');
+  await click(b, 'export-next');
+  const file = join(USB, 'withdrawal.amanat');
+  await Promise.all([click(b, 'export-write'), answerDialog('Save the bundle', file, { save: true })]);
+  await shown(b, 'export-step-done', 60000);
+
+  await open(B, PASS_B);
+  await click(b, 'nav-import');
+  await Promise.all([click(b, 'import-choose'), answerDialog('Choose a bundle', file)]);
+  await shown(b, 'import-summary', 60000);
+  const erased = await text('import-erased');
+  assert.match(erased, /1 testimony is erased here/);
+  assert.match(erased, /ALA-2026-0001.*Withdrawn at the witness’s request/s);
+  await shot(b, 'withdrawal-3-import-summary');
+  await click(b, 'import-run');
+  await shown(b, 'import-done', 60000);
+  await click(b, 'nav-list');
+  const listed = () => b.execute(() => document.querySelector('[data-testid="testimony-list"]')?.textContent ?? '');
+  await b.waitUntil(async () => !(await listed()).includes('ALA-2026-0001'), { timeout: 10000, timeoutMsg: 'still listed' });
+  await shot(b, 'withdrawal-4-coordinator-list');
+});
