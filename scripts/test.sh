@@ -8,6 +8,7 @@
 # - one release build serves the package (the app and the command line in one cargo run, then
 #   Tauri's bundler on what it built) and the fuzz pass (its targets reuse the release
 #   dependencies; AFL's instrumentation is added to our own crates only);
+# - the crash and fault campaigns (one core each) run beside the other Rust tests;
 # - what needs no compiler runs beside the builds: the UI's type check and unit tests, and
 #   the fresh Debian the package test installs into; the short fuzz pass (one core) runs
 #   beside the first end-to-end suite, the convergence property test (one core) beside the
@@ -37,7 +38,13 @@ step rage make --no-print-directory rage || stop
 step release cargo build --release --locked --bins || stop
 # After the release build: the fuzz targets reuse its dependencies.
 step fuzz-build scripts/fuzz.sh --build || stop
-step rust-tests scripts/dev-build.sh test || stop
+# The kill -9 and fault campaigns (tests/crash*.rs, tests/faults.rs: one test and one core
+# each, most of the tests' time) run beside all the others, which share the other core; the
+# two globs split the test files between the two steps, so a new file runs in one of them.
+bg_step rust-tests-crash scripts/dev-build.sh test --test 'cr*' --test 'f*'
+step rust-tests bash -c "scripts/dev-build.sh test --lib --bins --test '[!cf]*' --test 'c[!r]*' \
+  && scripts/dev-build.sh test --doc" || stop
+await_step rust-tests-crash || stop
 # AFL on one core while the end-to-end tests drive the app on the other.
 bg_step fuzz-short env FUZZ_SECONDS=20 FUZZ_JOBS=1 scripts/fuzz.sh --run
 step e2e scripts/e2e.sh || stop
