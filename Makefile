@@ -79,9 +79,10 @@ fuzz-short: setup
 	FUZZ_SECONDS=20 scripts/fuzz.sh
 
 # The long crash campaign: 1,000 kill -9 at random moments on each of: commits and snapshots;
-# attachment imports and deletes; exports, imports, passphrase changes and drafts.
+# attachment imports and deletes; exports, imports, passphrase changes and drafts; erasures
+# and the import of an erasure.
 crash: setup
-	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash --test crash_attachments --test crash_transfers -- --nocapture
+	AMANAT_CRASH_KILLS=1000 $(CARGO) test --locked --test crash --test crash_attachments --test crash_transfers --test crash_erasure -- --nocapture
 
 # The consent property test with 20,000 cases (make test runs 1,200); a failing case prints
 # its operations and proptest's seed.
