@@ -101,6 +101,7 @@ bench: rage
 	RAGE=$(RAGE) $(CARGO) bench --locked --bench bundles
 	$(CARGO) bench --locked --bench search
 	$(CARGO) bench --locked --bench bundle_memory
+	$(CARGO) bench --locked --bench erasure
 
 # The .deb (Tauri's bundler): the app, the `amanat` command line and the guides, in
 # target/package/. `make package-test` installs it into a fresh Debian 12 chroot and starts it.

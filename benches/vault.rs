@@ -6,92 +6,19 @@
 
 use std::time::{Duration, Instant};
 
-use amanat::secrecy::SecretString;
 use amanat::{CreateOptions, KdfCost, Testimony, Vault};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+
+mod common;
+
+use common::{fill, peak_rss_mib, testimony};
 
 const COMMITS_MEASURED: usize = 2000;
-const BATCH: usize = 1000;
-
-const WORDS: &[&str] = &[
-    "інім",
-    "ұсталды",
-    "лагерь",
-    "Жаркент",
-    "Құлжа",
-    "отбасы",
-    "хабарласу",
-    "паспорт",
-    "ئىنىم",
-    "تۇتۇلدى",
-    "لاگېر",
-    "غۇلجا",
-    "ئائىلە",
-    "پاسپورت",
-    "مەكتەپ",
-    "弟弟",
-    "被拘留",
-    "再教育",
-    "伊犁",
-    "护照",
-    "家人",
-    "工厂",
-    "brother",
-    "detained",
-    "camp",
-    "Zharkent",
-    "family",
-    "passport",
-    "factory",
-    "released",
-    "брат",
-    "задержан",
-    "лагерь",
-    "семья",
-    "паспорт",
-    "фабрика",
-];
-
-fn text(rng: &mut StdRng, bytes: usize) -> String {
-    let mut s = String::with_capacity(bytes + 32);
-    while s.len() < bytes {
-        s.push_str(WORDS[rng.gen_range(0..WORDS.len())]);
-        s.push(if rng.gen_ratio(1, 12) { '\n' } else { ' ' });
-    }
-    s
-}
-
-fn testimony(rng: &mut StdRng, i: usize) -> Testimony {
-    let json = serde_json::json!({
-        "code": format!("BEN-{i:07}"),
-        "interview_date": format!("20{:02}-{:02}-{:02}", rng.gen_range(18..26), rng.gen_range(1..13), rng.gen_range(1..29)),
-        "medium": "video_call",
-        "languages": ["kk", "ru"],
-        "summary": text(rng, 200),
-        "narrative": text(rng, 3600),
-        "testifier": {"names": [{"name": "Ержанат Абай", "script": "Cyrl"}, {"name": "ئەرجانات ئاباي", "script": "Arab"}], "birth": "1980"},
-        "events": [{"kind": "detention", "start": "2018-21", "place": "Zharkent"}]
-    });
-    match Testimony::from_json(&json.to_string()) {
-        Ok(t) => t,
-        Err(e) => panic!("generated testimony: {e}"),
-    }
-}
 
 fn pct(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i].as_secs_f64() * 1000.0
-}
-
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
 }
 
 fn plain_sqlite(dir: &std::path::Path, n: usize, rng: &mut StdRng) -> Vec<Duration> {
@@ -129,13 +56,8 @@ fn plain_sqlite(dir: &std::path::Path, n: usize, rng: &mut StdRng) -> Vec<Durati
 fn run_size(n: usize) {
     let root = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = root.path().join("v");
-    let pass = SecretString::from("benchmark passphrase".to_string());
-    // The KDF is measured once separately; here it is cheap so that "open" is the rest.
-    let opts = CreateOptions {
-        name: "bench".into(),
-        kdf: KdfCost::InsecureForTests(1),
-    };
-    let (mut v, _) = Vault::create(&dir, &pass, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let pass = common::passphrase();
+    let mut v = common::new_vault(&dir);
     let mut rng = StdRng::seed_from_u64(42);
     let load_start = Instant::now();
     fill(&mut v, &mut rng, n);
@@ -195,20 +117,10 @@ fn run_size(n: usize) {
     );
 }
 
-/// Adds testimonies 0..n in commits of `BATCH`.
-fn fill(v: &mut Vault, rng: &mut StdRng, n: usize) {
-    let mut i = 0;
-    while i < n {
-        let batch: Vec<Testimony> = (i..(i + BATCH).min(n)).map(|k| testimony(rng, k)).collect();
-        i += batch.len();
-        v.add_testimonies(batch).unwrap_or_else(|e| panic!("{e}"));
-    }
-}
-
 /// `--make-vault DIR --size N`: a vault of N testimonies with the real (calibrated) KDF and
 /// the passphrase "benchmark passphrase", for the desktop app's benchmark (`make bench-app`).
 fn make_vault(dir: &std::path::Path, n: usize) {
-    let pass = SecretString::from("benchmark passphrase".to_string());
+    let pass = common::passphrase();
     let opts = CreateOptions {
         name: "bench".into(),
         kdf: KdfCost::Calibrated,
@@ -231,22 +143,9 @@ fn main() {
         make_vault(&dir.unwrap_or_else(|| panic!("--make-vault DIR")), n);
         return;
     }
-    if let Some(pos) = args.iter().position(|a| a == "--size") {
-        let n = args
-            .get(pos + 1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1000);
-        run_size(n);
+    if common::child(run_size) {
         return;
     }
-    if args.iter().any(|a| a == "--list") {
-        return; // `cargo bench -- --list` and test discovery
-    }
-    let sizes: Vec<usize> = std::env::var("AMANAT_BENCH_SIZES")
-        .unwrap_or_else(|_| "1000,10000,100000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
     let kdf_start = Instant::now();
     let log_n = amanat::keys::calibrate_work_factor();
     println!(
@@ -257,14 +156,5 @@ fn main() {
         "\n| testimonies | amanat commit p50 / p99 / max (ms) | plain SQLite WAL FULL p50 / p99 / max (ms) | p99 ratio | commit that starts a snapshot (ms) | open after KDF (ms) | snapshot (ms) | snapshot size (MiB) | peak RSS (MiB) | bulk load (s) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
-    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
-    for n in sizes {
-        let status = std::process::Command::new(&exe)
-            .args(["--size", &n.to_string()])
-            .status();
-        if !status.map(|s| s.success()).unwrap_or(false) {
-            eprintln!("size {n} failed");
-            std::process::exit(1);
-        }
-    }
+    common::each_size();
 }
