@@ -56,21 +56,7 @@ pub struct ErasureReport {
 impl Vault {
     /// What erasing testimony `id` would take, and who has copies (for the confirmation).
     pub fn erasure_preview(&self, id: Uuid) -> Result<ErasurePreview> {
-        if self.store.record_kind(id)?.as_deref() != Some(RecordKind::Testimony.as_str()) {
-            return Err(Error::NotFound(id.to_string()));
-        }
-        if self.store.erasure(id)?.is_some() {
-            return Err(Error::invalid("testimony", "was erased already"));
-        }
-        let revisions = self.store.revisions_of(id)?;
-        let code = last_code(&revisions);
-        let deleted = self.store.heads(id)?.is_some_and(|(_, d)| d);
-        let attachments = self.store.attachments_of(id)?.len().saturating_add(
-            self.store
-                .deleted_attachments()?
-                .get(&id)
-                .map_or(0, Vec::len),
-        );
+        let revisions = self.erasable(id)?;
         let drafts = self
             .drafts()?
             .drafts
@@ -79,13 +65,32 @@ impl Vault {
             .count();
         Ok(ErasurePreview {
             id,
-            code,
-            deleted,
+            code: last_code(&revisions),
+            deleted: self.store.heads(id)?.is_some_and(|(_, d)| d),
             revisions: revisions.len() as u64,
-            attachments: attachments as u64,
+            attachments: self.attachment_count(id)?,
             drafts: drafts as u64,
             copies: self.copies_of(id)?,
         })
+    }
+
+    /// The revisions of testimony `id`, if it may be erased: a testimony (live or deleted)
+    /// not erased already.
+    fn erasable(&self, id: Uuid) -> Result<Vec<crate::model::Revision>> {
+        if self.store.record_kind(id)?.as_deref() != Some(RecordKind::Testimony.as_str()) {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        if self.store.erasure(id)?.is_some() {
+            return Err(Error::invalid("testimony", "was erased already"));
+        }
+        self.store.revisions_of(id)
+    }
+
+    /// How many attachments testimony `id` has here, live or deleted.
+    fn attachment_count(&self, id: Uuid) -> Result<u64> {
+        let deleted = self.store.deleted_attachments()?;
+        let n = self.store.attachments_of(id)?.len() + deleted.get(&id).map_or(0, Vec::len);
+        Ok(n as u64)
     }
 
     /// The code testimony `id` last had here ("" if it never had content here).
@@ -129,13 +134,19 @@ impl Vault {
     pub fn erase(&mut self, id: Uuid, typed_code: &str, reason: &str) -> Result<ErasureReport> {
         let reason = check_reason(Some(reason))?
             .ok_or_else(|| Error::invalid("reason", "is required to erase"))?;
-        let preview = self.erasure_preview(id)?;
-        if !typed_code.trim().eq_ignore_ascii_case(preview.code.trim()) {
+        // What the confirmation needs, not the whole preview (its drafts and copies).
+        let revisions = self.erasable(id)?;
+        if !typed_code
+            .trim()
+            .eq_ignore_ascii_case(last_code(&revisions).trim())
+        {
             return Err(Error::invalid(
                 "confirmation",
                 "is not the code of the testimony to erase",
             ));
         }
+        // Counted before the erasure takes them.
+        let attachments = self.attachment_count(id)?;
         let (heads, _) = self
             .store
             .heads(id)?
@@ -164,11 +175,10 @@ impl Vault {
             .map(|r| r.hash.clone())
             .ok_or_else(|| Error::Internal("the erasure was not signed".into()))?;
         let purged = self.finish_erasure()?;
-        let revisions = self.store.revisions_of(id)?.len().saturating_sub(1) as u64;
         Ok(ErasureReport {
             erasure,
-            revisions,
-            attachments: preview.attachments,
+            revisions: revisions.len() as u64,
+            attachments,
             drafts: purged.drafts,
             files: purged.files,
         })

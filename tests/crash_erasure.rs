@@ -88,6 +88,22 @@ fn setup(root: &Path) -> PathBuf {
     dir
 }
 
+/// The other testimony as the user sees it (its JSON), in an open vault.
+fn other(v: &amanat::Vault) -> String {
+    v.resolve("KEEP-1")
+        .and_then(|k| v.testimony(k))
+        .map(|t| serde_json::to_string(&t.testimony).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("the other testimony: {e}"))
+}
+
+/// The other testimony in the vault at `dir`.
+fn kept(dir: &Path) -> String {
+    let v = common::open(dir);
+    let k = other(&v);
+    v.close().unwrap_or_else(|e| panic!("close: {e}"));
+    k
+}
+
 /// What "whole" means for a vault: the interviewer's has every version with its content and
 /// a draft; a coordinator's has the history as proofs but the current version.
 #[derive(Clone, Copy)]
@@ -111,12 +127,7 @@ fn whole_as(vault: &Path, keep: &str, expect: Whole) -> bool {
     let report = v.verify().unwrap_or_else(|e| panic!("verify: {e}"));
     assert!(report.ok(), "verify: {:?}", report.problems);
     assert_eq!(common::temp_files(vault), Vec::<PathBuf>::new());
-    let kept = v
-        .resolve("KEEP-1")
-        .and_then(|k| v.testimony(k))
-        .map(|t| serde_json::to_string(&t.testimony).unwrap_or_default())
-        .unwrap_or_else(|e| panic!("the other testimony: {e}"));
-    assert_eq!(kept, keep, "the other testimony changed");
+    assert_eq!(other(&v), keep, "the other testimony changed");
     let present = match v.resolve(CODE) {
         Ok(id) => {
             let history = v.history(id).unwrap_or_else(|e| panic!("history: {e}"));
@@ -165,16 +176,7 @@ fn every_kill_and_fault_during_an_erasure_leaves_it_whole_or_erased() {
     let tmp = common::tempdir();
     let root = tmp.path();
     let pristine = setup(root);
-    let keep = {
-        let v = common::open(&pristine);
-        let k = v
-            .resolve("KEEP-1")
-            .and_then(|k| v.testimony(k))
-            .map(|t| serde_json::to_string(&t.testimony).unwrap_or_default())
-            .unwrap_or_default();
-        v.close().unwrap_or_else(|e| panic!("close: {e}"));
-        k
-    };
+    let keep = kept(&pristine);
     let shim = common::fault_shim(root);
 
     let work = root.join("counting");
@@ -308,16 +310,7 @@ fn kill_9_at_random_moments_during_an_erasure_and_its_import() {
     let tmp = common::tempdir();
     let root = tmp.path();
     let interviewer = setup(root);
-    let keep = {
-        let v = common::open(&interviewer);
-        let k = v
-            .resolve("KEEP-1")
-            .and_then(|k| v.testimony(k))
-            .map(|t| serde_json::to_string(&t.testimony).unwrap_or_default())
-            .unwrap_or_default();
-        v.close().unwrap_or_else(|e| panic!("close: {e}"));
-        k
-    };
+    let keep = kept(&interviewer);
     let spare = root.join("spare");
     common::copy_dir(&interviewer, &spare);
     let (coordinator, bundle) = setup_import(root, &spare);

@@ -460,18 +460,23 @@ fn a_withdrawal_follows_the_copies_and_erases_them_on_import() {
     assert!(r.problems.is_empty(), "{:?}", r.problems);
 }
 
-/// Who may erase (docs/erasure.md §3): the device that made the testimony, this device, and
-/// the contacts trusted as the same organisation. A partner that received a copy erases its
-/// own copy; its erasure reaches the coordinator only as a proposal, which the coordinator's
-/// user may accept.
-#[test]
-fn an_erasure_by_a_device_without_authority_is_held_for_review() {
+/// A coordinator's testimony `code` (with the first canary in its narrative), sent to a
+/// partner (trusted as a partner, not as the organisation).
+struct Shared {
+    root: tempfile::TempDir,
+    coordinator: Vault,
+    recovery: RecoveryKey,
+    partner: Vault,
+    id: Uuid,
+}
+
+fn shared_with_a_partner(code: &str) -> Shared {
     let root = common::tempdir();
-    let (mut coordinator, c_recovery) = common::create(&root.path().join("c"));
+    let (mut coordinator, recovery) = common::create(&root.path().join("c"));
     let (mut partner, _) = common::create(&root.path().join("p"));
     common::know(&mut coordinator, &partner, "P", ContactTrust::Partner);
     common::know(&mut partner, &coordinator, "C", ContactTrust::Organisation);
-    let mut t = common::shared("SHR-1");
+    let mut t = common::shared(code);
     t.narrative = format!("{} {}", t.narrative, CANARIES[0]);
     let id = coordinator
         .add_testimony(t)
@@ -483,6 +488,28 @@ fn an_erasure_by_a_device_without_authority_is_held_for_review() {
         Selection::SinceLast,
         &mut partner,
     );
+    Shared {
+        root,
+        coordinator,
+        recovery,
+        partner,
+        id,
+    }
+}
+
+/// Who may erase (docs/erasure.md §3): the device that made the testimony, this device, and
+/// the contacts trusted as the same organisation. A partner that received a copy erases its
+/// own copy; its erasure reaches the coordinator only as a proposal, which the coordinator's
+/// user may accept.
+#[test]
+fn an_erasure_by_a_device_without_authority_is_held_for_review() {
+    let Shared {
+        root,
+        mut coordinator,
+        recovery: c_recovery,
+        mut partner,
+        id,
+    } = shared_with_a_partner("SHR-1");
     partner
         .erase(id, "SHR-1", "asked us to remove it")
         .unwrap_or_else(|e| panic!("erase: {e}"));
@@ -519,24 +546,14 @@ fn an_erasure_by_a_device_without_authority_is_held_for_review() {
 /// `blobs/`, its name in both snapshots, its proposal still listed and acceptable.
 #[test]
 fn a_file_held_for_review_goes_with_the_testimony_it_was_proposed_for() {
-    let root = common::tempdir();
+    let Shared {
+        root,
+        mut coordinator,
+        recovery,
+        mut partner,
+        id,
+    } = shared_with_a_partner("HLD-1");
     let dir = root.path().join("c");
-    let (mut coordinator, recovery) = common::create(&dir);
-    let (mut partner, _) = common::create(&root.path().join("p"));
-    common::know(&mut coordinator, &partner, "P", ContactTrust::Partner);
-    common::know(&mut partner, &coordinator, "C", ContactTrust::Organisation);
-    let mut t = common::shared("HLD-1");
-    t.narrative = format!("{} {}", t.narrative, CANARIES[0]);
-    let id = coordinator
-        .add_testimony(t)
-        .unwrap_or_else(|e| panic!("add: {e}"));
-    common::ship(
-        root.path(),
-        &mut coordinator,
-        "P",
-        Selection::SinceLast,
-        &mut partner,
-    );
     let file = root.path().join("Partnerfile-Zarkentname.txt");
     std::fs::write(&file, format!("statement {MARKER}")).unwrap_or_default();
     partner
