@@ -41,7 +41,8 @@ impl VerifyReport {
     }
 }
 
-const REASON_MAX: usize = 1_000;
+/// The longest reason a revision may give (a bundle's too: `bundle::read`).
+pub(crate) const REASON_MAX: usize = 1_000;
 
 pub(crate) fn check_reason(reason: Option<&str>) -> Result<Option<String>> {
     match reason.map(str::trim) {

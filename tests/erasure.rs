@@ -541,6 +541,56 @@ fn an_erasure_by_a_device_without_authority_is_held_for_review() {
     );
 }
 
+/// The creator's rule (docs/erasure.md §3): a partner — trusted only as a partner — that
+/// made a testimony and sent it may take it back; its withdrawal erases the copy it sent,
+/// with no review, and the coordinator's files keep nothing of it.
+#[test]
+fn the_device_that_made_a_testimony_erases_the_copies_it_sent() {
+    let Shared {
+        root,
+        mut coordinator,
+        recovery,
+        mut partner,
+        ..
+    } = shared_with_a_partner("SHR-0");
+    let mut t = common::shared("PRT-1");
+    t.narrative = format!("{} {}", t.narrative, CANARIES[1]);
+    let id = partner
+        .add_testimony(t)
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    common::ship(
+        root.path(),
+        &mut partner,
+        "C",
+        Selection::SinceLast,
+        &mut coordinator,
+    );
+    let dir = root.path().join("c");
+    assert!(coordinator.testimony(id).is_ok());
+    assert!(!found(&dir, Unlock::Recovery(&recovery), &CANARIES[1..2]).is_empty());
+    partner
+        .erase(id, "PRT-1", "the witness withdrew")
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    let report = common::ship(
+        root.path(),
+        &mut partner,
+        "C",
+        Selection::Withdrawals,
+        &mut coordinator,
+    )
+    .unwrap_or_else(|| panic!("nothing sent"));
+    assert_eq!(report.erased.len(), 1, "{report:?}");
+    assert!(report.proposals.is_empty(), "{report:?}");
+    assert_eq!(
+        coordinator.testimony(id).err().map(|e| e.code()),
+        Some("not_found")
+    );
+    assert_eq!(
+        found(&dir, Unlock::Recovery(&recovery), &CANARIES[1..2]),
+        Vec::<String>::new()
+    );
+}
+
 /// Found by an independent review: a file a partner proposed for the testimony (held here
 /// for review, so not yet one of its attachments) outlived the erasure — its content in
 /// `blobs/`, its name in both snapshots, its proposal still listed and acceptable.

@@ -21,8 +21,11 @@ const T1: &str = "0190a1b2-0000-7000-8000-0000000000a1";
 const T2: &str = "0190a1b2-0000-7000-8000-0000000000a2";
 const T3: &str = "0190a1b2-0000-7000-8000-0000000000a3";
 const T4: &str = "0190a1b2-0000-7000-8000-0000000000a4";
+const T5: &str = "0190a1b2-0000-7000-8000-0000000000a5";
 const A1: &str = "0190a1b2-0000-7000-8000-0000000000b1";
+const A5: &str = "0190a1b2-0000-7000-8000-0000000000b5";
 const BLOB: &str = "5e1f0c2d9a8b7c6d5e4f3a2b1c0d9e8f";
+const BLOB5: &str = "5e1f0c2d9a8b7c6d5e4f3a2b1c0d9e85";
 const HTML: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>\u{202e}";
 
 fn corpus_dir() -> PathBuf {
@@ -553,6 +556,102 @@ fn cases(recipient: &age::x25519::Recipient, fp: &str) -> Vec<(String, &'static 
     let mut p = Parts::new(&s, &to, 63, &[as_pdf], vec![png]);
     p.sign(&s.key);
     add("63-photo-declared-as-a-pdf", "bundle_invalid", sealed(&p));
+
+    // Withdrawals (docs/erasure.md §3): who may erase what, and what an erasure may carry.
+    // Last, so that the erasure that applies meets no case after it but its own replays; of
+    // a testimony of their own, whose words the test then looks for in every file.
+    let five = |text: &str| witness("HB-5", text);
+    let r5 = craft::testimony_revision(&s.key, T5, five("Fivefirst"), &[]);
+    let h5 = r5["hash"].as_str().unwrap_or_default().to_string();
+    let r5b = craft::testimony_revision(&s.key, T5, five("Fivesecond"), &[&h5]);
+    let h5b = r5b["hash"].as_str().unwrap_or_default().to_string();
+    let mut photo5 = photo.clone();
+    photo5.extend_from_slice(b"Fivephotomarker");
+    let a5 = craft::attachment_revision(&s.key, A5, T5, BLOB5, &photo5);
+    let mut p = Parts::new(&s, &to, 64, &[r5, a5.clone(), r5b], vec![photo5]);
+    p.sign(&s.key);
+    add("64-valid-testimony-later-withdrawn", "ok", sealed(&p));
+    let erase = |key: &ed25519_dalek::SigningKey, record: &str, kind: &str, parent: &str| {
+        craft::sign_revision(
+            json!({"record": record, "kind": kind, "op": "erase", "parents": [parent],
+                   "author": "", "at": "2025-04-05T10:00:00Z", "reason": "the witness withdrew"}),
+            key,
+        )
+    };
+    let alone = |seq: u64, revs: &[Value]| {
+        let mut p = Parts::new(&s, &to, seq, revs, vec![]);
+        p.sign(&s.key);
+        sealed(&p)
+    };
+    let mut forged = erase(&s.key, T5, "testimony", &h5b);
+    forged["sig"] = json!(hex::encode(
+        ed25519_dalek::Signer::sign(&Sender::stranger(9).key, &[0u8; 32]).to_bytes()
+    ));
+    add(
+        "65-erasure-with-a-forged-signature",
+        "bundle_tampered",
+        alone(65, &[forged]),
+    );
+    add(
+        "66-erasure-by-a-device-without-authority",
+        "held",
+        alone(66, &[erase(&stranger.key, T5, "testimony", &h5b)]),
+    );
+    let rewritten = craft::testimony_revision(&stranger.key, T5, five("Rewrittenfive"), &[&h5b]);
+    add(
+        "67-change-by-a-device-without-authority-before-the-erasure",
+        "held",
+        alone(67, &[rewritten]),
+    );
+    let a5_hash = a5["hash"].as_str().unwrap_or_default().to_string();
+    add(
+        "68-erasure-of-an-attachment-alone",
+        "bundle_invalid",
+        alone(68, &[erase(&s.key, A5, "attachment", &a5_hash)]),
+    );
+    let mut carrying = erase(&s.key, T5, "testimony", &h5b);
+    carrying["state"] = five("content smuggled into an erasure");
+    add(
+        "69-erasure-carrying-content",
+        "bundle_tampered",
+        alone(69, &[craft::sign_revision(carrying, &s.key)]),
+    );
+    let mut oversized = erase(&s.key, T5, "testimony", &h5b);
+    oversized["reason"] = json!("withdrawn ".repeat(20_000));
+    add(
+        "70-erasure-with-an-oversized-reason",
+        "bundle_invalid",
+        alone(70, &[craft::sign_revision(oversized, &s.key)]),
+    );
+    let r5c = craft::testimony_revision(&s.key, T5, five("Fivethird"), &[&h5b]);
+    let h5c = r5c["hash"].as_str().unwrap_or_default().to_string();
+    add(
+        "71-erasure-before-the-version-it-follows",
+        "bundle_tampered",
+        alone(71, &[erase(&s.key, T5, "testimony", &h5c), r5c.clone()]),
+    );
+    add(
+        "72-erasure-of-a-testimony-never-here",
+        "bundle_tampered",
+        alone(72, &[erase(&s.key, T2, "testimony", &"cd".repeat(32))]),
+    );
+    let erasure = alone(73, &[erase(&s.key, T5, "testimony", &h5b)]);
+    add("73-erasure-by-the-organisation", "erased", erasure.clone());
+    add(
+        "74-erasure-bundle-replayed",
+        "bundle_already_imported",
+        erasure,
+    );
+    add(
+        "75-erasure-sent-again-in-a-new-bundle",
+        "erased",
+        alone(75, &[erase(&s.key, T5, "testimony", &h5b)]),
+    );
+    add(
+        "76-version-made-before-the-erasure-arriving-after",
+        "erased",
+        alone(76, &[r5c]),
+    );
     out
 }
 
@@ -635,6 +734,25 @@ fn write_fuzz_seeds() {
     }
 }
 
+/// The words of the testimony the corpus's withdrawal erases (cases 64–76): its versions,
+/// its file's content and a version held for review.
+const FIVE: [&str; 6] = [
+    "Fivefirst",
+    "Fivesecond",
+    "Fivephotomarker",
+    "HB-5",
+    "Rewrittenfive",
+    "Fivethird",
+];
+
+/// Where `words` are in the vault's files, decrypted with its keys.
+fn scan(dir: &Path, words: &[&str]) -> Vec<(PathBuf, String)> {
+    let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    let pass = common::pass();
+    amanat::forensics::scan(dir, amanat::forensics::Unlock::Passphrase(&pass), &words)
+        .unwrap_or_else(|e| panic!("scan: {e}"))
+}
+
 /// Every testimony the vault shows, as it shows it.
 fn states(v: &Vault) -> Vec<(uuid::Uuid, String)> {
     v.list_testimonies()
@@ -670,19 +788,43 @@ fn every_hostile_bundle_is_refused_with_its_code_and_changes_nothing() {
     assert!(cases.len() >= 30, "{} cases", cases.len());
     let mut refused = 0;
     let mut held = 0;
+    let mut erased = 0;
     for (file, want) in &cases {
         let path = corpus_dir().join(file);
         let before = common::snapshot_dir(&dir);
         let states_before = states(&v);
         let got = v.import_bundle(&path, &ImportOptions::default(), &mut go);
         match (got, want.as_str()) {
-            (Ok(_), "ok") => {}
+            (Ok(_), "ok") => {
+                // The words the erasure must take are found first (the check can fail).
+                if file.starts_with("64-") {
+                    let found: std::collections::BTreeSet<String> =
+                        scan(&dir, &FIVE[..4]).into_iter().map(|(_, w)| w).collect();
+                    assert_eq!(found.len(), 4, "{file}: {found:?}");
+                }
+            }
             // Imported, but every change kept as a proposal: what the vault shows is as it was.
             (Ok(r), "held") => {
                 assert!(!r.proposals.is_empty(), "{file}: nothing held: {r:?}");
                 assert!(r.conflicts.is_empty(), "{file}: {r:?}");
                 assert_eq!(states_before, states(&v), "{file}: a testimony changed");
                 held += 1;
+            }
+            // A withdrawal applied (or met again): the testimony is gone, the others as
+            // they were, and nothing of it is in any file (checked after the loop).
+            (Ok(_), "erased") => {
+                let t5 = uuid::Uuid::parse_str(T5).unwrap_or_default();
+                assert_eq!(
+                    v.testimony(t5).err().map(|e| e.code()),
+                    Some("not_found"),
+                    "{file}"
+                );
+                let others: Vec<_> = states_before
+                    .into_iter()
+                    .filter(|(id, _)| *id != t5)
+                    .collect();
+                assert_eq!(others, states(&v), "{file}");
+                erased += 1;
             }
             (Ok(r), _) => panic!("{file}: imported ({r:?}), expected {want}"),
             (Err(e), _) => {
@@ -707,7 +849,21 @@ fn every_hostile_bundle_is_refused_with_its_code_and_changes_nothing() {
         }
     }
     assert!(refused >= 30, "{refused} refused");
-    assert_eq!(held, 5, "{held} held for review");
+    assert_eq!(held, 7, "{held} held for review");
+    assert_eq!(erased, 3, "{erased} erased");
+    // The erased testimony's words, its file's and its version held for review (case 67)
+    // are in no file of the vault, decrypted with its keys.
+    let left = scan(&dir, &FIVE);
+    assert!(left.is_empty(), "left after the erasure: {left:?}");
+    assert_eq!(
+        v.history(uuid::Uuid::parse_str(T5).unwrap_or_default())
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| e.op == amanat::model::Op::Erase)
+            .count(),
+        1,
+        "one erasure in the history"
+    );
     // Script and HTML are data: kept verbatim, never interpreted (the UI shows text).
     let t = v
         .testimony(uuid::Uuid::parse_str(T3).unwrap_or_default())

@@ -364,11 +364,23 @@ fn parse_revisions(text: Zeroizing<Vec<u8>>) -> Result<Revisions> {
                 rev.kind.as_str()
             )));
         }
+        // A reason is shown as it is (an erasure's in the import summary): no longer than
+        // this vault would let its own user write.
+        if rev
+            .reason
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > crate::records::REASON_MAX)
+        {
+            return Err(Error::BundleInvalid(format!(
+                "{} gives a reason longer than {} characters",
+                what(),
+                crate::records::REASON_MAX
+            )));
+        }
         if rev.op == crate::model::Op::Erase && rev.kind != RecordKind::Testimony {
             return Err(Error::BundleInvalid(format!(
-                "{} erases a {} record: only a testimony is erased",
-                what(),
-                rev.kind.as_str()
+                "{} erases an attachment record alone: an erasure takes a whole testimony",
+                what()
             )));
         }
         rev.check().map_err(|why| {
