@@ -683,3 +683,128 @@ fn links_to_an_erased_testimony_leave_the_others() {
     let out = root.path().join("all.amanat");
     export(&mut a, "B", Selection::All, &out);
 }
+
+/// An anonymised copy of an erased testimony is erased too: the vault that made it kept its
+/// record (the copy's id and the proof of its revision), and the next bundle of withdrawals
+/// to its recipient erases it there — signed by the vault that made it, so applied at once,
+/// with a reason and an id that say nothing of the original. A contact that never had the
+/// copy hears nothing of it.
+#[test]
+fn an_anonymised_copy_is_erased_with_its_testimony() {
+    let root = common::tempdir();
+    let (mut coordinator, _) = common::create(&root.path().join("c"));
+    let (mut publisher, recovery) = common::create(&root.path().join("p"));
+    let (other, _) = common::create(&root.path().join("o"));
+    common::know(
+        &mut coordinator,
+        &publisher,
+        "Publisher",
+        ContactTrust::Partner,
+    );
+    common::know(&mut coordinator, &other, "Other", ContactTrust::Partner);
+    common::know(&mut publisher, &coordinator, "C", ContactTrust::Partner);
+    let t = amanat::Testimony::from_json(
+        &json!({
+            "code": "ANO-1",
+            "narrative": format!("Told in the market. {}", CANARIES[0]),
+            "testifier": {"names": [{"name": "Жанаргүл Сейіт"}]},
+            "consents": [{"scopes": {"store_internally": "granted",
+                                     "publish_anonymised": "granted"}}]
+        })
+        .to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let id = coordinator
+        .add_testimony(t)
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    let out = root.path().join("anonymised.amanat");
+    let req = |to: &str, selection| ExportRequest {
+        to: vec![to.into()],
+        profile: ExportProfile::Anonymised,
+        selection,
+    };
+    coordinator
+        .export_bundle(
+            &req("Publisher", Selection::Ids(vec![id])),
+            &out,
+            &mut never_cancel,
+        )
+        .unwrap_or_else(|e| panic!("export: {e}"));
+    import(&mut publisher, &out);
+    let copies = publisher.list_testimonies().unwrap_or_default();
+    assert_eq!(copies.len(), 1);
+    let copy = copies[0].id;
+    assert_ne!(copy, id);
+    let dir = root.path().join("p");
+    assert!(!found(&dir, Unlock::Recovery(&recovery), &CANARIES[..1]).is_empty());
+
+    let why = "Zhanargul's brother was threatened";
+    coordinator
+        .erase(id, "ANO-1", why)
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    let withdrawals = |to: &str| ExportRequest {
+        to: vec![to.into()],
+        profile: ExportProfile::Full,
+        selection: Selection::Withdrawals,
+    };
+    let plan = coordinator
+        .plan_export(&withdrawals("Other"))
+        .unwrap_or_else(|e| panic!("plan: {e}"));
+    assert!(
+        plan.copies_erased.is_empty() && plan.deleted.is_empty(),
+        "{plan:?}"
+    );
+    let plan = coordinator
+        .plan_export(&withdrawals("Publisher"))
+        .unwrap_or_else(|e| panic!("plan: {e}"));
+    assert_eq!(
+        plan.copies_erased.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![copy]
+    );
+    assert!(
+        plan.deleted.is_empty(),
+        "the publisher never had the original"
+    );
+    // In the next bundle of either profile, as well as in one of withdrawals alone.
+    let since_last = coordinator
+        .plan_export(&req("Publisher", Selection::SinceLast))
+        .unwrap_or_else(|e| panic!("plan: {e}"));
+    assert_eq!(since_last.copies_erased.len(), 1);
+
+    let w = root.path().join("withdrawals.amanat");
+    export(&mut coordinator, "Publisher", Selection::Withdrawals, &w);
+    let report = import(&mut publisher, &w);
+    assert_eq!(report.erased.len(), 1, "{report:?}");
+    assert!(report.proposals.is_empty(), "{report:?}");
+    assert_eq!(
+        publisher.testimony(copy).err().map(|e| e.code()),
+        Some("not_found")
+    );
+    // Neither the copy's words nor anything of the original: its id, its erasure's reason.
+    let id_text = id.to_string();
+    assert_eq!(
+        found(
+            &dir,
+            Unlock::Recovery(&recovery),
+            &[CANARIES[0], "Zhanargul", &id_text]
+        ),
+        Vec::<String>::new()
+    );
+    let history = publisher.history(copy).unwrap_or_default();
+    let erasure = history.iter().find(|e| e.op == Op::Erase);
+    assert!(
+        erasure.is_some_and(|e| e
+            .reason
+            .as_deref()
+            .is_some_and(|r| !r.contains("Zhanargul"))),
+        "{history:?}"
+    );
+    let again = coordinator.export_bundle(
+        &withdrawals("Publisher"),
+        &root.path().join("again.amanat"),
+        &mut never_cancel,
+    );
+    assert_eq!(again.err().map(|e| e.code()), Some("nothing_to_export"));
+    let r = publisher.verify().unwrap_or_else(|e| panic!("verify: {e}"));
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+}

@@ -74,6 +74,7 @@ mod tests {
             decl::<amanat::bundle::PlannedTestimony>(&cfg),
             decl::<amanat::bundle::LeftOut>(&cfg),
             decl::<amanat::bundle::DeletedTestimony>(&cfg),
+            decl::<amanat::bundle::ErasedCopy>(&cfg),
             decl::<amanat::bundle::ConsentProblem>(&cfg),
             decl::<amanat::bundle::ExportResult>(&cfg),
             decl::<amanat::bundle::ImportReport>(&cfg),

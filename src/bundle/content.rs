@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::Redaction;
 use super::anonymise::{Anonymiser, Replaced};
-use super::plan::{Chosen, ExportPlan};
+use super::plan::{Chosen, ErasedCopy, ExportPlan};
 use super::policy;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::model::revision::Draft;
-use crate::model::{Attachment, CustodyAction, CustodyEvent, Op, RecordKind, Revision};
+use crate::model::{Attachment, CopySent, CustodyAction, CustodyEvent, Op, RecordKind, Revision};
 use crate::vault::Vault;
 
 /// The revisions and files of a bundle, before it is written.
@@ -27,6 +27,8 @@ pub(super) struct Content {
     pub redactions: Vec<Redaction>,
     /// Per testimony: the heads of it and its attachments once this export is committed.
     pub sent: BTreeMap<uuid::Uuid, Vec<String>>,
+    /// Anonymised copies made by this export (`Transfer::copies`).
+    pub copies: Vec<CopySent>,
     /// The SHA-256s already in `blobs`.
     shas: HashSet<String>,
 }
@@ -143,6 +145,10 @@ impl Vault {
                 fields,
                 attachments_dropped: t.withheld,
             });
+            c.copies.push(CopySent {
+                original: t.id,
+                proof: rev.stub(),
+            });
             c.revisions.push(rev);
             for (i, a) in t.attachments.iter().enumerate() {
                 let custody = CustodyEvent::new_at(
@@ -200,7 +206,7 @@ impl Vault {
             let state = a.testimony.to_value()?;
             let record = anon.record_id(t.id, &t.heads, &crypto::canonical_json(&state));
             let mut testimony = a.testimony;
-            testimony.code = format!("ANON-{}", &record.simple().to_string()[..10].to_uppercase());
+            testimony.code = super::anonymise::copy_code(record);
             // Every id inside (persons, events, consents, places) replaced: a UUIDv7 carries
             // the moment it was made, which would date the interview.
             let testimony = anon.remap_ids(&testimony)?;
@@ -216,6 +222,37 @@ impl Vault {
 
     /// The first day of the year of the latest of `heads`: the time an anonymised copy
     /// carries, deterministic and no finer than the year.
+    /// The erasure of each anonymised copy in `copies` (its original was erased here), after
+    /// the proof of the copy's revision: signed by this device, which made the copy, so its
+    /// recipients apply it. Deterministic, like the copy: the day of the original's erasure,
+    /// a derived salt, and a reason that says nothing of the original (the erasure's own
+    /// reason may name the witness).
+    pub(super) fn copy_erasures(&self, c: &mut Content, copies: &[ErasedCopy]) -> Result<()> {
+        let anon = Anonymiser::new(self.secret.signing_key());
+        for copy in copies {
+            let Some(erasure) = self.store.erasure(copy.original)? else {
+                continue;
+            };
+            let rev = Revision::sign_with_salt(
+                Draft {
+                    record: copy.id,
+                    kind: RecordKind::Testimony,
+                    op: Op::Erase,
+                    parents: vec![copy.proof.hash.clone()],
+                    reason: Some(COPY_ERASED.into()),
+                    state: None,
+                },
+                self.secret.signing_key(),
+                start_of_day(erasure.at)?,
+                anon.erasure_salt(copy.id),
+            )?;
+            c.revisions.push(copy.proof.clone());
+            c.sent.insert(copy.id, vec![rev.hash.clone()]);
+            c.revisions.push(rev);
+        }
+        Ok(())
+    }
+
     fn latest_at(&self, heads: &[String]) -> Result<jiff::Timestamp> {
         let mut latest = jiff::Timestamp::UNIX_EPOCH;
         for h in heads {
@@ -229,6 +266,17 @@ impl Vault {
             .map(|z| z.timestamp())
             .map_err(|e| Error::Internal(e.to_string()))
     }
+}
+
+/// The reason an anonymised copy's erasure gives.
+const COPY_ERASED: &str = "the witness withdrew; this anonymised copy is erased with the testimony";
+
+fn start_of_day(at: jiff::Timestamp) -> Result<jiff::Timestamp> {
+    at.to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// What a recipient needs to verify a deletion: stubs of the revisions that lead to its

@@ -83,7 +83,7 @@ impl Vault {
             return Err(Error::Poisoned);
         }
         let (plan, chosen) = self.choose(req)?;
-        if chosen.is_empty() && plan.deleted.is_empty() {
+        if chosen.is_empty() && plan.deleted.is_empty() && plan.copies_erased.is_empty() {
             return Err(Error::NothingToExport(if plan.left_out.is_empty() {
                 "no testimony is new or selected".into()
             } else {
@@ -100,10 +100,11 @@ impl Vault {
             ));
         }
         let (seq, prev) = self.last_export()?;
-        let content = match req.profile {
+        let mut content = match req.profile {
             ExportProfile::Full => self.full_content(&chosen, &plan, seq)?,
             ExportProfile::Anonymised => self.anonymised_content(&chosen)?,
         };
+        self.copy_erasures(&mut content, &plan.copies_erased)?;
         let jsonl = revisions_jsonl(&content.revisions)?;
         check_fits(&jsonl)?;
         let mut members = vec![Member {
@@ -227,6 +228,7 @@ impl Vault {
             attachments: content.blobs.len() as u64,
             sent: content.sent.clone(),
             held: Vec::new(),
+            copies: content.copies.clone(),
         };
         let mut local = content.local.clone();
         local.extend(self.sign(vec![transfer_draft(&transfer)?])?);

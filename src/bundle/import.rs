@@ -304,6 +304,7 @@ impl Vault {
                 // (`Vault::received`).
                 sent: verified.revisions.record_hashes(),
                 held: report.held.clone(),
+                copies: Vec::new(),
             })?);
             // The transfer record goes first: it says which revisions after it are held.
             let local = self.sign(drafts)?;

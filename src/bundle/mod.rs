@@ -27,7 +27,9 @@ use crate::model::ExportProfile;
 pub use consent::ConsentProblem;
 pub use export::ExportResult;
 pub use import::{Conflict, ErasedSummary, ImportOptions, ImportReport, ProposalSummary, Sender};
-pub use plan::{DeletedTestimony, ExportPlan, ExportRequest, LeftOut, PlannedTestimony, Selection};
+pub use plan::{
+    DeletedTestimony, ErasedCopy, ExportPlan, ExportRequest, LeftOut, PlannedTestimony, Selection,
+};
 pub use preview::{AnonymisedPreview, PreviewField, PreviewPart};
 
 pub(crate) const FORMAT: &str = "amanat-bundle";

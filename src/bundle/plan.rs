@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::consent::{self, ConsentProblem};
 use super::policy;
 use crate::error::{Error, Result};
-use crate::model::{ConsentScope, ContactInfo, ExportProfile, PersonRef, Testimony};
+use crate::model::{ConsentScope, ContactInfo, ExportProfile, PersonRef, Revision, Testimony};
 use crate::store::{StoredAttachment, StoredTestimony};
 use crate::vault::Vault;
 
@@ -76,6 +76,23 @@ pub struct DeletedTestimony {
     pub attachments: Vec<Uuid>,
 }
 
+/// An anonymised copy, sent to the recipients, of a testimony erased here: its erasure goes
+/// to them (docs/erasure.md §4).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasedCopy {
+    /// The copy's record and code, as its recipients know it.
+    pub id: Uuid,
+    pub code: String,
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub(super) original: Uuid,
+    /// The proof of the copy's revision, which the erasure follows.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub(super) proof: Revision,
+}
+
 /// What an export would do, shown before anything is written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -90,6 +107,9 @@ pub struct ExportPlan {
     /// Deletions not sent because some recipients of this bundle never had the testimony:
     /// export to the others on their own to send them.
     pub deletions_withheld: Vec<DeletedTestimony>,
+    /// Anonymised copies of testimonies erased here that the recipients were sent ("since
+    /// the last export" and "only withdrawals", either profile): their erasures go.
+    pub copies_erased: Vec<ErasedCopy>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
 }
@@ -308,6 +328,12 @@ impl Vault {
             }
             _ => (Vec::new(), Vec::new()),
         };
+        let copies_erased = match req.selection {
+            Selection::SinceLast | Selection::Withdrawals => {
+                self.copies_erased(&received, &recipients)?
+            }
+            Selection::Ids(_) | Selection::All => Vec::new(),
+        };
         let plan = ExportPlan {
             total_bytes: included.iter().map(|p| p.attachment_bytes).sum(),
             recipients,
@@ -316,8 +342,48 @@ impl Vault {
             left_out,
             deleted,
             deletions_withheld,
+            copies_erased,
         };
         Ok((plan, chosen))
+    }
+
+    /// The anonymised copies of testimonies erased here that every recipient was sent and
+    /// not all have heard the erasure of yet (a copy another recipient never had is not
+    /// mentioned: a bundle's content is read by all its recipients).
+    fn copies_erased(
+        &self,
+        received: &policy::Received,
+        recipients: &[ContactInfo],
+    ) -> Result<Vec<ErasedCopy>> {
+        let Some(first) = recipients.first() else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<ErasedCopy> = Vec::new();
+        for copy in received.copies_sent(&first.fingerprint) {
+            let id = copy.proof.record;
+            if out.iter().any(|c| c.id == id)
+                || self.store.erasure(copy.original)?.is_none()
+                || !recipients.iter().all(|r| {
+                    received
+                        .copies_sent(&r.fingerprint)
+                        .iter()
+                        .any(|c| c.proof.record == id)
+                })
+                || recipients
+                    .iter()
+                    .all(|r| received.sent_in_any(&r.fingerprint, id))
+            {
+                continue;
+            }
+            out.push(ErasedCopy {
+                id,
+                code: super::anonymise::copy_code(id),
+                original: copy.original,
+                proof: copy.proof.clone(),
+            });
+        }
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(out)
     }
 
     /// Of a testimony's deleted attachments, those every recipient had: only they are

@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::consent::{self, ConsentProblem};
 use crate::error::Result;
 use crate::model::{
-    Attachment, AttachmentKind, ConsentScope, ContactInfo, ExportProfile, PersonRef, Revision,
-    Testimony, TransferDirection,
+    Attachment, AttachmentKind, ConsentScope, ContactInfo, CopySent, ExportProfile, PersonRef,
+    Revision, Testimony, TransferDirection,
 };
 use crate::store::{StoredAttachment, StoredTestimony};
 use crate::vault::Vault;
@@ -160,6 +160,8 @@ pub(super) struct Received {
     /// Per recipient fingerprint: every current version this vault sent it in a full export
     /// (those went with their content).
     content_sent: HashMap<String, HashSet<String>>,
+    /// Per recipient fingerprint: the anonymised copies this vault sent it.
+    copies: HashMap<String, Vec<CopySent>>,
 }
 
 impl Received {
@@ -173,6 +175,19 @@ impl Received {
         self.sent
             .get(&(fingerprint.to_string(), profile))
             .and_then(|m| m.get(&id))
+    }
+
+    /// Whether `id` was sent to `fingerprint` in an export of either profile (an anonymised
+    /// copy's erasure goes in any bundle).
+    pub(super) fn sent_in_any(&self, fingerprint: &str, id: Uuid) -> bool {
+        [ExportProfile::Full, ExportProfile::Anonymised]
+            .into_iter()
+            .any(|p| self.last_sent(fingerprint, p, id).is_some())
+    }
+
+    /// The anonymised copies this vault sent to `fingerprint`.
+    pub(super) fn copies_sent(&self, fingerprint: &str) -> &[CopySent] {
+        self.copies.get(fingerprint).map_or(&[], Vec::as_slice)
     }
 
     /// Whether every recipient was sent testimony `id` in a full export.
@@ -233,6 +248,10 @@ impl Vault {
                 for (id, heads) in &t.sent {
                     sent.insert(*id, heads.clone());
                 }
+                out.copies
+                    .entry(r.fingerprint.clone())
+                    .or_default()
+                    .extend(t.copies.iter().cloned());
                 if t.profile == ExportProfile::Full {
                     out.full_heads
                         .entry(r.fingerprint.clone())

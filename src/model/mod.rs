@@ -23,5 +23,5 @@ pub use testimony::{
     Act, Consent, Event, JSON_INPUT_MAX, LocalName, Person, PersonName, PersonRef, Place,
     Testimony, read_json_input,
 };
-pub use transfer::{Held, Transfer};
+pub use transfer::{CopySent, Held, Transfer};
 pub use vocab::*;

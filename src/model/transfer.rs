@@ -46,6 +46,21 @@ pub struct Transfer {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub held: Vec<Held>,
+    /// Anonymised exports: each copy sent, with the testimony it was made from and the proof
+    /// of the copy's revision — what erasing the copy at the recipients needs once the
+    /// original's content is gone (docs/erasure.md §4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub copies: Vec<CopySent>,
+}
+
+/// An anonymised copy sent: the testimony it was made from and the proof (stub, no content)
+/// of the copy's revision, which names the copy's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CopySent {
+    pub original: Uuid,
+    pub proof: super::Revision,
 }
 
 /// One revision an import kept as a proposal, and why.

@@ -480,6 +480,12 @@ fn print_plan(p: &ExportPlan) {
             d.code
         );
     }
+    for c in &p.copies_erased {
+        println!(
+            "  anonymised copy {} erased: its erasure goes (the witness withdrew)",
+            c.code
+        );
+    }
 }
 
 fn print_report(r: &ImportReport) {

@@ -88,6 +88,12 @@ impl Anonymiser {
         self.keyed(&[b"salt", record.as_bytes()])
     }
 
+    /// The salt of the erasure of an anonymised copy (`Vault::copy_erasures`): derived, so
+    /// that the erasure is the same revision in every bundle that carries it.
+    pub(crate) fn erasure_salt(&self, record: Uuid) -> [u8; 32] {
+        self.keyed(&[b"erasure", record.as_bytes()])
+    }
+
     /// The blob name of an anonymised attachment's file at the recipient.
     pub(crate) fn blob_id(&self, original_blob: &str) -> String {
         hex::encode(&self.keyed(&[b"blob", original_blob.as_bytes()])[..16])
@@ -364,6 +370,11 @@ fn normalise(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// The code of the anonymised copy `record`: what its recipients see instead of the original's.
+pub(crate) fn copy_code(record: Uuid) -> String {
+    format!("ANON-{}", &record.simple().to_string()[..10].to_uppercase())
 }
 
 #[cfg(test)]

@@ -400,7 +400,12 @@ deleted: Array<DeletedTestimony>,
  * Deletions not sent because some recipients of this bundle never had the testimony:
  * export to the others on their own to send them.
  */
-deletions_withheld: Array<DeletedTestimony>, total_bytes: number, };
+deletions_withheld: Array<DeletedTestimony>, 
+/**
+ * Anonymised copies of testimonies erased here that the recipients were sent ("since
+ * the last export" and "only withdrawals", either profile): their erasures go.
+ */
+copies_erased: Array<ErasedCopy>, total_bytes: number, };
 
 export type PlannedTestimony = { id: string, code: string, 
 /**
@@ -423,6 +428,12 @@ scope: ConsentScope, problem: ConsentProblem,
 recipient: string, };
 
 export type DeletedTestimony = { id: string, code: string, };
+
+export type ErasedCopy = { 
+/**
+ * The copy's record and code, as its recipients know it.
+ */
+id: string, code: string, };
 
 export type ConsentProblem = "no_consent" | "withdrawn" | "refused" | "conditional" | "not_asked" | "conflict" | "linked";
 
