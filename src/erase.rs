@@ -135,6 +135,16 @@ impl Vault {
         let reason = check_reason(Some(reason))?
             .ok_or_else(|| Error::invalid("reason", "is required to erase"))?;
         // What the confirmation needs, not the whole preview (its drafts and copies).
+        self.confirmed(id, typed_code)?;
+        self.erase_confirmed(id, reason)
+    }
+
+    /// The revisions of testimony `id`, if it may be erased and `typed_code` is its code.
+    pub(crate) fn confirmed(
+        &self,
+        id: Uuid,
+        typed_code: &str,
+    ) -> Result<Vec<crate::model::Revision>> {
         let revisions = self.erasable(id)?;
         if !typed_code
             .trim()
@@ -145,6 +155,13 @@ impl Vault {
                 "is not the code of the testimony to erase",
             ));
         }
+        Ok(revisions)
+    }
+
+    /// Erases testimony `id` (see `erase`), its confirmation checked; a withdrawal waiting
+    /// to erase it ends in the same commit.
+    pub(crate) fn erase_confirmed(&mut self, id: Uuid, reason: String) -> Result<ErasureReport> {
+        let revisions = self.erasable(id)?;
         // Counted before the erasure takes them.
         let attachments = self.attachment_count(id)?;
         let (heads, _) = self
@@ -169,9 +186,13 @@ impl Vault {
             reason: Some(reason),
             state: None,
         });
+        let erasure_at = drafts.len() - 1;
+        if let Some(pending) = self.store.pending_withdrawal(id)? {
+            drafts.push(crate::withdraw::ended(pending, "erased"));
+        }
         let revs = self.commit_frame(self.sign(drafts)?)?;
         let erasure = revs
-            .last()
+            .get(erasure_at)
             .map(|r| r.hash.clone())
             .ok_or_else(|| Error::Internal("the erasure was not signed".into()))?;
         let purged = self.finish_erasure()?;

@@ -48,6 +48,7 @@ mod snapbuf;
 mod snapshot;
 mod store;
 mod vault;
+mod withdraw;
 
 pub use age::secrecy;
 pub use attachments::{AttachOptions, AttachmentReader, MediaChunk, Progress};
@@ -71,3 +72,4 @@ pub use store::{
 pub use vault::{
     CreateOptions, DEFAULT_SNAPSHOT_AFTER_BYTES, KeyChange, KeyChangeReport, OpenReport, Vault,
 };
+pub use withdraw::{WITHDRAWAL_DAYS_MAX, Withdrawn};

@@ -227,7 +227,13 @@ impl Vault {
             return Ok(id);
         }
         match self.store.ids_by_code(id_or_code)?.as_slice() {
-            [] => Err(Error::NotFound(id_or_code.to_string())),
+            // A withdrawn one, hidden until it is erased, is still found by its code.
+            [] => self
+                .pending_withdrawals()?
+                .into_iter()
+                .find(|w| w.code == id_or_code)
+                .map(|w| w.id)
+                .ok_or_else(|| Error::NotFound(id_or_code.to_string())),
             [id] => Ok(*id),
             ids => Err(Error::invalid(
                 "code",

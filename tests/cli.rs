@@ -652,3 +652,51 @@ fn a_testimony_is_erased_from_the_command_line_once_its_code_is_typed() {
         "{history}"
     );
 }
+
+/// Hide now, erase later from the command line: `erase --after` hides it, `withdrawals`
+/// lists it (found by its code though hidden), `keep` shows it again; withdrawn again,
+/// `erase` with its code erases it at once.
+#[test]
+fn a_testimony_is_withdrawn_kept_and_erased_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["init", "--name", "Interviewer"], None);
+    cli.ok(
+        &["add", "--json", "-"],
+        Some(r#"{"code": "ALA-5", "narrative": "Hiddenwordq"}"#),
+    );
+    let withdraw = [
+        "erase",
+        "ALA-5",
+        "--code",
+        "ALA-5",
+        "--reason",
+        "asked by phone",
+        "--after",
+        "7",
+    ];
+    let hidden = cli.ok(&withdraw, None);
+    assert!(hidden.starts_with("withdrawn ALA-5"), "{hidden}");
+    assert!(!cli.ok(&["list"], None).contains("ALA-5"));
+    assert!(cli.ok(&["withdrawals"], None).contains("ALA-5"));
+    cli.ok(&["keep", "ALA-5", "--reason", "confirmed in person"], None);
+    assert!(cli.ok(&["list"], None).contains("ALA-5"));
+    assert!(
+        cli.ok(&["withdrawals"], None).starts_with("no withdrawn"),
+        "kept, yet still waiting"
+    );
+    cli.ok(&withdraw, None);
+    let done = cli.ok(
+        &[
+            "erase",
+            "ALA-5",
+            "--code",
+            "ALA-5",
+            "--reason",
+            "asked again",
+        ],
+        None,
+    );
+    assert!(done.starts_with("erased ALA-5"), "{done}");
+    assert!(cli.ok(&["withdrawals"], None).starts_with("no withdrawn"));
+    assert!(!cli.ok(&["list"], None).contains("ALA-5"));
+}

@@ -808,3 +808,117 @@ fn an_anonymised_copy_is_erased_with_its_testimony() {
     let r = publisher.verify().unwrap_or_else(|e| panic!("verify: {e}"));
     assert!(r.problems.is_empty(), "{:?}", r.problems);
 }
+
+/// Hide now, erase later (docs/erasure.md §5): withdrawn, the testimony leaves every list,
+/// search and export at once but its content stays until its day; kept, it shows again as it
+/// was; on its day it is erased like any erasure, and nothing of it stays in any file.
+#[test]
+fn a_withdrawal_hides_at_once_and_erases_on_its_day_unless_kept() {
+    let root = common::tempdir();
+    let dir = root.path().join("v");
+    let (mut v, recovery) = common::create(&dir);
+    let (coordinator, _) = common::create(&root.path().join("c"));
+    common::know(&mut v, &coordinator, "C", ContactTrust::Organisation);
+    let add = |v: &mut Vault, code: &str, word: &str| {
+        let mut t = common::shared(code);
+        t.narrative = format!("{} {word}", t.narrative);
+        v.add_testimony(t).unwrap_or_else(|e| panic!("add: {e}"))
+    };
+    let gone = add(&mut v, "WDR-1", CANARIES[0]);
+    let kept = add(&mut v, "WDR-2", CANARIES[1]);
+    let other = add(&mut v, "WDR-3", KEPT);
+    let kept_before = seen(&v, kept);
+    let search = |v: &Vault, word: &str| {
+        v.search(&amanat::SearchQuery {
+            text: word.into(),
+            filters: Default::default(),
+            limit: 50,
+        })
+        .map(|r| r.hits.len())
+        .unwrap_or_else(|e| panic!("search: {e}"))
+    };
+    assert_eq!(search(&v, CANARIES[0]), 1);
+
+    assert_eq!(
+        v.withdraw(gone, "WDR-1", "asked on the phone", 0)
+            .err()
+            .map(|e| e.code()),
+        Some("invalid_input")
+    );
+    assert_eq!(
+        v.withdraw(gone, "WDR-9", "asked on the phone", 7)
+            .err()
+            .map(|e| e.code()),
+        Some("invalid_input")
+    );
+    let w = v
+        .withdraw(gone, "wdr-1 ", "asked on the phone", 7)
+        .unwrap_or_else(|e| panic!("withdraw: {e}"));
+    assert!(!w.due);
+    v.withdraw(kept, "WDR-2", "her son called", 3)
+        .unwrap_or_else(|e| panic!("withdraw: {e}"));
+    // Hidden at once: the list, search, the editor and every export.
+    let listed: Vec<Uuid> = v
+        .list_testimonies()
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, vec![other]);
+    assert_eq!(search(&v, CANARIES[0]), 0);
+    assert_eq!(v.testimony(gone).err().map(|e| e.code()), Some("not_found"));
+    let plan = v
+        .plan_export(&ExportRequest {
+            to: vec!["C".into()],
+            profile: ExportProfile::Full,
+            selection: Selection::All,
+        })
+        .unwrap_or_else(|e| panic!("plan: {e}"));
+    let planned: Vec<Uuid> = plan.included.iter().map(|p| p.id).collect();
+    assert_eq!(planned, vec![other]);
+    assert!(plan.deleted.is_empty());
+    let pending = v.pending_withdrawals().unwrap_or_default();
+    assert_eq!(
+        pending.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
+        vec!["WDR-2", "WDR-1"]
+    );
+    // Not erased yet: the content is still in the files, and opening before the day
+    // leaves it so.
+    assert!(!found(&dir, Unlock::Recovery(&recovery), &CANARIES[..1]).is_empty());
+    drop(v);
+    let mut v = common::open(&dir);
+    assert_eq!(v.pending_withdrawals().map(|p| p.len()).ok(), Some(2));
+
+    // The organisation reached the second witness: kept, it shows again as it was.
+    assert_eq!(
+        v.keep_withdrawn(kept, " ").err().map(|e| e.code()),
+        Some("invalid_input")
+    );
+    v.keep_withdrawn(kept, "confirmed with the witness in person")
+        .unwrap_or_else(|e| panic!("keep: {e}"));
+    assert_eq!(seen(&v, kept), kept_before);
+    assert_eq!(search(&v, CANARIES[1]), 1);
+
+    // The day before nothing happens; on the day the first is erased.
+    assert_eq!(
+        v.erase_withdrawals_due(w.erase_on.yesterday().unwrap_or(w.erase_on))
+            .ok(),
+        Some(0)
+    );
+    assert_eq!(v.erase_withdrawals_due(w.erase_on).ok(), Some(1));
+    assert!(v.pending_withdrawals().unwrap_or_default().is_empty());
+    let history = v.history(gone).unwrap_or_default();
+    let erasure = history.iter().find(|e| e.op == Op::Erase);
+    assert_eq!(
+        erasure.and_then(|e| e.reason.as_deref()),
+        Some("asked on the phone")
+    );
+    assert_eq!(
+        found(&dir, Unlock::Recovery(&recovery), &CANARIES[..1]),
+        Vec::<String>::new()
+    );
+    assert!(!found(&dir, Unlock::Recovery(&recovery), &[KEPT]).is_empty());
+    // Its erasure goes to those who had it, like any other.
+    let r = v.verify().unwrap_or_else(|e| panic!("verify: {e}"));
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+}

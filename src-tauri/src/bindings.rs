@@ -30,6 +30,7 @@ mod tests {
             decl::<amanat::Accepted>(&cfg),
             decl::<amanat::ErasurePreview>(&cfg),
             decl::<amanat::ErasureReport>(&cfg),
+            decl::<amanat::Withdrawn>(&cfg),
             decl::<amanat::Acceptance>(&cfg),
             decl::<Op>(&cfg),
             decl::<amanat::edtf::Edtf>(&cfg),

@@ -231,6 +231,46 @@ pub async fn erase_testimony(
     state.with_vault(|v| v.erase(id, &code, &reason))
 }
 
+/// Hides a testimony now and erases it after `days` days, unless it is kept first (hide
+/// now, erase later: `Vault::withdraw`).
+#[tauri::command]
+pub async fn withdraw_testimony(
+    state: State<'_, AppState>,
+    id: String,
+    code: String,
+    reason: String,
+    days: u32,
+) -> CmdResult<amanat::Withdrawn> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.withdraw(id, &code, &reason, days))
+}
+
+#[tauri::command]
+pub async fn pending_withdrawals(state: State<'_, AppState>) -> CmdResult<Vec<amanat::Withdrawn>> {
+    state.with_vault(|v| v.pending_withdrawals())
+}
+
+/// Keeps a withdrawn testimony (the organisation confirmed otherwise): it shows again.
+#[tauri::command]
+pub async fn keep_withdrawn(
+    state: State<'_, AppState>,
+    id: String,
+    reason: String,
+) -> CmdResult<()> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.keep_withdrawn(id, &reason))
+}
+
+/// Erases a withdrawn testimony now. Not cancellable, like `erase_testimony`.
+#[tauri::command]
+pub async fn erase_withdrawn(
+    state: State<'_, AppState>,
+    id: String,
+) -> CmdResult<amanat::ErasureReport> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.erase_withdrawn(id))
+}
+
 #[tauri::command]
 pub async fn understand_date(text: String) -> CmdResult<DateReading> {
     Ok(amanat::understand_date(&text)?)

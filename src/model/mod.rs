@@ -15,6 +15,7 @@ mod testimony;
 pub mod transfer;
 mod validate;
 pub mod vocab;
+pub mod withdrawal;
 
 pub use attachment::{Attachment, CustodyEvent};
 pub use contact::{Compromised, Contact, ContactInfo, PreviousKey, PreviousKeyInfo};
@@ -25,3 +26,4 @@ pub use testimony::{
 };
 pub use transfer::{CopySent, Held, Transfer};
 pub use vocab::*;
+pub use withdrawal::Withdrawal;

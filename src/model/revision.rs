@@ -38,6 +38,9 @@ pub enum RecordKind {
     Transfer,
     /// Local to the vault: this vault's decision on a proposal it rejected.
     Review,
+    /// Local to the vault: a witness's withdrawal waiting to be erased (hide now, erase
+    /// later; docs/erasure.md §5). Deleted when it is erased or kept.
+    Withdrawal,
 }
 
 impl RecordKind {
@@ -48,6 +51,7 @@ impl RecordKind {
             RecordKind::Contact => "contact",
             RecordKind::Transfer => "transfer",
             RecordKind::Review => "review",
+            RecordKind::Withdrawal => "withdrawal",
         }
     }
 }

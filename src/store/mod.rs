@@ -12,6 +12,7 @@ mod proposals;
 mod queries;
 mod schema;
 mod search;
+mod withdraw;
 
 use std::io::Read;
 
@@ -27,6 +28,7 @@ pub use attachments::StoredAttachment;
 pub(crate) use proposals::{Held, Review, only_appends_custody};
 pub use queries::{Accepted, HistoryEntry, IndexSize, StoredTestimony, TestimonySummary};
 pub use schema::SCHEMA_VERSION;
+pub(crate) use withdraw::PendingWithdrawal;
 
 /// SQLite's allocator takes an `int`: a serialized index cannot exceed this.
 pub(crate) const MAX_DB_BYTES: usize = i32::MAX as usize;
@@ -248,16 +250,7 @@ impl StoreTx<'_> {
                 if let Some(v) = rev.state.as_ref().filter(|_| rev.op != Op::Delete) {
                     testimony_state(v, &what)?;
                 }
-                // The rows show the version every vault with these heads shows (whatever
-                // order the revisions came in), so search and `show` never disagree.
-                match queries::shown_head(&self.0, &heads)? {
-                    Some(shown) => {
-                        let state = shown.state.as_ref().map(|v| testimony_state(v, &what));
-                        let state = state.transpose()?;
-                        index::reindex(&self.0, &record, &shown.hash, state.as_ref(), &at)
-                    }
-                    None => index::reindex(&self.0, &record, &rev.hash, None, &at),
-                }
+                self.show_testimony(&record, &heads, &rev.hash, &at, &what)
             }
             RecordKind::Attachment => {
                 attachments::reindex(&self.0, &record, rev, &created_at, &what)
@@ -265,6 +258,32 @@ impl StoreTx<'_> {
             RecordKind::Contact => local::reindex_contact(&self.0, &record, rev, &what),
             RecordKind::Transfer => local::reindex_transfer(&self.0, &record, rev, &what),
             RecordKind::Review => proposals::reindex_review(self, rev, &what),
+            RecordKind::Withdrawal => withdraw::reindex(self, rev, &what),
+        }
+    }
+
+    /// The live row and search entry of testimony `record`, whose heads are `heads` (`last`
+    /// the newest): the version every vault with these heads shows (whatever order the
+    /// revisions came in), so search and `show` never disagree — or none, while it is
+    /// deleted or withdrawn waiting to be erased.
+    pub(super) fn show_testimony(
+        &self,
+        record: &str,
+        heads: &[String],
+        last: &str,
+        at: &str,
+        what: &dyn Fn() -> String,
+    ) -> Result<()> {
+        if withdraw::hidden(&self.0, record)? {
+            return index::reindex(&self.0, record, last, None, at);
+        }
+        match queries::shown_head(&self.0, heads)? {
+            Some(shown) => {
+                let state = shown.state.as_ref().map(|v| testimony_state(v, what));
+                let state = state.transpose()?;
+                index::reindex(&self.0, record, &shown.hash, state.as_ref(), at)
+            }
+            None => index::reindex(&self.0, record, last, None, at),
         }
     }
 

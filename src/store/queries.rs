@@ -260,7 +260,11 @@ impl Store {
     pub(crate) fn testimony(&self, id: Uuid) -> Result<StoredTestimony> {
         let not_found = || Error::NotFound(id.to_string());
         let (heads, deleted) = self.heads(id)?.ok_or_else(not_found)?;
-        if deleted || self.record_kind(id)?.as_deref() != Some("testimony") {
+        // A withdrawn one waiting to be erased is hidden like a deleted one.
+        if deleted
+            || self.record_kind(id)?.as_deref() != Some("testimony")
+            || super::withdraw::hidden(self.conn(), &id.to_string())?
+        {
             return Err(not_found());
         }
         // With several heads (a conflict) one is shown by a fixed rule; the heads list tells.

@@ -224,7 +224,16 @@ CREATE TABLE erased (
 ) STRICT;
 "#;
 
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+/// Withdrawals waiting to be erased (docs/erasure.md §5): each hidden testimony with the
+/// local record that hides it. A testimony listed here has no live row and no search entry.
+const V9: &str = r#"
+CREATE TABLE withdrawn (
+    testimony TEXT PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE
+) STRICT;
+"#;
+
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -63,6 +63,8 @@ pub struct OpenReport {
     pub frames_replayed: u64,
     /// Attachment files no record refers to (an import or delete cut short), removed.
     pub orphan_blobs_removed: u64,
+    /// Withdrawn testimonies whose day had come, erased on this opening (docs/erasure.md §5).
+    pub withdrawals_erased: u64,
 }
 
 struct SnapshotJob {
@@ -304,6 +306,13 @@ impl Vault {
             && let Err(e) = vault.finish_erasure()
         {
             vault.last_snapshot_error = Some(e);
+        }
+        // Withdrawals whose day has come (hide now, erase later): erased before anything is
+        // shown. Should that fail (a full disk), the vault still opens; the next opening tries
+        // again.
+        match vault.erase_withdrawals_due(crate::withdraw::today()) {
+            Ok(n) => vault.report.withdrawals_erased = n,
+            Err(e) => vault.last_snapshot_error = Some(e),
         }
         // Ready before the first snapshot needs it, prepared while the user starts working.
         vault

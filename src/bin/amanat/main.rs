@@ -80,6 +80,19 @@ enum Command {
         /// The testimony's code, typed again to confirm
         #[arg(long)]
         code: Option<String>,
+        /// Hide it now and erase it on the first opening this many days from today (1–90),
+        /// unless it is kept first (`amanat keep`)
+        #[arg(long, value_name = "DAYS")]
+        after: Option<u32>,
+    },
+    /// Withdrawn testimonies waiting to be erased (`amanat erase --after`)
+    Withdrawals,
+    /// Keep a withdrawn testimony (the organisation confirmed the witness wants it kept): it
+    /// is not erased and shows again
+    Keep {
+        id: String,
+        #[arg(long)]
+        reason: String,
     },
     /// Look for words in every file of the vault, decrypted with its keys (to see for
     /// yourself that an erasure left nothing); fails if any is found
@@ -326,7 +339,12 @@ fn run(cli: Cli) -> Result<()> {
             v.delete_testimony(id, reason)?;
             v.close()
         }
-        Command::Erase { id, reason, code } => {
+        Command::Erase {
+            id,
+            reason,
+            code,
+            after,
+        } => {
             let mut v = open(&cli)?;
             let id = v.resolve(id)?;
             let preview = v.erasure_preview(id)?;
@@ -334,8 +352,25 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", render::erasure_preview(&preview));
                 return v.close();
             };
+            if let Some(days) = after {
+                let w = v.withdraw(id, code, reason, *days)?;
+                print!("{}", render::withdrawn(std::slice::from_ref(&w)));
+                return v.close();
+            }
             let report = v.erase(id, code, reason)?;
             print!("{}", render::erasure_report(&preview, &report));
+            v.close()
+        }
+        Command::Withdrawals => {
+            let v = open(&cli)?;
+            print!("{}", render::withdrawn(&v.pending_withdrawals()?));
+            v.close()
+        }
+        Command::Keep { id, reason } => {
+            let mut v = open(&cli)?;
+            let id = v.resolve(id)?;
+            v.keep_withdrawn(id, reason)?;
+            println!("kept {id}: it is not erased and shows again");
             v.close()
         }
         Command::Scan { words } => {

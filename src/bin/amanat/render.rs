@@ -284,6 +284,25 @@ pub fn erasure_preview(p: &amanat::ErasurePreview) -> String {
 }
 
 /// What `amanat erase` says once it is done.
+pub fn withdrawn(list: &[amanat::Withdrawn]) -> String {
+    if list.is_empty() {
+        return "no withdrawn testimony is waiting to be erased\n".into();
+    }
+    list.iter()
+        .map(|w| {
+            let when = if w.due {
+                "at the next opening".to_string()
+            } else {
+                format!("on {}", w.erase_on)
+            };
+            format!(
+                "withdrawn {} ({}): hidden; erased {when} unless kept (amanat keep); reason: {}\n",
+                w.code, w.id, w.reason
+            )
+        })
+        .collect()
+}
+
 pub fn erasure_report(p: &amanat::ErasurePreview, r: &amanat::ErasureReport) -> String {
     format!(
         "erased {} ({}): {} revision(s) keep only their proof; {} file(s) and {} draft(s) \

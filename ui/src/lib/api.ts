@@ -27,6 +27,7 @@ import type {
   EditOutcome,
   ErasurePreview,
   ErasureReport,
+  Withdrawn,
   DraftList,
   HistoryEntry,
   JobProgress,
@@ -64,6 +65,12 @@ export const api = {
   /** A witness's withdrawal: `code` is what the user typed to confirm. */
   eraseTestimony: (id: string, code: string, reason: string) =>
     invoke<ErasureReport>('erase_testimony', { id, code, reason }),
+  /** Hide now, erase after `days` days unless kept first. */
+  withdrawTestimony: (id: string, code: string, reason: string, days: number) =>
+    invoke<Withdrawn>('withdraw_testimony', { id, code, reason, days }),
+  pendingWithdrawals: () => invoke<Withdrawn[]>('pending_withdrawals'),
+  keepWithdrawn: (id: string, reason: string) => invoke<void>('keep_withdrawn', { id, reason }),
+  eraseWithdrawn: (id: string) => invoke<ErasureReport>('erase_withdrawn', { id }),
   understandDate: (text: string) => invoke<DateReading>('understand_date', { text }),
   saveDraft: (id: string, record: string | null, base: string | null, testimony: unknown) =>
     invoke<DraftInfo>('save_draft', { id, record, base, testimony }),

@@ -150,6 +150,20 @@ drafts: number,
  */
 files: number, };
 
+export type Withdrawn = { 
+/**
+ * The testimony.
+ */
+id: string, code: string, reason: string, 
+/**
+ * The day (UTC, `YYYY-MM-DD`) from which it is erased.
+ */
+erase_on: string, 
+/**
+ * Whether that day has come (it is erased on the next opening).
+ */
+due: boolean, };
+
 export type Acceptance = "current" | "conflict";
 
 export type Op = "create" | "update" | "delete" | "erase";
