@@ -1,6 +1,6 @@
 //! Convergence, as a property (docs/merge-model.md): three vaults of one organisation — two
-//! interviewers and a coordinator — do random work (add, edit, delete, attach, extract, same
-//! person, not the same person, resolve, consent changes) and exchange bundles in random
+//! interviewers and a coordinator — do random work (add, edit, delete, erase, attach,
+//! extract, same person, not the same person, resolve, consent changes) and exchange bundles in random
 //! orders. Then everyone sends everything to everyone until nothing new arrives, each vault
 //! accepting what it holds for review (as its user would). Afterwards the three vaults must
 //! agree on every record's versions, the current state of every testimony, the conflicts, the
@@ -41,16 +41,56 @@ const VAULTS: usize = 3;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Add { v: usize, name: usize },
-    Edit { v: usize, t: usize, field: u8 },
-    Delete { v: usize, t: usize },
-    Attach { v: usize, t: usize },
-    Extract { v: usize, t: usize },
-    SamePerson { v: usize, t: usize, u: usize },
-    NotSamePerson { v: usize, t: usize, u: usize },
-    Resolve { v: usize, t: usize, side: usize },
-    Consent { v: usize, t: usize, grant: bool },
-    Exchange { from: usize, to: usize },
+    Add {
+        v: usize,
+        name: usize,
+    },
+    Edit {
+        v: usize,
+        t: usize,
+        field: u8,
+    },
+    Delete {
+        v: usize,
+        t: usize,
+    },
+    /// A witness's withdrawal: erased on this vault, and wherever it travels.
+    Erase {
+        v: usize,
+        t: usize,
+    },
+    Attach {
+        v: usize,
+        t: usize,
+    },
+    Extract {
+        v: usize,
+        t: usize,
+    },
+    SamePerson {
+        v: usize,
+        t: usize,
+        u: usize,
+    },
+    NotSamePerson {
+        v: usize,
+        t: usize,
+        u: usize,
+    },
+    Resolve {
+        v: usize,
+        t: usize,
+        side: usize,
+    },
+    Consent {
+        v: usize,
+        t: usize,
+        grant: bool,
+    },
+    Exchange {
+        from: usize,
+        to: usize,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -60,6 +100,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (v.clone(), 0..NAMES.len()).prop_map(|(v, name)| Op::Add { v, name }),
         4 => (v.clone(), t.clone(), 0u8..3).prop_map(|(v, t, field)| Op::Edit { v, t, field }),
         1 => (v.clone(), t.clone()).prop_map(|(v, t)| Op::Delete { v, t }),
+        1 => (v.clone(), t.clone()).prop_map(|(v, t)| Op::Erase { v, t }),
         1 => (v.clone(), t.clone()).prop_map(|(v, t)| Op::Attach { v, t }),
         1 => (v.clone(), t.clone()).prop_map(|(v, t)| Op::Extract { v, t }),
         1 => (v.clone(), t.clone(), t.clone()).prop_map(|(v, t, u)| Op::SamePerson { v, t, u }),
@@ -219,6 +260,16 @@ impl World {
                 self.track(v, &[id], |x| {
                     x.delete_testimony(id, &format!("d{n}")).is_ok()
                 });
+            }
+            Op::Erase { v, t } => {
+                let Some(id) = pick(&self.v[v], t) else {
+                    return;
+                };
+                let code = self.v[v]
+                    .testimony(id)
+                    .map(|s| s.testimony.code.clone())
+                    .unwrap_or_default();
+                self.track(v, &[id], |x| x.erase(id, &code, &format!("e{n}")).is_ok());
             }
             Op::Attach { v, t } => {
                 let Some(id) = pick(&self.v[v], t) else {
@@ -672,6 +723,43 @@ fn run(ops: &[Op]) {
     }
     w.settle();
     w.check(ops);
+}
+
+/// Found by the property test once it erased: V1 narrowed the consent of its testimony while
+/// V0 erased it; V1 applied V0's erasure, but its own version, beside the erasure, never
+/// reached V0 (a deletion's proofs leave out a branch beside it), so their histories
+/// differed. An erased record's proofs now all go.
+#[test]
+fn a_version_made_beside_an_erasure_reaches_every_vault_as_a_proof() {
+    use Op::*;
+    run(&[
+        Add { v: 0, name: 0 },
+        Add { v: 1, name: 0 },
+        Exchange { from: 1, to: 0 },
+        Consent {
+            v: 1,
+            t: 0,
+            grant: false,
+        },
+        Erase { v: 0, t: 1 },
+    ]);
+}
+
+/// Found by the property test once it erased: V1 erased its testimony while V0 deleted it;
+/// V0's deletion reached V1 (kept there as a proof), but V1 never passed it on to V2, which
+/// had the testimony from V1: an erased testimony's heads never change, so nothing looked new.
+/// What an export records as sent of an erased testimony is now every revision of it.
+#[test]
+fn a_deletion_beside_an_erasure_is_passed_on_to_those_who_had_the_testimony() {
+    use Op::*;
+    run(&[
+        Add { v: 1, name: 0 },
+        Exchange { from: 1, to: 2 },
+        Exchange { from: 1, to: 0 },
+        Erase { v: 1, t: 0 },
+        Delete { v: 0, t: 0 },
+        Exchange { from: 1, to: 2 },
+    ]);
 }
 
 /// Found by the property test: a testimony new to V1 arrives with a deletion and the

@@ -104,7 +104,10 @@ impl Vault {
                 c.revisions
                     .extend(deletion_proofs(self.store.revisions_of(id)?));
             }
-            let mut heads = self.record_heads(d.id)?;
+            let mut heads = match self.store.erasure(d.id)? {
+                Some(_) => self.erased_state(d.id)?,
+                None => self.record_heads(d.id)?,
+            };
             heads.sort();
             c.sent.insert(d.id, heads);
         }
@@ -282,9 +285,14 @@ fn start_of_day(at: jiff::Timestamp) -> Result<jiff::Timestamp> {
 /// What a recipient needs to verify a deletion: stubs of the revisions that lead to its
 /// tombstones, in order. A branch beside them (a custody entry another device appended to a
 /// file deleted here) is left out: it changes nothing, and alone at the recipient it would be
-/// a proof standing as a current version.
+/// a proof standing as a current version. An erased record's revisions all go: it is all
+/// proofs, at the recipient too, and a version made beside the erasure (before it arrived)
+/// must reach the others, or their histories differ (found by the convergence property test).
 fn deletion_proofs(revisions: Vec<Revision>) -> Vec<Revision> {
     use std::collections::{HashMap, HashSet};
+    if revisions.iter().any(|r| r.op == crate::model::Op::Erase) {
+        return revisions.iter().map(proof).collect();
+    }
     let by_hash: HashMap<&str, &Revision> =
         revisions.iter().map(|r| (r.hash.as_str(), r)).collect();
     let parents: HashSet<&str> = revisions
@@ -307,14 +315,16 @@ fn deletion_proofs(revisions: Vec<Revision>) -> Vec<Revision> {
     revisions
         .iter()
         .filter(|r| keep.is_empty() || keep.contains(r.hash.as_str()))
-        // An erasure goes whole: it has no content, and its reason is the trace the
-        // recipients keep (docs/erasure.md).
-        .map(|r| {
-            if r.op == crate::model::Op::Erase {
-                r.clone()
-            } else {
-                r.stub()
-            }
-        })
+        .map(proof)
         .collect()
+}
+
+/// A revision as a deletion's proofs carry it: a stub — or, for an erasure, whole: it has no
+/// content, and its reason is the trace the recipients keep (docs/erasure.md).
+fn proof(r: &Revision) -> Revision {
+    if r.op == crate::model::Op::Erase {
+        r.clone()
+    } else {
+        r.stub()
+    }
 }

@@ -409,6 +409,25 @@ impl Vault {
         Ok(out)
     }
 
+    /// What "sent" records of an erased testimony: every revision of it and of its files.
+    /// Its heads never change once erased, but proofs of versions made beside the erasure
+    /// (before it reached their device) keep arriving, and must go on to the others
+    /// (found by the convergence property test).
+    pub(super) fn erased_state(&self, id: Uuid) -> Result<Vec<String>> {
+        let mut out: Vec<String> = self
+            .store
+            .revisions_of(id)?
+            .into_iter()
+            .map(|r| r.hash)
+            .collect();
+        let deleted = self.store.deleted_attachments()?;
+        for a in deleted.get(&id).into_iter().flatten() {
+            out.extend(self.store.revisions_of(*a)?.into_iter().map(|r| r.hash));
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Testimonies deleted here since they were last sent in full. A deletion goes only to
     /// recipients that all had the testimony from a full export (`deleted`); one that some
     /// recipients of this bundle never had is held back (`deletions_withheld`), since a
@@ -434,7 +453,10 @@ impl Vault {
             {
                 continue;
             }
-            let mut now = now;
+            let mut now = match self.store.erasure(id)? {
+                Some(_) => self.erased_state(id)?,
+                None => now,
+            };
             now.sort();
             let news = recipients
                 .iter()

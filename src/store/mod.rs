@@ -408,7 +408,7 @@ mod tests {
              DROP TABLE event_places; DROP TABLE tags; DROP TABLE consent_granted;
              DROP TABLE event_victims; DROP TABLE person_links;
              DROP INDEX events_by_testimony; DROP INDEX persons_by_id; DROP TABLE proposals;
-             DROP TABLE acceptances; DROP TABLE erased;
+             DROP TABLE acceptances; DROP TABLE erased; DROP TABLE withdrawn;
              DELETE FROM meta WHERE key = 'index_version';
              PRAGMA user_version = 3;",
         )?;
