@@ -196,6 +196,8 @@ impl Vault {
             .map(|r| r.hash.clone())
             .ok_or_else(|| Error::Internal("the erasure was not signed".into()))?;
         let purged = self.finish_erasure()?;
+        // Its anonymised copies this vault holds itself (a partner sent one back).
+        self.erase_held_copies_or_note();
         Ok(ErasureReport {
             erasure,
             revisions: revisions.len() as u64,

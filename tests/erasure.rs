@@ -922,3 +922,116 @@ fn a_withdrawal_hides_at_once_and_erases_on_its_day_unless_kept() {
     let r = v.verify().unwrap_or_else(|e| panic!("verify: {e}"));
     assert!(r.problems.is_empty(), "{:?}", r.problems);
 }
+
+/// Consent to keep, share with partners and publish anonymised, with `word` in the narrative.
+fn publishable(code: &str, word: &str) -> amanat::Testimony {
+    amanat::Testimony::from_json(
+        &json!({
+            "code": code,
+            "narrative": format!("Told in the market. {word}"),
+            "testifier": {"names": [{"name": "Жанаргүл Сейіт"}]},
+            "consents": [{"scopes": {"store_internally": "granted",
+                                     "share_with_partner": "granted",
+                                     "publish_anonymised": "granted"}}]
+        })
+        .to_string(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn anonymised(from: &mut Vault, to: &str, id: Uuid, out: &std::path::Path) {
+    let req = ExportRequest {
+        to: vec![to.into()],
+        profile: ExportProfile::Anonymised,
+        selection: Selection::Ids(vec![id]),
+    };
+    from.export_bundle(&req, out, &mut never_cancel)
+        .unwrap_or_else(|e| panic!("export: {e}"));
+}
+
+/// Found by an independent review: a partner that sent the copy back (its next full bundle
+/// holds it) left it in the maker's vault, readable, once the original was erased there, and
+/// the copy's erasure never went to the partner (its bundle had named the copy, which counted
+/// as told). Now the maker erases the copy it holds with the same erasure, and sends it.
+#[test]
+fn a_copy_that_came_back_is_erased_at_its_maker_and_its_erasure_still_goes() {
+    let root = common::tempdir();
+    let (mut v, recovery) = common::create(&root.path().join("v"));
+    let (mut r, r_recovery) = common::create(&root.path().join("r"));
+    common::know(&mut v, &r, "R", ContactTrust::Partner);
+    common::know(&mut r, &v, "V", ContactTrust::Partner);
+    let t = v
+        .add_testimony(publishable("ORIG-1", CANARIES[0]))
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    let out = root.path().join("anonymised.amanat");
+    anonymised(&mut v, "R", t, &out);
+    import(&mut r, &out);
+    let copy = r.list_testimonies().unwrap_or_default()[0].id;
+    common::ship(root.path(), &mut r, "V", Selection::SinceLast, &mut v)
+        .unwrap_or_else(|| panic!("the copy does not go back"));
+    assert!(v.testimony(copy).is_ok(), "the copy did not come back");
+
+    v.erase(t, "ORIG-1", "withdrew")
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    assert_eq!(v.testimony(copy).err().map(|e| e.code()), Some("not_found"));
+    assert_eq!(
+        found(
+            &root.path().join("v"),
+            Unlock::Recovery(&recovery),
+            &CANARIES[..1]
+        ),
+        Vec::<String>::new()
+    );
+    let report = common::ship(root.path(), &mut v, "R", Selection::Withdrawals, &mut r)
+        .unwrap_or_else(|| panic!("the copy's erasure does not go"));
+    assert_eq!(report.erased.len(), 1, "{report:?}");
+    assert_eq!(
+        found(
+            &root.path().join("r"),
+            Unlock::Recovery(&r_recovery),
+            &CANARIES[..1]
+        ),
+        Vec::<String>::new()
+    );
+    // Told once: nothing more to send, and the same erasure on both sides.
+    assert!(common::ship(root.path(), &mut v, "R", Selection::Withdrawals, &mut r).is_none());
+    let erasures = |x: &Vault| -> Vec<String> {
+        x.history(copy)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.op == Op::Erase)
+            .map(|e| e.hash)
+            .collect()
+    };
+    assert_eq!(erasures(&v), erasures(&r));
+    assert_eq!(erasures(&v).len(), 1);
+}
+
+/// Found by an independent review: a bundle to two contacts, one of whom never had the copy,
+/// left the copy's erasure out (rightly: the other must not learn of the copy) and said
+/// nothing of it. The plan now lists it as held back, as it does deletions.
+#[test]
+fn a_copy_s_erasure_held_back_from_a_joint_bundle_is_said() {
+    let root = common::tempdir();
+    let (mut v, _) = common::create(&root.path().join("v"));
+    let (j, _) = common::create(&root.path().join("j"));
+    let (k, _) = common::create(&root.path().join("k"));
+    common::know(&mut v, &j, "J", ContactTrust::Partner);
+    common::know(&mut v, &k, "K", ContactTrust::Partner);
+    let t = v
+        .add_testimony(publishable("JNT-1", CANARIES[0]))
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    anonymised(&mut v, "J", t, &root.path().join("a.amanat"));
+    v.erase(t, "JNT-1", "withdrew")
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    let plan = v
+        .plan_export(&ExportRequest {
+            to: vec!["J".into(), "K".into()],
+            profile: ExportProfile::Full,
+            selection: Selection::Withdrawals,
+        })
+        .unwrap_or_else(|e| panic!("plan: {e}"));
+    assert!(plan.copies_erased.is_empty(), "{plan:?}");
+    assert_eq!(plan.copies_withheld.len(), 1, "{plan:?}");
+    assert!(plan.copies_withheld[0].code.starts_with("ANON-"));
+}

@@ -226,34 +226,13 @@ impl Vault {
     /// The first day of the year of the latest of `heads`: the time an anonymised copy
     /// carries, deterministic and no finer than the year.
     /// The erasure of each anonymised copy in `copies` (its original was erased here), after
-    /// the proof of the copy's revision: signed by this device, which made the copy, so its
-    /// recipients apply it. Deterministic, like the copy: the day of the original's erasure,
-    /// a derived salt, and a reason that says nothing of the original (the erasure's own
-    /// reason may name the witness).
-    pub(super) fn copy_erasures(&self, c: &mut Content, copies: &[ErasedCopy]) -> Result<()> {
-        let anon = Anonymiser::new(self.secret.signing_key());
+    /// the proof of the copy's revision (`Vault::copy_erasure`).
+    pub(super) fn copy_erasures(&self, c: &mut Content, copies: &[ErasedCopy]) {
         for copy in copies {
-            let Some(erasure) = self.store.erasure(copy.original)? else {
-                continue;
-            };
-            let rev = Revision::sign_with_salt(
-                Draft {
-                    record: copy.id,
-                    kind: RecordKind::Testimony,
-                    op: Op::Erase,
-                    parents: vec![copy.proof.hash.clone()],
-                    reason: Some(COPY_ERASED.into()),
-                    state: None,
-                },
-                self.secret.signing_key(),
-                start_of_day(erasure.at)?,
-                anon.erasure_salt(copy.id),
-            )?;
             c.revisions.push(copy.proof.clone());
-            c.sent.insert(copy.id, vec![rev.hash.clone()]);
-            c.revisions.push(rev);
+            c.sent.insert(copy.id, vec![copy.erasure.hash.clone()]);
+            c.revisions.push(copy.erasure.clone());
         }
-        Ok(())
     }
 
     fn latest_at(&self, heads: &[String]) -> Result<jiff::Timestamp> {
@@ -269,17 +248,6 @@ impl Vault {
             .map(|z| z.timestamp())
             .map_err(|e| Error::Internal(e.to_string()))
     }
-}
-
-/// The reason an anonymised copy's erasure gives.
-const COPY_ERASED: &str = "the witness withdrew; this anonymised copy is erased with the testimony";
-
-fn start_of_day(at: jiff::Timestamp) -> Result<jiff::Timestamp> {
-    at.to_zoned(jiff::tz::TimeZone::UTC)
-        .date()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
-        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// What a recipient needs to verify a deletion: stubs of the revisions that lead to its

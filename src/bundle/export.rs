@@ -104,7 +104,7 @@ impl Vault {
             ExportProfile::Full => self.full_content(&chosen, &plan, seq)?,
             ExportProfile::Anonymised => self.anonymised_content(&chosen)?,
         };
-        self.copy_erasures(&mut content, &plan.copies_erased)?;
+        self.copy_erasures(&mut content, &plan.copies_erased);
         let jsonl = revisions_jsonl(&content.revisions)?;
         check_fits(&jsonl)?;
         let mut members = vec![Member {

@@ -188,6 +188,10 @@ impl Vault {
         for tmp in staged.values() {
             let _ = fsutil::remove_file_if_exists(tmp);
         }
+        // A testimony the bundle erased may have anonymised copies this vault holds itself.
+        if outcome.as_ref().is_ok_and(|r| !r.erased.is_empty()) {
+            self.erase_held_copies_or_note();
+        }
         outcome
     }
 

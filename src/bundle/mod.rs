@@ -10,6 +10,7 @@ mod anonymise;
 mod authority;
 pub(crate) mod consent;
 mod content;
+mod copies;
 mod export;
 mod import;
 mod plan;

@@ -84,13 +84,13 @@ pub struct ErasedCopy {
     /// The copy's record and code, as its recipients know it.
     pub id: Uuid,
     pub code: String,
-    #[serde(skip)]
-    #[cfg_attr(feature = "ts", ts(skip))]
-    pub(super) original: Uuid,
-    /// The proof of the copy's revision, which the erasure follows.
+    /// The proof of the copy's revision, and the erasure that follows it.
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     pub(super) proof: Revision,
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub(super) erasure: Revision,
 }
 
 /// What an export would do, shown before anything is written.
@@ -110,6 +110,9 @@ pub struct ExportPlan {
     /// Anonymised copies of testimonies erased here that the recipients were sent ("since
     /// the last export" and "only withdrawals", either profile): their erasures go.
     pub copies_erased: Vec<ErasedCopy>,
+    /// Erasures of anonymised copies not sent because some recipients of this bundle never
+    /// had the copy: export to the others on their own to send them.
+    pub copies_withheld: Vec<ErasedCopy>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
 }
@@ -328,12 +331,14 @@ impl Vault {
             }
             _ => (Vec::new(), Vec::new()),
         };
-        let copies_erased = match req.selection {
+        let (mut copies_erased, copies_withheld) = match req.selection {
             Selection::SinceLast | Selection::Withdrawals => {
                 self.copies_erased(&received, &recipients)?
             }
-            Selection::Ids(_) | Selection::All => Vec::new(),
+            Selection::Ids(_) | Selection::All => (Vec::new(), Vec::new()),
         };
+        // A copy the recipients sent back here goes with the deletions already, erasure and all.
+        copies_erased.retain(|c| !deleted.iter().any(|d| d.id == c.id));
         let plan = ExportPlan {
             total_bytes: included.iter().map(|p| p.attachment_bytes).sum(),
             recipients,
@@ -343,47 +348,59 @@ impl Vault {
             deleted,
             deletions_withheld,
             copies_erased,
+            copies_withheld,
         };
         Ok((plan, chosen))
     }
 
-    /// The anonymised copies of testimonies erased here that every recipient was sent and
-    /// not all have heard the erasure of yet (a copy another recipient never had is not
-    /// mentioned: a bundle's content is read by all its recipients).
+    /// The anonymised copies of testimonies erased here whose erasure some recipient of this
+    /// bundle has not had yet: those every recipient was sent (their erasures go), and those
+    /// only some were (held back: a bundle's content is read by all its recipients, and the
+    /// others must not learn of a copy).
     fn copies_erased(
         &self,
         received: &policy::Received,
         recipients: &[ContactInfo],
-    ) -> Result<Vec<ErasedCopy>> {
-        let Some(first) = recipients.first() else {
-            return Ok(Vec::new());
-        };
-        let mut out: Vec<ErasedCopy> = Vec::new();
-        for copy in received.copies_sent(&first.fingerprint) {
+    ) -> Result<(Vec<ErasedCopy>, Vec<ErasedCopy>)> {
+        let (mut sent, mut withheld) = (Vec::new(), Vec::new());
+        for copy in self.copies_of_erased()? {
             let id = copy.proof.record;
-            if out.iter().any(|c| c.id == id)
-                || self.store.erasure(copy.original)?.is_none()
-                || !recipients.iter().all(|r| {
+            let got: Vec<bool> = recipients
+                .iter()
+                .map(|r| {
                     received
                         .copies_sent(&r.fingerprint)
                         .iter()
                         .any(|c| c.proof.record == id)
                 })
-                || recipients
-                    .iter()
-                    .all(|r| received.sent_in_any(&r.fingerprint, id))
+                .collect();
+            if !got.contains(&true) {
+                continue;
+            }
+            let erasure = self.copy_erasure(&copy)?;
+            // Told already: by this vault, or the copy came back here with its erasure.
+            if recipients
+                .iter()
+                .zip(&got)
+                .all(|(r, got)| !got || received.has_revision(&r.fingerprint, &erasure.hash))
             {
                 continue;
             }
-            out.push(ErasedCopy {
+            let e = ErasedCopy {
                 id,
                 code: super::anonymise::copy_code(id),
-                original: copy.original,
-                proof: copy.proof.clone(),
-            });
+                proof: copy.proof,
+                erasure,
+            };
+            if got.iter().all(|g| *g) {
+                sent.push(e);
+            } else {
+                withheld.push(e);
+            }
         }
-        out.sort_by(|a, b| a.code.cmp(&b.code));
-        Ok(out)
+        sent.sort_by(|a, b| a.code.cmp(&b.code));
+        withheld.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok((sent, withheld))
     }
 
     /// Of a testimony's deleted attachments, those every recipient had: only they are

@@ -177,12 +177,16 @@ impl Received {
             .and_then(|m| m.get(&id))
     }
 
-    /// Whether `id` was sent to `fingerprint` in an export of either profile (an anonymised
-    /// copy's erasure goes in any bundle).
-    pub(super) fn sent_in_any(&self, fingerprint: &str, id: Uuid) -> bool {
-        [ExportProfile::Full, ExportProfile::Anonymised]
-            .into_iter()
-            .any(|p| self.last_sent(fingerprint, p, id).is_some())
+    /// Whether `fingerprint` holds revision `hash`: this vault sent it to them (in an export
+    /// of either profile), or they named it in a bundle they sent here.
+    pub(super) fn has_revision(&self, fingerprint: &str, hash: &str) -> bool {
+        self.full_heads
+            .get(fingerprint)
+            .is_some_and(|h| h.contains(hash))
+            || self
+                .sent
+                .get(&(fingerprint.to_string(), ExportProfile::Anonymised))
+                .is_some_and(|m| m.values().flatten().any(|h| h == hash))
     }
 
     /// The anonymised copies this vault sent to `fingerprint`.

@@ -314,11 +314,20 @@ impl Vault {
             Ok(n) => vault.report.withdrawals_erased = n,
             Err(e) => vault.last_snapshot_error = Some(e),
         }
+        // Anonymised copies of erased testimonies held here (a crash came between the two
+        // commits, docs/erasure.md §4).
+        vault.erase_held_copies_or_note();
         // Ready before the first snapshot needs it, prepared while the user starts working.
         vault
             .copy_buf
             .prepare(usize::try_from(meta.db_len).unwrap_or(0));
         Ok(vault)
+    }
+
+    /// Keeps a failure of work done after a commit that stood (rewriting files, erasing held
+    /// copies), reported like a failed snapshot; the next commit or opening tries again.
+    pub(crate) fn note_failure(&mut self, e: Error) {
+        self.last_snapshot_error = Some(e);
     }
 
     fn assemble(

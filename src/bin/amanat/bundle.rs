@@ -486,6 +486,13 @@ fn print_plan(p: &ExportPlan) {
             c.code
         );
     }
+    for c in &p.copies_withheld {
+        println!(
+            "  erasure of the anonymised copy {} not sent: not every recipient had it; \
+             export to those who had it alone",
+            c.code
+        );
+    }
 }
 
 fn print_report(r: &ImportReport) {

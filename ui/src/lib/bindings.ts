@@ -419,7 +419,12 @@ deletions_withheld: Array<DeletedTestimony>,
  * Anonymised copies of testimonies erased here that the recipients were sent ("since
  * the last export" and "only withdrawals", either profile): their erasures go.
  */
-copies_erased: Array<ErasedCopy>, total_bytes: number, };
+copies_erased: Array<ErasedCopy>, 
+/**
+ * Erasures of anonymised copies not sent because some recipients of this bundle never
+ * had the copy: export to the others on their own to send them.
+ */
+copies_withheld: Array<ErasedCopy>, total_bytes: number, };
 
 export type PlannedTestimony = { id: string, code: string, 
 /**
