@@ -206,6 +206,49 @@ impl Vault {
             files: purged.files,
         })
     }
+
+    /// Erases one file of a testimony (a witness withdraws it, the testimony stays), live or
+    /// deleted, for `reason`: every revision of it keeps only its proof, its content leaves
+    /// every file of the vault before this returns, and the erasure goes with the
+    /// testimony's next bundle to everyone who had it (docs/erasure.md §1).
+    pub fn erase_attachment(&mut self, id: Uuid, reason: &str) -> Result<ErasureReport> {
+        let reason = check_reason(Some(reason))?
+            .ok_or_else(|| Error::invalid("reason", "is required to erase"))?;
+        if self.store.record_kind(id)?.as_deref() != Some(RecordKind::Attachment.as_str()) {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        if self.store.erasure(id)?.is_some() {
+            return Err(Error::invalid("file", "was erased already"));
+        }
+        if self.is_poisoned() {
+            return Err(Error::Poisoned);
+        }
+        let revisions = self.store.revisions_of(id)?;
+        let (heads, _) = self
+            .store
+            .heads(id)?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let revs = self.commit_frame(self.sign(vec![Draft {
+            record: id,
+            kind: RecordKind::Attachment,
+            op: Op::Erase,
+            parents: heads,
+            reason: Some(reason),
+            state: None,
+        }])?)?;
+        let erasure = revs
+            .last()
+            .map(|r| r.hash.clone())
+            .ok_or_else(|| Error::Internal("the erasure was not signed".into()))?;
+        let purged = self.finish_erasure()?;
+        Ok(ErasureReport {
+            erasure,
+            revisions: revisions.len() as u64,
+            attachments: 1,
+            drafts: purged.drafts,
+            files: purged.files,
+        })
+    }
 }
 
 fn last_code(revisions: &[crate::model::Revision]) -> String {

@@ -1035,3 +1035,99 @@ fn a_copy_s_erasure_held_back_from_a_joint_bundle_is_said() {
     assert_eq!(plan.copies_withheld.len(), 1, "{plan:?}");
     assert!(plan.copies_withheld[0].code.starts_with("ANON-"));
 }
+
+/// A witness withdraws one file and keeps the testimony: the file's content leaves every file
+/// of both vaults, the testimony and its other file stay, and the erasure goes to the
+/// coordinator with the testimony's next bundle, which lists it as a file.
+#[test]
+fn one_file_is_erased_alone_and_its_erasure_travels() {
+    let root = common::tempdir();
+    let (mut interviewer, recovery) = common::create(&root.path().join("i"));
+    let (mut coordinator, c_recovery) = common::create(&root.path().join("c"));
+    common::know(
+        &mut interviewer,
+        &coordinator,
+        "C",
+        ContactTrust::Organisation,
+    );
+    common::know(
+        &mut coordinator,
+        &interviewer,
+        "I",
+        ContactTrust::Organisation,
+    );
+    let mut t = common::shared("FIL-1");
+    t.narrative = format!("{} {KEPT}", t.narrative);
+    let id = interviewer
+        .add_testimony(t)
+        .unwrap_or_else(|e| panic!("add: {e}"));
+    let attach = |v: &mut Vault, name: &str, marker: &str| {
+        let file = root.path().join(name);
+        std::fs::write(&file, format!("statement {marker}")).unwrap_or_default();
+        v.attach_file(id, &file, &AttachOptions::default(), &mut never_cancel)
+            .unwrap_or_else(|e| panic!("attach: {e}"))
+    };
+    let gone = attach(&mut interviewer, "son-photo-note.txt", MARKER);
+    attach(&mut interviewer, "letter.txt", "Keptfilemarkerq");
+    common::ship(
+        root.path(),
+        &mut interviewer,
+        "C",
+        Selection::SinceLast,
+        &mut coordinator,
+    );
+    let dirs = [
+        (root.path().join("i"), &recovery),
+        (root.path().join("c"), &c_recovery),
+    ];
+    for (dir, key) in &dirs {
+        assert!(!found(dir, Unlock::Recovery(key), &[MARKER]).is_empty());
+    }
+
+    assert_eq!(
+        interviewer
+            .erase_attachment(gone, " ")
+            .err()
+            .map(|e| e.code()),
+        Some("invalid_input")
+    );
+    interviewer
+        .erase_attachment(gone, "the witness withdrew the photo of her son")
+        .unwrap_or_else(|e| panic!("erase: {e}"));
+    assert!(interviewer.testimony(id).is_ok());
+    let report = common::ship(
+        root.path(),
+        &mut interviewer,
+        "C",
+        Selection::SinceLast,
+        &mut coordinator,
+    )
+    .unwrap_or_else(|| panic!("the file's erasure does not go"));
+    assert_eq!(report.erased.len(), 1, "{report:?}");
+    assert_eq!(report.erased[0].file.as_deref(), Some("son-photo-note.txt"));
+    assert_eq!(report.erased[0].code, "FIL-1");
+    for (dir, key) in &dirs {
+        assert_eq!(
+            found(dir, Unlock::Recovery(key), &[MARKER, "son-photo-note"]),
+            Vec::<String>::new()
+        );
+        assert!(!found(dir, Unlock::Recovery(key), &["Keptfilemarkerq", KEPT]).is_empty());
+    }
+    for v in [&mut interviewer, &mut coordinator] {
+        let names: Vec<String> = v
+            .attachments(id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| a.attachment.name)
+            .collect();
+        assert_eq!(names, vec!["letter.txt".to_string()]);
+        let history = v.history(gone).unwrap_or_default();
+        assert!(
+            history.iter().any(|e| e.op == Op::Erase
+                && e.reason.as_deref() == Some("the witness withdrew the photo of her son")),
+            "{history:?}"
+        );
+        let r = v.verify().unwrap_or_else(|e| panic!("verify: {e}"));
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+    }
+}

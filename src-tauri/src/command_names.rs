@@ -24,6 +24,7 @@ pub const COMMANDS: &[&str] = &[
     "pending_withdrawals",
     "keep_withdrawn",
     "erase_withdrawn",
+    "erase_attachment",
     "understand_date",
     "save_draft",
     "list_drafts",

@@ -271,6 +271,17 @@ pub async fn erase_withdrawn(
     state.with_vault(|v| v.erase_withdrawn(id))
 }
 
+/// Erases one file of a testimony for good (a witness withdraws it). Not cancellable.
+#[tauri::command]
+pub async fn erase_attachment(
+    state: State<'_, AppState>,
+    id: String,
+    reason: String,
+) -> CmdResult<amanat::ErasureReport> {
+    let id = parse_id(&id)?;
+    state.with_vault(|v| v.erase_attachment(id, &reason))
+}
+
 #[tauri::command]
 pub async fn understand_date(text: String) -> CmdResult<DateReading> {
     Ok(amanat::understand_date(&text)?)

@@ -87,6 +87,7 @@ fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::pending_withdrawals,
             commands::keep_withdrawn,
             commands::erase_withdrawn,
+            commands::erase_attachment,
             bundles::list_contacts,
             bundles::add_contact,
             bundles::read_card_file,

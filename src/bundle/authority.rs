@@ -240,6 +240,11 @@ impl Authority {
         if !self.may_change(&rev.author, &[tx.creator(rev.record)?, testimony_creator]) {
             return Ok(Some(HeldReason::NoAuthority));
         }
+        // A witness's withdrawal of one file, from a device with authority: at once, as for a
+        // testimony (docs/erasure.md §3).
+        if rev.op == Op::Erase {
+            return Ok(None);
+        }
         if rev.op == Op::Delete {
             if tx.already_deleted(rev.record)? || self.deletes_nothing_held(tx, rev)? {
                 return Ok(None);

@@ -123,8 +123,11 @@ pub struct ImportReport {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErasedSummary {
     pub id: Uuid,
-    /// The code it had here.
+    /// The code it had here (for a file, its testimony's).
     pub code: String,
+    /// The name of the file, when the erasure took one file of the testimony alone.
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub file: Option<String>,
     /// Why, as the erasing device said.
     pub reason: Option<String>,
 }
@@ -458,9 +461,21 @@ impl Vault {
                 && self.store.erasure(line.record)?.is_none()
                 && !report.held.iter().any(|h| h.hash == line.hash)
             {
+                let (code, file) = match line.kind {
+                    RecordKind::Attachment => match self.store.attachment(line.record) {
+                        Ok(a) => (
+                            self.last_code(a.attachment.testimony)?,
+                            Some(a.attachment.name),
+                        ),
+                        // A file this vault does not hold: nothing of it to erase here.
+                        Err(_) => continue,
+                    },
+                    _ => (self.last_code(line.record)?, None),
+                };
                 report.erased.push(ErasedSummary {
                     id: line.record,
-                    code: self.last_code(line.record)?,
+                    code,
+                    file,
                     reason: v.revisions.get(i)?.reason,
                 });
             }

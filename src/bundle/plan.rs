@@ -426,10 +426,11 @@ impl Vault {
         Ok(out)
     }
 
-    /// What "sent" records of an erased testimony: every revision of it and of its files.
-    /// Its heads never change once erased, but proofs of versions made beside the erasure
-    /// (before it reached their device) keep arriving, and must go on to the others
-    /// (found by the convergence property test).
+    /// What "sent" records of an erased testimony: every revision of it. Its heads never
+    /// change once erased, but proofs of versions made beside the erasure (before it reached
+    /// their device) keep arriving, and must go on to the others (found by the convergence
+    /// property test). Its files are erased with it wherever it goes, and their proofs stay
+    /// where they are.
     pub(super) fn erased_state(&self, id: Uuid) -> Result<Vec<String>> {
         let mut out: Vec<String> = self
             .store
@@ -437,10 +438,6 @@ impl Vault {
             .into_iter()
             .map(|r| r.hash)
             .collect();
-        let deleted = self.store.deleted_attachments()?;
-        for a in deleted.get(&id).into_iter().flatten() {
-            out.extend(self.store.revisions_of(*a)?.into_iter().map(|r| r.hash));
-        }
         out.sort();
         Ok(out)
     }
@@ -489,11 +486,16 @@ impl Vault {
                 .rev()
                 .find_map(|r| r.state.as_ref()?.get("code")?.as_str().map(String::from))
                 .unwrap_or_default();
-            let attachments = self.deleted_attachments_all_had(
-                deleted_attachments_of.get(&id),
-                received,
-                recipients,
-            )?;
+            // An erased testimony's erasure takes its files wherever it goes: their proofs stay.
+            let attachments = if self.store.erasure(id)?.is_some() {
+                Vec::new()
+            } else {
+                self.deleted_attachments_all_had(
+                    deleted_attachments_of.get(&id),
+                    received,
+                    recipients,
+                )?
+            };
             let d = DeletedTestimony {
                 id,
                 code,

@@ -377,12 +377,6 @@ fn parse_revisions(text: Zeroizing<Vec<u8>>) -> Result<Revisions> {
                 crate::records::REASON_MAX
             )));
         }
-        if rev.op == crate::model::Op::Erase && rev.kind != RecordKind::Testimony {
-            return Err(Error::BundleInvalid(format!(
-                "{} erases an attachment record alone: an erasure takes a whole testimony",
-                what()
-            )));
-        }
         rev.check().map_err(|why| {
             Error::BundleTampered(format!("revision {}: {why}", short_hash(&rev.hash)))
         })?;

@@ -259,10 +259,12 @@ impl Store {
     /// testimony.
     pub(crate) fn deleted_attachments(&self) -> Result<HashMap<Uuid, Vec<Uuid>>> {
         let mut stmt = self.conn().prepare(
-            "SELECT c.id, (SELECT json_extract(r.json, '$.state.testimony') FROM revisions r
-                           WHERE r.record_id = c.id
-                             AND json_extract(r.json, '$.state.testimony') IS NOT NULL
-                           ORDER BY r.ord LIMIT 1)
+            "SELECT c.id, COALESCE(
+                    (SELECT json_extract(r.json, '$.state.testimony') FROM revisions r
+                     WHERE r.record_id = c.id
+                       AND json_extract(r.json, '$.state.testimony') IS NOT NULL
+                     ORDER BY r.ord LIMIT 1),
+                    (SELECT e.testimony FROM erased e WHERE e.record_id = c.id))
              FROM records c WHERE c.kind = 'attachment' AND c.deleted = 1
              ORDER BY c.created_at, c.id",
         )?;

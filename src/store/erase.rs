@@ -96,38 +96,56 @@ pub(super) fn keep_proof(conn: &Connection, rev: &Revision, seq: u64, erasure: &
             at
         ],
     )?;
+    let testimony = rev
+        .state
+        .as_ref()
+        .and_then(|s| serde_json::from_value::<Attachment>(s.clone()).ok())
+        .map(|a| a.testimony.to_string());
     conn.execute(
-        "INSERT OR IGNORE INTO erased (record_id, erasure) VALUES (?1, ?2)",
-        params![record, erasure],
+        "INSERT OR IGNORE INTO erased (record_id, erasure, testimony) VALUES (?1, ?2, ?3)",
+        params![record, erasure, testimony],
     )?;
     mark_pending(conn)
 }
 
-/// Applies an erasure of a testimony (the record is known and is a testimony: checked by
-/// the caller): it becomes the record's only head, and every record it takes loses its
-/// content everywhere in the index.
+/// Applies an erasure of a testimony, or of one of its files alone (the record is known:
+/// checked by the caller): it becomes the record's only head, and every record it takes (a
+/// testimony takes its files) loses its content everywhere in the index.
 pub(super) fn apply(tx: &StoreTx<'_>, rev: &Revision, seq: u64) -> Result<()> {
     let conn = &tx.0;
     let record = rev.record.to_string();
     let what = || format!("revision {} of record {record}", short_hash(&rev.hash));
-    if rev.kind != RecordKind::Testimony {
-        return Err(Error::tampered(what(), "only a testimony is erased"));
-    }
+    let testimony = match rev.kind {
+        RecordKind::Testimony => true,
+        RecordKind::Attachment => false,
+        _ => {
+            return Err(Error::tampered(
+                what(),
+                "only a testimony or a file is erased",
+            ));
+        }
+    };
     insert(conn, rev, seq)?;
     let at = rev.at.to_string();
     conn.execute(
         "UPDATE records SET heads = ?2, deleted = 1, updated_at = ?3 WHERE id = ?1",
         params![record, json(std::slice::from_ref(&rev.hash))?, at],
     )?;
-    // The search entry is removed first: removing it needs the text it was made from.
-    index::reindex(conn, &record, &rev.hash, None, &at)?;
     let mut records = vec![record.clone()];
-    records.extend(attachments_of(conn, &record)?);
+    // The testimony the erased records belong to, before their states (which say so) go.
+    let owner = if testimony {
+        // The search entry is removed first: removing it needs the text it was made from.
+        index::reindex(conn, &record, &rev.hash, None, &at)?;
+        records.extend(attachments_of(conn, &record)?);
+        Some(record.clone())
+    } else {
+        attachment_owner(conn, &record)?
+    };
     let mut hashes = HashSet::new();
     for r in &records {
         conn.execute(
-            "INSERT OR IGNORE INTO erased (record_id, erasure) VALUES (?1, ?2)",
-            params![r, rev.hash],
+            "INSERT OR IGNORE INTO erased (record_id, erasure, testimony) VALUES (?1, ?2, ?3)",
+            params![r, rev.hash, owner],
         )?;
         hashes.extend(stub_all(conn, r, &rev.hash)?);
         hashes.extend(drop_proposals(conn, r)?);
@@ -138,7 +156,11 @@ pub(super) fn apply(tx: &StoreTx<'_>, rev: &Revision, seq: u64) -> Result<()> {
     }
     // Files proposed for it by devices without authority (new attachments this vault does
     // not have as records yet): their proposals go, and with them their files.
-    hashes.extend(drop_proposed_attachments(conn, &record)?);
+    if testimony {
+        hashes.extend(drop_proposed_attachments(conn, &record)?);
+    } else {
+        conn.execute("DELETE FROM attachments WHERE id = ?1", [&record])?;
+    }
     for h in &hashes {
         conn.execute("DELETE FROM acceptances WHERE hash = ?1", [h])?;
     }
@@ -175,6 +197,19 @@ fn insert(conn: &Connection, rev: &Revision, seq: u64) -> Result<()> {
         ],
     )?;
     Ok(())
+}
+
+/// The testimony file `record` belongs to, from the first of its revisions that says.
+fn attachment_owner(conn: &Connection, record: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT json_extract(json, '$.state.testimony') FROM revisions
+             WHERE record_id = ?1 AND json_extract(json, '$.state.testimony') IS NOT NULL
+             ORDER BY ord LIMIT 1",
+            [record],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Every attachment of a testimony this vault knows, live or deleted.

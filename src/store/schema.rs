@@ -226,11 +226,14 @@ CREATE TABLE erased (
 
 /// Withdrawals waiting to be erased (docs/erasure.md §5): each hidden testimony with the
 /// local record that hides it. A testimony listed here has no live row and no search entry.
+/// And the testimony each erased file belonged to (its states, which said so, are erased):
+/// a file erased alone goes to the others with its testimony.
 const V9: &str = r#"
 CREATE TABLE withdrawn (
     testimony TEXT PRIMARY KEY,
     record_id TEXT NOT NULL UNIQUE
 ) STRICT;
+ALTER TABLE erased ADD COLUMN testimony TEXT;
 "#;
 
 const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];

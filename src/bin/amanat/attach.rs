@@ -39,11 +39,14 @@ pub enum AttachCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Delete an attachment and its encrypted file
+    /// Delete an attachment and its encrypted file; with --erase, erase it for good (a
+    /// witness withdraws this file): its history keeps only a signed trace
     Detach {
         attachment_id: String,
         #[arg(long)]
         reason: String,
+        #[arg(long)]
+        erase: bool,
     },
 }
 
@@ -157,6 +160,19 @@ pub fn run(v: &mut Vault, cmd: &AttachCommand) -> Result<()> {
         AttachCommand::Detach {
             attachment_id,
             reason,
+            erase: false,
         } => v.delete_attachment(parse_attachment_id(attachment_id)?, reason),
+        AttachCommand::Detach {
+            attachment_id,
+            reason,
+            erase: true,
+        } => {
+            let r = v.erase_attachment(parse_attachment_id(attachment_id)?, reason)?;
+            println!(
+                "erased {attachment_id}: {} revision(s) keep only their proof; {} file(s) removed\nerasure {}",
+                r.revisions, r.files, r.erasure
+            );
+            Ok(())
+        }
     }
 }

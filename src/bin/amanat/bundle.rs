@@ -548,6 +548,17 @@ fn print_report(r: &ImportReport) {
             p.why.as_str()
         );
     }
+    for e in &r.erased {
+        let what = match &e.file {
+            Some(name) => format!("the file {name} of {}", e.code),
+            None => e.code.clone(),
+        };
+        println!(
+            "  erased here at a witness's withdrawal: {what} ({}); reason: {}",
+            e.id,
+            e.reason.as_deref().unwrap_or("none given")
+        );
+    }
 }
 
 /// Every replacement an anonymised export makes, per testimony and field, so the coordinator

@@ -71,6 +71,8 @@ export const api = {
   pendingWithdrawals: () => invoke<Withdrawn[]>('pending_withdrawals'),
   keepWithdrawn: (id: string, reason: string) => invoke<void>('keep_withdrawn', { id, reason }),
   eraseWithdrawn: (id: string) => invoke<ErasureReport>('erase_withdrawn', { id }),
+  /** A witness withdraws one file: erased for good, the testimony stays. */
+  eraseAttachment: (id: string, reason: string) => invoke<ErasureReport>('erase_attachment', { id, reason }),
   understandDate: (text: string) => invoke<DateReading>('understand_date', { text }),
   saveDraft: (id: string, record: string | null, base: string | null, testimony: unknown) =>
     invoke<DraftInfo>('save_draft', { id, record, base, testimony }),

@@ -507,9 +507,13 @@ imported: boolean, };
 
 export type ErasedSummary = { id: string, 
 /**
- * The code it had here.
+ * The code it had here (for a file, its testimony's).
  */
 code: string, 
+/**
+ * The name of the file, when the erasure took one file of the testimony alone.
+ */
+file: string | null, 
 /**
  * Why, as the erasing device said.
  */
