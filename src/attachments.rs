@@ -170,13 +170,23 @@ impl Vault {
         self.store.attachments_of(testimony)
     }
 
+    /// An attachment as the app may show it: not one of a testimony withdrawn and waiting to
+    /// be erased (hidden like its testimony).
+    fn shown_attachment(&self, id: Uuid) -> Result<StoredAttachment> {
+        let stored = self.store.attachment(id)?;
+        if self.store.is_withdrawn(stored.attachment.testimony)? {
+            return Err(Error::NotFound(id.to_string()));
+        }
+        Ok(stored)
+    }
+
     pub fn attachment(&self, id: Uuid) -> Result<StoredAttachment> {
-        self.store.attachment(id)
+        self.shown_attachment(id)
     }
 
     /// Opens an attachment's content for reading at any offset.
     pub fn read_attachment(&self, id: Uuid) -> Result<AttachmentReader> {
-        self.reader_of(self.store.attachment(id)?.attachment)
+        self.reader_of(self.shown_attachment(id)?.attachment)
     }
 
     fn reader_of(&self, a: Attachment) -> Result<AttachmentReader> {
@@ -201,7 +211,7 @@ impl Vault {
         range: Option<&str>,
         max: u64,
     ) -> Result<MediaChunk> {
-        let a = self.store.attachment(id)?.attachment;
+        let a = self.shown_attachment(id)?.attachment;
         let blob = a.blob.clone();
         let mut r = self.reader_of(a)?;
         let range = media::resolve_range(range, r.len, max)?;
@@ -229,7 +239,7 @@ impl Vault {
         out: &Path,
         progress: &mut dyn FnMut(Progress) -> bool,
     ) -> Result<()> {
-        let stored = self.store.attachment(id)?;
+        let stored = self.shown_attachment(id)?;
         let a = &stored.attachment;
         let mut f = fsutil::create_new_file(out).map_err(|e| match e {
             Error::Io { source, .. } if source.kind() == std::io::ErrorKind::AlreadyExists => {

@@ -50,6 +50,10 @@ impl Vault {
 
     /// The versions of a testimony in conflict, oldest first.
     pub fn conflict_sides(&self, id: Uuid) -> Result<Vec<ConflictSide>> {
+        // Withdrawn, waiting to be erased: hidden here too.
+        if self.store.is_withdrawn(id)? {
+            return Err(Error::NotFound(id.to_string()));
+        }
         let me = self.device_key();
         let contacts = self.contacts()?;
         let mut sides = Vec::new();
@@ -120,6 +124,9 @@ impl Vault {
     ) -> Result<()> {
         t.validate()?;
         let reason = check_reason(reason)?;
+        if self.store.is_withdrawn(id)? {
+            return Err(Error::NotFound(id.to_string()));
+        }
         self.check_seen(id, seen)?;
         let heads = self.record_heads(id)?;
         if heads.len() < 2 {

@@ -126,9 +126,10 @@ impl Vault {
         {
             return Err(Error::invalid("base", "is not a revision"));
         }
-        // An editor left open on a testimony erased meanwhile saves nothing of it again.
+        // An editor left open on a testimony erased, or withdrawn, meanwhile saves nothing of
+        // it again.
         if let Some(r) = record
-            && self.store.erasure(r)?.is_some()
+            && (self.store.erasure(r)?.is_some() || self.store.is_withdrawn(r)?)
         {
             return Err(Error::NotFound(r.to_string()));
         }
@@ -176,6 +177,13 @@ impl Vault {
         open(&plaintext, &self.secret.verifying_key(), id).map_err(tampered)
     }
 
+    fn draft_of_withdrawn(&self, d: &DraftInfo) -> Result<bool> {
+        match d.record {
+            Some(r) => self.store.is_withdrawn(r),
+            None => Ok(false),
+        }
+    }
+
     /// Every draft, newest first. Leftover temporary files of an interrupted save are removed.
     pub fn drafts(&self) -> Result<DraftList> {
         let dir = self.dir().join(DRAFTS_DIR);
@@ -196,6 +204,9 @@ impl Vault {
                 .strip_suffix(".age")
                 .and_then(|s| Uuid::parse_str(s).ok());
             match id.map(|id| self.load_draft(id)) {
+                // A withdrawn testimony's drafts are hidden with it (erased with it, or shown
+                // again once it is kept).
+                Some(Ok(d)) if self.draft_of_withdrawn(&d.info)? => {}
                 Some(Ok(d)) => list.drafts.push(d.info),
                 _ => list.damaged.push(name),
             }

@@ -42,6 +42,10 @@ impl Vault {
     ) -> Result<EditOutcome> {
         t.validate()?;
         let reason = check_reason(reason)?;
+        // Withdrawn, waiting to be erased: an editor left open writes nothing into it.
+        if self.store.is_withdrawn(id)? {
+            return Err(Error::NotFound(id.to_string()));
+        }
         let base_rev = self
             .store
             .revision(base)?

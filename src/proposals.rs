@@ -79,6 +79,11 @@ impl Vault {
                 _ => None,
             };
             let testimony = attachment.as_ref().map_or(r.record, |a| a.testimony);
+            // Withdrawn, waiting to be erased: hidden here too (its proposals are erased with it,
+            // or shown again once it is kept).
+            if self.store.is_withdrawn(testimony)? {
+                continue;
+            }
             let current = self.store.testimony(testimony).ok().map(|s| s.testimony);
             let proposed = match (r.kind, r.op, &r.state) {
                 (RecordKind::Testimony, op, Some(s)) if !op.removes() => {
@@ -133,6 +138,26 @@ impl Vault {
                 "proposal",
                 "is a proof of an earlier version without its content; accept the change that follows it",
             ));
+        }
+        // Withdrawn, waiting to be erased: not listed, and not taken.
+        let of = match proposal.kind {
+            RecordKind::Attachment => proposal
+                .state
+                .as_ref()
+                .and_then(|s| serde_json::from_value::<Attachment>(s.clone()).ok())
+                .map(|a| a.testimony)
+                .or_else(|| {
+                    self.store
+                        .attachment(proposal.record)
+                        .ok()
+                        .map(|a| a.attachment.testimony)
+                }),
+            _ => Some(proposal.record),
+        };
+        if let Some(t) = of
+            && self.store.is_withdrawn(t)?
+        {
+            return Err(Error::NotFound(revision.to_string()));
         }
         let chain = self.store.proposal_chain(revision)?;
         let record = proposal.record;

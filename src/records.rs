@@ -182,6 +182,18 @@ impl Vault {
     /// it keeps it: after an import brought two testimonies with one code (a clash), each can
     /// still be edited, and renaming either ends the clash.
     pub(crate) fn check_code_free(&self, code: &str, except: Option<Uuid>) -> Result<()> {
+        // A withdrawn one waiting to be erased keeps its code: it may yet be kept, and the
+        // command line finds it by its code.
+        if self
+            .pending_withdrawals()?
+            .iter()
+            .any(|w| w.code == code && Some(w.id) != except)
+        {
+            return Err(Error::invalid(
+                "code",
+                format!("{code} is used by a withdrawn testimony waiting to be erased"),
+            ));
+        }
         let others: Vec<Uuid> = self
             .store
             .ids_by_code(code)?
@@ -226,14 +238,16 @@ impl Vault {
         {
             return Ok(id);
         }
-        match self.store.ids_by_code(id_or_code)?.as_slice() {
-            // A withdrawn one, hidden until it is erased, is still found by its code.
-            [] => self
-                .pending_withdrawals()?
+        let mut ids = self.store.ids_by_code(id_or_code)?;
+        // A withdrawn one, hidden until it is erased, is still found by its code.
+        ids.extend(
+            self.pending_withdrawals()?
                 .into_iter()
-                .find(|w| w.code == id_or_code)
-                .map(|w| w.id)
-                .ok_or_else(|| Error::NotFound(id_or_code.to_string())),
+                .filter(|w| w.code == id_or_code)
+                .map(|w| w.id),
+        );
+        match ids.as_slice() {
+            [] => Err(Error::NotFound(id_or_code.to_string())),
             [id] => Ok(*id),
             ids => Err(Error::invalid(
                 "code",

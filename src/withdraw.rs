@@ -147,14 +147,24 @@ impl Vault {
 
     /// Erases every withdrawn testimony whose day is `day` or before. Opening calls it with
     /// today (UTC). Returns how many.
+    /// One that cannot be erased does not keep the others waiting: each is tried, and the
+    /// first failure is returned after.
     pub fn erase_withdrawals_due(&mut self, day: jiff::civil::Date) -> Result<u64> {
         let mut n = 0;
+        let mut failed = None;
         for w in self.pending_withdrawals()? {
             if w.erase_on <= day {
-                self.erase_withdrawn(w.id)?;
-                n += 1;
+                match self.erase_withdrawn(w.id) {
+                    Ok(_) => n += 1,
+                    Err(e) => {
+                        failed.get_or_insert(e);
+                    }
+                }
             }
         }
-        Ok(n)
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(n),
+        }
     }
 }

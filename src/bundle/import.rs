@@ -340,7 +340,8 @@ impl Vault {
                 let _ = fsutil::remove_file_if_exists(p);
             }
         }
-        report.conflicts = self.conflicts_among(&verified.revisions.records())?;
+        report.conflicts =
+            self.shown_conflicts(self.conflicts_among(&verified.revisions.records())?)?;
         let touched: std::collections::HashSet<Uuid> = verified
             .revisions
             .records()
@@ -449,7 +450,7 @@ impl Vault {
                     )));
                 }
                 report.held = held;
-                report.conflicts = conflicts;
+                report.conflicts = self.shown_conflicts(conflicts)?;
                 break;
             }
             with_held.extend(parked);
@@ -717,6 +718,10 @@ impl Vault {
                 _ => Some(r.record),
             };
             let Some(id) = testimony else { continue };
+            // Withdrawn here, waiting to be erased: not named.
+            if self.store.is_withdrawn(id)? {
+                continue;
+            }
             if out.iter().any(|p| p.id == id) {
                 continue;
             }
@@ -732,6 +737,17 @@ impl Vault {
             });
         }
         Ok(out)
+    }
+
+    /// `conflicts` but those of testimonies withdrawn here, waiting to be erased (not named).
+    fn shown_conflicts(&self, conflicts: Vec<Conflict>) -> Result<Vec<Conflict>> {
+        let mut shown = Vec::with_capacity(conflicts.len());
+        for c in conflicts {
+            if !self.store.is_withdrawn(c.id)? {
+                shown.push(c);
+            }
+        }
+        Ok(shown)
     }
 
     fn conflicts_among(&self, records: &[(Uuid, RecordKind)]) -> Result<Vec<Conflict>> {

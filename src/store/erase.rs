@@ -132,6 +132,8 @@ pub(super) fn apply(tx: &StoreTx<'_>, rev: &Revision, seq: u64) -> Result<()> {
         params![record, json(std::slice::from_ref(&rev.hash))?, at],
     )?;
     let mut records = vec![record.clone()];
+    // Erased (here or by a bundle): no longer waiting to be erased (docs/erasure.md §5).
+    conn.execute("DELETE FROM withdrawn WHERE testimony = ?1", [&record])?;
     // The testimony the erased records belong to, before their states (which say so) go.
     let owner = if testimony {
         // The search entry is removed first: removing it needs the text it was made from.

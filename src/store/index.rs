@@ -256,8 +256,11 @@ pub(super) fn rebuild_derived(conn: &Connection) -> Result<()> {
             "UPDATE records SET deleted = ?2 WHERE id = ?1",
             params![id, all_deleted],
         )?;
+        // A withdrawn one waiting to be erased stays hidden.
+        let hidden = super::withdraw::hidden(conn, &id)?;
         match shown
             .as_ref()
+            .filter(|_| !hidden)
             .and_then(|rev| Some((rev, rev.state.as_ref()?)))
         {
             Some((rev, state)) => {

@@ -101,11 +101,64 @@ impl Store {
         Ok(out)
     }
 
+    /// Whether testimony `id` is withdrawn, waiting to be erased (hidden from everything the
+    /// app shows).
+    pub(crate) fn is_withdrawn(&self, id: Uuid) -> Result<bool> {
+        hidden(self.conn(), &id.to_string())
+    }
+
     /// The withdrawal waiting to erase testimony `id`, if any.
     pub(crate) fn pending_withdrawal(&self, id: Uuid) -> Result<Option<PendingWithdrawal>> {
         Ok(self
             .pending_withdrawals()?
             .into_iter()
             .find(|p| p.withdrawal.testimony == id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto;
+    use crate::model::revision::Draft;
+    use crate::model::{Op, RecordKind};
+
+    /// Found by an independent review: rebuilding the index (after an upgrade that changes
+    /// how text is indexed) put every withdrawn testimony back in the list and the search.
+    #[test]
+    fn rebuilding_the_index_keeps_a_withdrawn_testimony_hidden() -> Result<()> {
+        let mut store = Store::new()?;
+        let key = crypto::new_signing_key();
+        let id = Uuid::now_v7();
+        let sign = |d: Draft| Revision::sign(d, &key, jiff::Timestamp::now());
+        let t = sign(Draft {
+            record: id,
+            kind: RecordKind::Testimony,
+            op: Op::Create,
+            parents: vec![],
+            reason: None,
+            state: Some(serde_json::json!({"code": "W-1", "narrative": "Hiddenwordq"})),
+        })?;
+        let w = sign(Draft {
+            record: Uuid::now_v7(),
+            kind: RecordKind::Withdrawal,
+            op: Op::Create,
+            parents: vec![],
+            reason: None,
+            state: Some(
+                serde_json::json!({"testimony": id, "erase_on": "2030-01-01",
+                                           "reason": "asked"}),
+            ),
+        })?;
+        let tx = store.tx()?;
+        tx.apply(&t, 1)?;
+        tx.apply(&w, 2)?;
+        tx.commit()?;
+        let listed = |s: &Store| -> Result<usize> { Ok(s.list_testimonies()?.len()) };
+        assert_eq!(listed(&store)?, 0);
+        super::super::index::rebuild_derived(store.conn())?;
+        assert_eq!(listed(&store)?, 0, "shown again after the rebuild");
+        assert!(store.is_withdrawn(id)?);
+        Ok(())
     }
 }
