@@ -4,7 +4,8 @@
 // copy through the save dialog and get the same bytes, then damage the encrypted file on
 // disk and see a clear error instead of a picture. A marker written inside both files is
 // added to the canaries: scripts/e2e.sh then finds it nowhere on disk but in the source
-// folder and the explicit copy (both under ROOT/usb, which is not scanned).
+// folder and the explicit copy (both under ROOT/usb, which is not scanned). Last, the witness
+// withdraws the photo: erased for good, and the command line finds its name in no vault file.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -241,4 +242,38 @@ test('a long recording is fed as it is watched: two minutes ahead, and a seek fa
     timeout: 60000,
     timeoutMsg: `did not play on after a seek far ahead: ${JSON.stringify(await videoState())}`,
   });
+});
+
+test('a witness withdraws the photo: it is erased for good, the recordings stay', async () => {
+  await (await rowButton(PHOTO_NAME, 'attachment-delete')).click();
+  await type(b, 'attachment-delete-reason', 'The witness withdrew this photo.');
+  await click(b, 'attachment-erase');
+  const confirm = await byId(b, 'attachment-delete-confirm');
+  assert.match(await confirm.getText(), /Erase the file for good/);
+  await confirm.scrollIntoView({ block: 'center' });
+  await shot(b, 'files-erase-confirm');
+  await confirm.click();
+  await b.waitUntil(
+    async () => {
+      for (const r of await rows()) if ((await r.getText()).includes(PHOTO_NAME)) return false;
+      return true;
+    },
+    { timeout: 30000, timeoutMsg: 'the erased photo is still listed' },
+  );
+  assert.equal((await rows()).length, 2, 'the two recordings stay');
+  await shot(b, 'files-erased');
+  await click(b, 'lock');
+  await shown(b, 'unlock-screen', 60000);
+  // Every file of the vault decrypted with its key: the photo's name is in none of them.
+  writeFileSync(join(ROOT, 'files-pass'), `${PASS}\n`);
+  const scan = spawnSync(join(process.env.E2E_TOOLS ?? '', 'amanat'), ['--vault', VAULT, 'scan', PHOTO_NAME], {
+    encoding: 'utf8',
+    env: { ...process.env, AMANAT_PASSPHRASE_FILE: join(ROOT, 'files-pass') },
+  });
+  assert.equal(scan.status, 0, `${scan.stdout}${scan.stderr}`);
+  const other = spawnSync(join(process.env.E2E_TOOLS ?? '', 'amanat'), ['--vault', VAULT, 'scan', VIDEO_NAME], {
+    encoding: 'utf8',
+    env: { ...process.env, AMANAT_PASSPHRASE_FILE: join(ROOT, 'files-pass') },
+  });
+  assert.notEqual(other.status, 0, 'the scan must find the recording that stays');
 });
