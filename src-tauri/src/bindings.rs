@@ -76,6 +76,7 @@ mod tests {
             decl::<amanat::bundle::LeftOut>(&cfg),
             decl::<amanat::bundle::DeletedTestimony>(&cfg),
             decl::<amanat::bundle::ErasedCopy>(&cfg),
+            decl::<amanat::bundle::ErasedFile>(&cfg),
             decl::<amanat::bundle::ConsentProblem>(&cfg),
             decl::<amanat::bundle::ExportResult>(&cfg),
             decl::<amanat::bundle::ImportReport>(&cfg),

@@ -129,6 +129,27 @@ impl Authority {
         why
     }
 
+    /// Whether erasure `rev`, which builds on changes held here for review (a deletion
+    /// awaiting review), comes from a device with authority to erase: it then applies, and
+    /// brings those changes into the history with it — it takes their content anyway.
+    pub(super) fn erasure_applies_over_proposals(
+        &self,
+        tx: &StoreTx<'_>,
+        rev: &Revision,
+    ) -> Result<bool> {
+        if rev.op != Op::Erase || self.revoked(&rev.author) {
+            return Ok(false);
+        }
+        if rev.author == self.me {
+            return Ok(true);
+        }
+        Ok(match rev.kind {
+            RecordKind::Testimony => self.review_testimony(tx, rev)?.is_none(),
+            RecordKind::Attachment => self.review_attachment(tx, rev)?.is_none(),
+            _ => false,
+        })
+    }
+
     fn review_one(&self, tx: &StoreTx<'_>, rev: &Revision) -> Result<Option<HeldReason>> {
         if self.revoked(&rev.author) {
             return Ok(Some(HeldReason::RevokedKey));

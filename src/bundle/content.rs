@@ -111,6 +111,12 @@ impl Vault {
             heads.sort();
             c.sent.insert(d.id, heads);
         }
+        // Files erased alone: every proof of the file, and its erasure.
+        for f in &plan.files_erased {
+            c.revisions
+                .extend(deletion_proofs(self.store.revisions_of(f.id)?));
+            c.sent.insert(f.id, self.erased_state(f.id)?);
+        }
         Ok(c)
     }
 

@@ -83,7 +83,11 @@ impl Vault {
             return Err(Error::Poisoned);
         }
         let (plan, chosen) = self.choose(req)?;
-        if chosen.is_empty() && plan.deleted.is_empty() && plan.copies_erased.is_empty() {
+        if chosen.is_empty()
+            && plan.deleted.is_empty()
+            && plan.copies_erased.is_empty()
+            && plan.files_erased.is_empty()
+        {
             return Err(Error::NothingToExport(if plan.left_out.is_empty() {
                 "no testimony is new or selected".into()
             } else {

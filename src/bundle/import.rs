@@ -463,13 +463,17 @@ impl Vault {
                 && !report.held.iter().any(|h| h.hash == line.hash)
             {
                 let (code, file) = match line.kind {
-                    RecordKind::Attachment => match self.store.attachment(line.record) {
-                        Ok(a) => (
-                            self.last_code(a.attachment.testimony)?,
-                            Some(a.attachment.name),
-                        ),
+                    // Live or deleted here: as its last version with content says.
+                    RecordKind::Attachment => match self
+                        .store
+                        .revisions_of(line.record)?
+                        .iter()
+                        .rev()
+                        .find_map(|r| serde_json::from_value::<Attachment>(r.state.clone()?).ok())
+                    {
+                        Some(a) => (self.last_code(a.testimony)?, Some(a.name)),
                         // A file this vault does not hold: nothing of it to erase here.
-                        Err(_) => continue,
+                        None => continue,
                     },
                     _ => (self.last_code(line.record)?, None),
                 };
@@ -528,6 +532,16 @@ impl Vault {
             let why = match with_held.get(&r.hash) {
                 Some(why) => Some(*why),
                 None => authority.review(&tx, r)?,
+            };
+            // A withdrawal with authority over a change held here for review (its deletion,
+            // awaiting review): the held changes join the history with it, and it erases them.
+            let why = match why {
+                Some(HeldReason::BuildsOnProposal)
+                    if authority.erasure_applies_over_proposals(&tx, r)? =>
+                {
+                    None
+                }
+                other => other,
             };
             match why {
                 Some(why) => {

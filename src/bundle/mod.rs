@@ -29,7 +29,8 @@ pub use consent::ConsentProblem;
 pub use export::ExportResult;
 pub use import::{Conflict, ErasedSummary, ImportOptions, ImportReport, ProposalSummary, Sender};
 pub use plan::{
-    DeletedTestimony, ErasedCopy, ExportPlan, ExportRequest, LeftOut, PlannedTestimony, Selection,
+    DeletedTestimony, ErasedCopy, ErasedFile, ExportPlan, ExportRequest, LeftOut, PlannedTestimony,
+    Selection,
 };
 pub use preview::{AnonymisedPreview, PreviewField, PreviewPart};
 

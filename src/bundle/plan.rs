@@ -93,6 +93,16 @@ pub struct ErasedCopy {
     pub(super) erasure: Revision,
 }
 
+/// A file erased alone here (a witness withdrew it, the testimony stays) that recipients had:
+/// its erasure goes to them whatever the testimony's state or consent (docs/erasure.md §1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ErasedFile {
+    pub id: Uuid,
+    /// The code of the testimony it belonged to, as last saved here (its own name is gone).
+    pub code: String,
+}
+
 /// What an export would do, shown before anything is written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -113,6 +123,11 @@ pub struct ExportPlan {
     /// Erasures of anonymised copies not sent because some recipients of this bundle never
     /// had the copy: export to the others on their own to send them.
     pub copies_withheld: Vec<ErasedCopy>,
+    /// Files erased alone here that the recipients had ("since the last export" and "only
+    /// withdrawals", full): their erasures go.
+    pub files_erased: Vec<ErasedFile>,
+    /// Those some recipients of this bundle never had: export to the others on their own.
+    pub files_withheld: Vec<ErasedFile>,
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
 }
@@ -339,6 +354,12 @@ impl Vault {
         };
         // A copy the recipients sent back here goes with the deletions already, erasure and all.
         copies_erased.retain(|c| !deleted.iter().any(|d| d.id == c.id));
+        let (files_erased, files_withheld) = match (&req.selection, req.profile) {
+            (Selection::SinceLast | Selection::Withdrawals, ExportProfile::Full) => {
+                self.files_erased(&received, &recipients)?
+            }
+            _ => (Vec::new(), Vec::new()),
+        };
         let plan = ExportPlan {
             total_bytes: included.iter().map(|p| p.attachment_bytes).sum(),
             recipients,
@@ -349,8 +370,66 @@ impl Vault {
             deletions_withheld,
             copies_erased,
             copies_withheld,
+            files_erased,
+            files_withheld,
         };
         Ok((plan, chosen))
+    }
+
+    /// The files erased alone here whose erasure some recipient that had the file has not
+    /// had yet: those every recipient had (their erasures go) and those only some had (held
+    /// back). Apart from their testimony: a file deleted before, of a deleted or erased
+    /// testimony, or of one consent keeps back, must still lose its content everywhere.
+    fn files_erased(
+        &self,
+        received: &policy::Received,
+        recipients: &[ContactInfo],
+    ) -> Result<(Vec<ErasedFile>, Vec<ErasedFile>)> {
+        let (mut sent, mut withheld) = (Vec::new(), Vec::new());
+        let mut ids: Vec<Uuid> = self.store.erased_records()?.into_iter().collect();
+        ids.sort();
+        for id in ids {
+            let Some(erasure) = self.own_file_erasure(id)? else {
+                continue;
+            };
+            let hashes: Vec<String> = self
+                .store
+                .revisions_of(id)?
+                .into_iter()
+                .map(|r| r.hash)
+                .collect();
+            let had: Vec<bool> = recipients
+                .iter()
+                .map(|r| received.all_had_any_of(std::slice::from_ref(r), &hashes))
+                .collect();
+            if !had.contains(&true)
+                || recipients
+                    .iter()
+                    .zip(&had)
+                    .all(|(r, had)| !had || received.has_revision(&r.fingerprint, &erasure.hash))
+            {
+                continue;
+            }
+            let code = match self.store.erased_file_testimony(id)? {
+                Some(t) => self.last_code(t)?,
+                None => String::new(),
+            };
+            let f = ErasedFile { id, code };
+            if had.iter().all(|h| *h) {
+                sent.push(f);
+            } else {
+                withheld.push(f);
+            }
+        }
+        Ok((sent, withheld))
+    }
+
+    /// The erasure of file `id` made for it alone (not its testimony's), if any.
+    pub(super) fn own_file_erasure(&self, id: Uuid) -> Result<Option<Revision>> {
+        if self.store.record_kind(id)?.as_deref() != Some("attachment") {
+            return Ok(None);
+        }
+        Ok(self.store.erasure(id)?.filter(|e| e.record == id))
     }
 
     /// The anonymised copies of testimonies erased here whose erasure some recipient of this
@@ -413,6 +492,10 @@ impl Vault {
     ) -> Result<Vec<Uuid>> {
         let mut out = Vec::new();
         for &a in deleted.into_iter().flatten() {
+            // Erased alone: its erasure goes on its own (`files_erased`).
+            if self.own_file_erasure(a)?.is_some() {
+                continue;
+            }
             let hashes: Vec<String> = self
                 .store
                 .revisions_of(a)?

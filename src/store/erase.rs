@@ -353,6 +353,19 @@ impl Store {
             .collect()
     }
 
+    /// The testimony erased file `record` belonged to, as the index kept it.
+    pub(crate) fn erased_file_testimony(&self, record: Uuid) -> Result<Option<Uuid>> {
+        let t: Option<Option<String>> = self
+            .conn()
+            .query_row(
+                "SELECT testimony FROM erased WHERE record_id = ?1",
+                [record.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(t.flatten().and_then(|s| Uuid::parse_str(&s).ok()))
+    }
+
     /// The erasure that took `record`, if it was erased.
     pub(crate) fn erasure(&self, record: Uuid) -> Result<Option<Revision>> {
         match erasure_of(self.conn(), &record.to_string())? {

@@ -148,6 +148,13 @@ impl StoreTx<'_> {
         if let Some(erasure) = erase::covering(&self.0, rev)? {
             return erase::keep_proof(&self.0, rev, seq, &erasure);
         }
+        // An erasure applied over changes held here for review (a deletion awaiting review):
+        // they join the history first, and it erases them (docs/erasure.md §3).
+        if rev.op == Op::Erase {
+            for held in self.proposals_under(rev)? {
+                self.apply(&held, seq)?;
+            }
+        }
         let record = rev.record.to_string();
         let what = || format!("revision {} of record {record}", short_hash(&rev.hash));
         for parent in &rev.parents {

@@ -209,6 +209,11 @@ impl StoreTx<'_> {
         is_proposal(&self.0, hash)
     }
 
+    /// The proposals `rev` builds on (and those they build on), oldest first.
+    pub(crate) fn proposals_under(&self, rev: &Revision) -> Result<Vec<Revision>> {
+        proposal_chain(&self.0, &rev.parents)
+    }
+
     /// Whether the record exists here and every one of its current versions deletes it: a
     /// deletion that arrives now deletes nothing (another vault's confirmation of a deletion
     /// this vault made or accepted, coming back).
@@ -358,21 +363,26 @@ impl Store {
 
     /// `hash` and the proposals it builds on, oldest first: what accepting it brings in.
     pub(crate) fn proposal_chain(&self, hash: &str) -> Result<Vec<Revision>> {
-        let mut chain = Vec::new();
-        let mut stack = vec![hash.to_string()];
-        let mut seen = std::collections::HashSet::new();
-        while let Some(h) = stack.pop() {
-            if !seen.insert(h.clone()) {
-                continue;
-            }
-            if let Some(p) = self.proposal(&h)? {
-                stack.extend(p.revision.parents.iter().cloned());
-                chain.push(p.revision);
-            }
-        }
-        chain.reverse();
-        Ok(chain)
+        proposal_chain(self.conn(), &[hash.to_string()])
     }
+}
+
+/// The proposals among `hashes` and those they build on, oldest first.
+fn proposal_chain(conn: &Connection, hashes: &[String]) -> Result<Vec<Revision>> {
+    let mut chain = Vec::new();
+    let mut stack = hashes.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(h) = stack.pop() {
+        if !seen.insert(h.clone()) {
+            continue;
+        }
+        if let Some(p) = proposal(conn, &h)? {
+            stack.extend(p.revision.parents.iter().cloned());
+            chain.push(p.revision);
+        }
+    }
+    chain.reverse();
+    Ok(chain)
 }
 
 /// Whether a revision only appends to an attachment's custody log (what any device that

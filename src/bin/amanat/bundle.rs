@@ -486,6 +486,19 @@ fn print_plan(p: &ExportPlan) {
             c.code
         );
     }
+    for f in &p.files_erased {
+        println!(
+            "  a file of {} erased alone: its erasure goes (the witness withdrew it)",
+            f.code
+        );
+    }
+    for f in &p.files_withheld {
+        println!(
+            "  erasure of a file of {} not sent: not every recipient had it; \
+             export to those who had it alone",
+            f.code
+        );
+    }
     for c in &p.copies_withheld {
         println!(
             "  erasure of the anonymised copy {} not sent: not every recipient had it; \

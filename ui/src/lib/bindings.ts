@@ -424,7 +424,16 @@ copies_erased: Array<ErasedCopy>,
  * Erasures of anonymised copies not sent because some recipients of this bundle never
  * had the copy: export to the others on their own to send them.
  */
-copies_withheld: Array<ErasedCopy>, total_bytes: number, };
+copies_withheld: Array<ErasedCopy>, 
+/**
+ * Files erased alone here that the recipients had ("since the last export" and "only
+ * withdrawals", full): their erasures go.
+ */
+files_erased: Array<ErasedFile>, 
+/**
+ * Those some recipients of this bundle never had: export to the others on their own.
+ */
+files_withheld: Array<ErasedFile>, total_bytes: number, };
 
 export type PlannedTestimony = { id: string, code: string, 
 /**
@@ -453,6 +462,12 @@ export type ErasedCopy = {
  * The copy's record and code, as its recipients know it.
  */
 id: string, code: string, };
+
+export type ErasedFile = { id: string, 
+/**
+ * The code of the testimony it belonged to, as last saved here (its own name is gone).
+ */
+code: string, };
 
 export type ConsentProblem = "no_consent" | "withdrawn" | "refused" | "conditional" | "not_asked" | "conflict" | "linked";
 
