@@ -76,7 +76,7 @@ impl Vault {
 
     /// The revisions of testimony `id`, if it may be erased: a testimony (live or deleted)
     /// not erased already.
-    fn erasable(&self, id: Uuid) -> Result<Vec<crate::model::Revision>> {
+    pub(crate) fn erasable(&self, id: Uuid) -> Result<Vec<crate::model::Revision>> {
         if self.store.record_kind(id)?.as_deref() != Some(RecordKind::Testimony.as_str()) {
             return Err(Error::NotFound(id.to_string()));
         }
@@ -132,11 +132,10 @@ impl Vault {
     /// `typed_code` is what the user typed to confirm: it must be the testimony's code
     /// (`ErasurePreview::code`; case and surrounding spaces aside).
     pub fn erase(&mut self, id: Uuid, typed_code: &str, reason: &str) -> Result<ErasureReport> {
-        let reason = check_reason(Some(reason))?
-            .ok_or_else(|| Error::invalid("reason", "is required to erase"))?;
+        let reason = erasure_reason(reason)?;
         // What the confirmation needs, not the whole preview (its drafts and copies).
-        self.confirmed(id, typed_code)?;
-        self.erase_confirmed(id, reason)
+        let revisions = self.confirmed(id, typed_code)?;
+        self.erase_confirmed(id, reason, revisions)
     }
 
     /// The revisions of testimony `id`, if it may be erased and `typed_code` is its code.
@@ -158,19 +157,20 @@ impl Vault {
         Ok(revisions)
     }
 
-    /// Erases testimony `id` (see `erase`), its confirmation checked; a withdrawal waiting
-    /// to erase it ends in the same commit.
-    pub(crate) fn erase_confirmed(&mut self, id: Uuid, reason: String) -> Result<ErasureReport> {
-        let revisions = self.erasable(id)?;
+    /// Erases testimony `id` (see `erase`), its confirmation checked and its `revisions`
+    /// (`erasable`) read; a withdrawal waiting to erase it ends in the same commit.
+    pub(crate) fn erase_confirmed(
+        &mut self,
+        id: Uuid,
+        reason: String,
+        revisions: Vec<crate::model::Revision>,
+    ) -> Result<ErasureReport> {
         // Counted before the erasure takes them.
         let attachments = self.attachment_count(id)?;
         let (heads, _) = self
             .store
             .heads(id)?
             .ok_or_else(|| Error::NotFound(id.to_string()))?;
-        if self.is_poisoned() {
-            return Err(Error::Poisoned);
-        }
         // Links to its persons leave the other testimonies in the same commit (as a deletion
         // does): a link to a testimony that is gone would keep them out of every full export.
         let mut drafts = if self.store.testimony(id).is_ok() {
@@ -190,17 +190,30 @@ impl Vault {
         if let Some(pending) = self.store.pending_withdrawal(id)? {
             drafts.push(crate::withdraw::ended(pending, "erased"));
         }
+        let report = self.commit_erasure(drafts, erasure_at, revisions.len(), attachments)?;
+        // Its anonymised copies this vault holds itself (a partner sent one back).
+        self.erase_held_copies_or_note();
+        Ok(report)
+    }
+
+    /// Signs and commits `drafts` (the erasure at `erasure_at` among them) as one frame, and
+    /// rewrites every file that held what it erased; reports it with the counts given.
+    fn commit_erasure(
+        &mut self,
+        drafts: Vec<Draft>,
+        erasure_at: usize,
+        revisions: usize,
+        attachments: u64,
+    ) -> Result<ErasureReport> {
         let revs = self.commit_frame(self.sign(drafts)?)?;
         let erasure = revs
             .get(erasure_at)
             .map(|r| r.hash.clone())
             .ok_or_else(|| Error::Internal("the erasure was not signed".into()))?;
         let purged = self.finish_erasure()?;
-        // Its anonymised copies this vault holds itself (a partner sent one back).
-        self.erase_held_copies_or_note();
         Ok(ErasureReport {
             erasure,
-            revisions: revisions.len() as u64,
+            revisions: revisions as u64,
             attachments,
             drafts: purged.drafts,
             files: purged.files,
@@ -212,43 +225,33 @@ impl Vault {
     /// every file of the vault before this returns, and the erasure goes with the
     /// testimony's next bundle to everyone who had it (docs/erasure.md §1).
     pub fn erase_attachment(&mut self, id: Uuid, reason: &str) -> Result<ErasureReport> {
-        let reason = check_reason(Some(reason))?
-            .ok_or_else(|| Error::invalid("reason", "is required to erase"))?;
+        let reason = erasure_reason(reason)?;
         if self.store.record_kind(id)?.as_deref() != Some(RecordKind::Attachment.as_str()) {
             return Err(Error::NotFound(id.to_string()));
         }
         if self.store.erasure(id)?.is_some() {
             return Err(Error::invalid("file", "was erased already"));
         }
-        if self.is_poisoned() {
-            return Err(Error::Poisoned);
-        }
-        let revisions = self.store.revisions_of(id)?;
+        let revisions = self.store.revisions_of(id)?.len();
         let (heads, _) = self
             .store
             .heads(id)?
             .ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let revs = self.commit_frame(self.sign(vec![Draft {
+        let erasure = Draft {
             record: id,
             kind: RecordKind::Attachment,
             op: Op::Erase,
             parents: heads,
             reason: Some(reason),
             state: None,
-        }])?)?;
-        let erasure = revs
-            .last()
-            .map(|r| r.hash.clone())
-            .ok_or_else(|| Error::Internal("the erasure was not signed".into()))?;
-        let purged = self.finish_erasure()?;
-        Ok(ErasureReport {
-            erasure,
-            revisions: revisions.len() as u64,
-            attachments: 1,
-            drafts: purged.drafts,
-            files: purged.files,
-        })
+        };
+        self.commit_erasure(vec![erasure], 0, revisions, 1)
     }
+}
+
+/// The reason an erasure must give.
+fn erasure_reason(reason: &str) -> Result<String> {
+    check_reason(Some(reason))?.ok_or_else(|| Error::invalid("reason", "is required to erase"))
 }
 
 fn last_code(revisions: &[crate::model::Revision]) -> String {

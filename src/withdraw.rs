@@ -142,7 +142,8 @@ impl Vault {
             .store
             .pending_withdrawal(id)?
             .ok_or_else(|| Error::NotFound(id.to_string()))?;
-        self.erase_confirmed(id, pending.withdrawal.reason)
+        let revisions = self.erasable(id)?;
+        self.erase_confirmed(id, pending.withdrawal.reason, revisions)
     }
 
     /// Erases every withdrawn testimony whose day is `day` or before. Opening calls it with
