@@ -59,6 +59,25 @@ pub enum Acceptance {
 }
 
 impl Vault {
+    /// The testimony revision `r` concerns: its own record, or for a file the testimony its
+    /// state names (or, for one without, this vault's copy of the file).
+    pub(crate) fn testimony_of(&self, r: &Revision) -> Option<Uuid> {
+        match r.kind {
+            RecordKind::Attachment => r
+                .state
+                .as_ref()
+                .and_then(|s| serde_json::from_value::<Attachment>(s.clone()).ok())
+                .map(|a| a.testimony)
+                .or_else(|| {
+                    self.store
+                        .attachment(r.record)
+                        .ok()
+                        .map(|a| a.attachment.testimony)
+                }),
+            _ => Some(r.record),
+        }
+    }
+
     /// Every change held for review, oldest first.
     pub fn proposals(&self) -> Result<Vec<Proposal>> {
         let contacts = self.contacts()?;
@@ -140,21 +159,7 @@ impl Vault {
             ));
         }
         // Withdrawn, waiting to be erased: not listed, and not taken.
-        let of = match proposal.kind {
-            RecordKind::Attachment => proposal
-                .state
-                .as_ref()
-                .and_then(|s| serde_json::from_value::<Attachment>(s.clone()).ok())
-                .map(|a| a.testimony)
-                .or_else(|| {
-                    self.store
-                        .attachment(proposal.record)
-                        .ok()
-                        .map(|a| a.attachment.testimony)
-                }),
-            _ => Some(proposal.record),
-        };
-        if let Some(t) = of
+        if let Some(t) = self.testimony_of(&proposal)
             && self.store.is_withdrawn(t)?
         {
             return Err(Error::NotFound(revision.to_string()));

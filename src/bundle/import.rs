@@ -717,21 +717,9 @@ impl Vault {
                 continue;
             };
             let r = revs.get(i)?;
-            let testimony = match r.kind {
-                RecordKind::Attachment => r
-                    .state
-                    .as_ref()
-                    .and_then(|s| serde_json::from_value::<Attachment>(s.clone()).ok())
-                    .map(|a| a.testimony)
-                    .or_else(|| {
-                        self.store
-                            .attachment(r.record)
-                            .ok()
-                            .map(|a| a.attachment.testimony)
-                    }),
-                _ => Some(r.record),
+            let Some(id) = self.testimony_of(&r) else {
+                continue;
             };
-            let Some(id) = testimony else { continue };
             // Withdrawn here, waiting to be erased: not named.
             if self.store.is_withdrawn(id)? {
                 continue;

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::consent::{self, ConsentProblem};
 use super::policy;
 use crate::error::{Error, Result};
-use crate::model::{ConsentScope, ContactInfo, ExportProfile, PersonRef, Revision, Testimony};
+use crate::model::{
+    ConsentScope, ContactInfo, ExportProfile, PersonRef, RecordKind, Revision, Testimony,
+};
 use crate::store::{StoredAttachment, StoredTestimony};
 use crate::vault::Vault;
 
@@ -392,12 +394,7 @@ impl Vault {
             let Some(erasure) = self.own_file_erasure(id)? else {
                 continue;
             };
-            let hashes: Vec<String> = self
-                .store
-                .revisions_of(id)?
-                .into_iter()
-                .map(|r| r.hash)
-                .collect();
+            let hashes = self.erased_state(id)?;
             let had: Vec<bool> = recipients
                 .iter()
                 .map(|r| received.all_had_any_of(std::slice::from_ref(r), &hashes))
@@ -426,7 +423,7 @@ impl Vault {
 
     /// The erasure of file `id` made for it alone (not its testimony's), if any.
     pub(super) fn own_file_erasure(&self, id: Uuid) -> Result<Option<Revision>> {
-        if self.store.record_kind(id)?.as_deref() != Some("attachment") {
+        if self.store.record_kind(id)?.as_deref() != Some(RecordKind::Attachment.as_str()) {
             return Ok(None);
         }
         Ok(self.store.erasure(id)?.filter(|e| e.record == id))
