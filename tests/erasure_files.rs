@@ -23,19 +23,15 @@ fn go(_: amanat::Progress) -> bool {
     true
 }
 
-/// The files of vault `dir` (decrypted with `key`) holding any of `words`.
+/// The files of vault `dir` (decrypted with `key`) holding any of `words`, as typed or
+/// lower-cased (`forensics::scan`).
 fn found(dir: &Path, key: &RecoveryKey, words: &[&str]) -> Vec<String> {
-    let plains =
-        forensics::plaintexts(dir, Unlock::Recovery(key)).unwrap_or_else(|e| panic!("scan: {e}"));
-    let mut out = Vec::new();
-    for p in &plains {
-        for w in words {
-            if memchr::memmem::find(&p.bytes, w.as_bytes()).is_some() {
-                out.push(format!("{} holds {w:?}", p.path.display()));
-            }
-        }
-    }
-    out
+    let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    forensics::scan(dir, Unlock::Recovery(key), &words)
+        .unwrap_or_else(|e| panic!("scan: {e}"))
+        .into_iter()
+        .map(|(path, w)| format!("{} holds {w:?}", path.display()))
+        .collect()
 }
 
 struct Party {

@@ -35,19 +35,15 @@ fn hits(v: &Vault, text: &str) -> usize {
         .unwrap_or_else(|e| panic!("search: {e}"))
 }
 
+/// The files of vault `dir` (decrypted as `unlock` says) holding any of `words`, as typed or
+/// lower-cased (`forensics::scan`).
 fn found(dir: &Path, unlock: Unlock<'_>, words: &[&str]) -> Vec<String> {
-    let plains = forensics::plaintexts(dir, unlock).unwrap_or_else(|e| panic!("scan: {e}"));
-    let mut out = Vec::new();
-    for p in &plains {
-        for w in words {
-            for f in [w.to_string(), w.to_lowercase()] {
-                if memchr::memmem::find(&p.bytes, f.as_bytes()).is_some() {
-                    out.push(format!("{} holds {f:?}", p.path.display()));
-                }
-            }
-        }
-    }
-    out
+    let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+    forensics::scan(dir, unlock, &words)
+        .unwrap_or_else(|e| panic!("scan: {e}"))
+        .into_iter()
+        .map(|(path, w)| format!("{} holds {w:?}", path.display()))
+        .collect()
 }
 
 fn with_word(code: &str, word: &str) -> Testimony {
